@@ -8,30 +8,34 @@
 
 /// Penalty score of a QR symbol given as row bit sets with `N` words per row.
 pub(crate) fn penalty<const N: usize>(rows: &[u64], width: usize) -> u32 {
-    let row = |y: usize| -> [u64; N] {
-        let mut r = [0u64; N];
-        r.copy_from_slice(&rows[y * N..(y + 1) * N]);
-        r
-    };
+    // Rows with four light rows above and below, so vertical rules need no bounds checks.
+    const PAD: usize = 4;
+    let mut padded = [[0u64; N]; 177 + 2 * PAD];
+    for (dst, src) in padded[PAD..PAD + width]
+        .iter_mut()
+        .zip(rows.chunks_exact(N))
+    {
+        dst.copy_from_slice(src);
+    }
     let full = width_mask::<N>(width);
     let light = |r: [u64; N]| and(not(r), full);
     let mut score = 0u32;
     let mut dark_count = 0u32;
 
-    for y in 0..width {
-        let r = row(y);
+    for y in PAD..PAD + width {
+        let r = padded[y];
         let l = light(r);
         dark_count += count(r);
         // Rule 1, horizontal: a run of n ≥ 5 same-coloured modules scores n − 2, counted as its
-        // n − 4 windows of five plus 2 for each run start.
-        for bits in [r, l] {
-            let five = and(
-                and(and(bits, shr(bits, 1)), and(shr(bits, 2), shr(bits, 3))),
-                shr(bits, 4),
-            );
-            let starts = and(five, not(shl(bits, 1)));
-            score += count(five) + 2 * count(starts);
-        }
+        // n − 4 windows of five plus 2 for each run start. Dark and light windows never overlap,
+        // so each pair is counted in one go.
+        let five_dark = and(and(and(r, shr(r, 1)), and(shr(r, 2), shr(r, 3))), shr(r, 4));
+        let five_light = and(and(and(l, shr(l, 1)), and(shr(l, 2), shr(l, 3))), shr(l, 4));
+        let starts = or(
+            and(five_dark, not(shl(r, 1))),
+            and(five_light, not(shl(l, 1))),
+        );
+        score += count(or(five_dark, five_light)) + 2 * count(starts);
         // Rule 3, horizontal.
         score += 40
             * count(finder_like::<N>(
@@ -47,53 +51,45 @@ pub(crate) fn penalty<const N: usize>(rows: &[u64], width: usize) -> u32 {
                 or(or(shl(r, 1), shl(r, 2)), or(shl(r, 3), shl(r, 4))),
                 or(or(shr(r, 7), shr(r, 8)), or(shr(r, 9), shr(r, 10))),
             ));
-        if y + 1 < width {
-            // Rule 2: 2×2 blocks of one colour, 3 points each.
-            let next = row(y + 1);
-            let same_vertical = and(not(xor(r, next)), full);
-            let same_horizontal = not(xor(r, shr(r, 1)));
-            let blocks = and(and(same_vertical, shr(same_vertical, 1)), same_horizontal);
+        // Rule 2: 2×2 blocks of one colour, 3 points each (the padding row below never matches:
+        // it lies outside `full`).
+        let next = padded[y + 1];
+        let same_vertical = and(not(xor(r, next)), full);
+        let same_horizontal = not(xor(r, shr(r, 1)));
+        let blocks = and(and(same_vertical, shr(same_vertical, 1)), same_horizontal);
+        if y + 1 < PAD + width {
             score += 3 * count(blocks);
         }
-    }
-
-    let zero = [0u64; N];
-    let at = |y: isize| -> [u64; N] {
-        if y < 0 || y >= width as isize {
-            zero
-        } else {
-            row(y as usize)
-        }
-    };
-    for y in 0..width as isize {
-        if y + 5 <= width as isize {
-            // Rule 1, vertical.
-            let (mut d5, mut l5) = (full, full);
-            for k in 0..5 {
-                d5 = and(d5, at(y + k));
-                l5 = and(l5, light(at(y + k)));
-            }
-            let (d_start, l_start) = if y == 0 {
-                (d5, l5)
+        // Rule 1, vertical: columns with five equal modules from this row down.
+        if y + 5 <= PAD + width {
+            let p = &padded[y..y + 5];
+            let five_dark = and(and(and(p[0], p[1]), and(p[2], p[3])), p[4]);
+            let any_dark = or(or(or(p[0], p[1]), or(p[2], p[3])), p[4]);
+            let five_light = and(not(any_dark), full);
+            // A run starts below a module of the other colour or at the top edge (where the
+            // padding must not count as light: rule 1 is about runs inside the symbol).
+            let above_dark = padded[y - 1];
+            let above_light = if y == PAD {
+                [0; N]
             } else {
-                (and(d5, not(at(y - 1))), and(l5, at(y - 1)))
+                and(not(above_dark), full)
             };
-            score += count(d5) + count(l5) + 2 * (count(d_start) + count(l_start));
+            let starts = or(
+                and(five_dark, not(above_dark)),
+                and(five_light, not(above_light)),
+            );
+            score += count(or(five_dark, five_light)) + 2 * count(starts);
         }
-        if y + 7 <= width as isize {
-            // Rule 3, vertical.
-            let core = [
-                at(y),
-                at(y + 1),
-                at(y + 2),
-                at(y + 3),
-                at(y + 4),
-                at(y + 5),
-                at(y + 6),
-            ];
-            let before = or(or(at(y - 1), at(y - 2)), or(at(y - 3), at(y - 4)));
-            let after = or(or(at(y + 7), at(y + 8)), or(at(y + 9), at(y + 10)));
-            score += 40 * count(and(finder_like::<N>(core, before, after), full));
+        // Rule 3, vertical.
+        if y + 7 <= PAD + width {
+            let c = |k: usize| padded[y + k];
+            let before = or(
+                or(padded[y - 1], padded[y - 2]),
+                or(padded[y - 3], padded[y - 4]),
+            );
+            let after = or(or(c(7), c(8)), or(c(9), c(10)));
+            let core = [c(0), c(1), c(2), c(3), c(4), c(5), c(6)];
+            score += 40 * count(finder_like::<N>(core, before, after));
         }
     }
 

@@ -16,14 +16,14 @@ pub(crate) struct Template {
     pub(crate) width: usize,
     /// 64-bit words per row.
     pub(crate) words: usize,
-    /// Function patterns drawn (format areas light), one byte per module.
-    pub(crate) modules: Vec<u8>,
-    /// The same as row bit sets.
+    /// Function patterns drawn (format areas light) as row bit sets.
     pub(crate) rows: Rows,
-    /// Data module coordinates in placement order.
-    pub(crate) data_positions: Vec<(u8, u8)>,
+    /// Data modules in placement order, as bit indices into `rows` (`y * words * 64 + x`).
+    pub(crate) data_slots: Vec<u32>,
     /// For each mask pattern, the modules it inverts (data modules only), as row bit sets.
     pub(crate) masks: Vec<Rows>,
+    /// Where format bit `i % 15` goes (two copies in QR, one in Micro QR).
+    pub(crate) format_positions: Vec<(u8, u8)>,
 }
 
 impl Template {
@@ -64,12 +64,24 @@ impl Template {
             })
             .collect();
         let rows = to_rows(&canvas.modules, width, words);
+        let data_slots = data_positions
+            .iter()
+            .map(|&(x, y)| (y as usize * words * 64 + x as usize) as u32)
+            .collect();
+        let format_positions = match version {
+            Version::Normal(_) => qr_format_positions(width)
+                .iter()
+                .flatten()
+                .copied()
+                .collect(),
+            Version::Micro(_) => micro_format_positions().to_vec(),
+        };
         Template {
+            format_positions,
             width,
             words,
-            modules: canvas.modules,
             rows,
-            data_positions,
+            data_slots,
             masks,
         }
     }
@@ -86,6 +98,25 @@ pub(crate) fn to_rows(modules: &[u8], width: usize, words: usize) -> Rows {
         }
     }
     rows
+}
+
+/// Expands row bit sets to one byte per module (1 dark), eight modules per table look-up.
+pub(crate) fn expand_rows(rows: &[u64], width: usize, words: usize) -> Vec<u8> {
+    static SPREAD: OnceLock<[u64; 256]> = OnceLock::new();
+    let spread = SPREAD.get_or_init(|| {
+        std::array::from_fn(|b| (0..8).map(|i| (((b >> i) & 1) as u64) << (8 * i)).sum())
+    });
+    let mut out = vec![0u8; width * width];
+    let mut line = vec![0u8; words * 64];
+    for (row, dest) in rows.chunks_exact(words).zip(out.chunks_exact_mut(width)) {
+        for (word, chunk) in row.iter().zip(line.chunks_exact_mut(64)) {
+            for (byte, eight) in word.to_le_bytes().iter().zip(chunk.chunks_exact_mut(8)) {
+                eight.copy_from_slice(&spread[*byte as usize].to_le_bytes());
+            }
+        }
+        dest.copy_from_slice(&line[..width]);
+    }
+    out
 }
 
 /// Whether mask pattern `mask` inverts the module at column `x`, row `y` (Table 10; Micro QR
@@ -161,8 +192,7 @@ impl Canvas {
         let n = positions.len();
         for (i, &cy) in positions.iter().enumerate() {
             for (j, &cx) in positions.iter().enumerate() {
-                let on_finder =
-                    (i == 0 && j == 0) || (i == 0 && j == n - 1) || (i == n - 1 && j == 0);
+                let on_finder = (i == 0 && (j == 0 || j == n - 1)) || (i == n - 1 && j == 0);
                 if !on_finder {
                     self.alignment(cx, cy);
                 }
@@ -326,17 +356,14 @@ mod tests {
             let version = Version::Normal(v);
             let t = Template::get(version);
             assert_eq!(
-                t.data_positions.len() / 8,
+                t.data_slots.len() / 8,
                 version.total_codewords(),
                 "version {v}"
             );
         }
         // Micro QR: M1 and M3 have a 4-bit codeword, so 4 modules fewer than whole codewords.
         for (v, modules) in [(1, 36), (2, 80), (3, 132), (4, 192)] {
-            assert_eq!(
-                Template::get(Version::Micro(v)).data_positions.len(),
-                modules
-            );
+            assert_eq!(Template::get(Version::Micro(v)).data_slots.len(), modules);
         }
     }
 

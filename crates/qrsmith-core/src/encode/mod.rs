@@ -143,8 +143,13 @@ pub struct EncodeOptions {
 /// Encodes text. Kanji mode is used when every non-ASCII character is a Shift JIS kanji (and no
 /// ECI is set); other text goes in byte mode as UTF-8.
 pub fn encode_text(text: &str, opts: &EncodeOptions) -> Result<QrCode> {
-    let units = segment::units_for_text(text, opts.eci.is_none());
+    let units = segment::units_for_text(text, allow_kanji(opts));
     encode_units(text.as_bytes(), &units, opts, None)
+}
+
+/// Kanji mode is an option for text unless an ECI or another single mode is asked for.
+pub(crate) fn allow_kanji(opts: &EncodeOptions) -> bool {
+    opts.eci.is_none() && opts.mode.is_none_or(|m| m == Mode::Kanji)
 }
 
 /// Encodes raw bytes (numeric, alphanumeric and byte modes; the bytes read back unchanged).
@@ -405,47 +410,30 @@ fn with_error_correction(data: &[u8], version: Version, ec: EcLevel) -> Vec<u8> 
 fn place(stream: &[u8], version: Version, ec: EcLevel, forced_mask: Option<u8>) -> QrCode {
     let t = Template::get(version);
     let (width, words) = (t.width, t.words);
-    let mut modules = t.modules.clone();
     let mut rows = t.rows.clone();
     // M1 and M3: the last data codeword has 4 bits, so the bit stream skips the low nibble.
     let half = matches!(version, Version::Micro(1 | 3)).then(|| version.data_codewords(ec) - 1);
-    let mut k = 0;
+    let mut slots = t.data_slots.iter();
     for (i, &byte) in stream.iter().enumerate() {
         let bits = if Some(i) == half { 4 } else { 8 };
-        for b in 0..bits {
-            if (byte >> (7 - b)) & 1 != 0 {
-                let (x, y) = t.data_positions[k];
-                let (x, y) = (x as usize, y as usize);
-                modules[y * width + x] = 1;
-                rows[y * words + x / 64] |= 1 << (x % 64);
-            }
-            k += 1;
+        // Branch-free: data bits are random, so a branch per bit would mispredict half the time.
+        for (b, &slot) in (0..bits).zip(slots.by_ref()) {
+            let bit = ((byte >> (7 - b)) & 1) as u64;
+            rows[slot as usize >> 6] |= bit << (slot & 63);
         }
     }
 
-    let format_for = |mask: u8| -> (u32, Vec<(u8, u8)>) {
-        match version {
-            Version::Normal(_) => {
-                let pos = matrix::qr_format_positions(width);
-                (
-                    matrix::qr_format_bits(ec, mask),
-                    pos.iter().flatten().copied().collect(),
-                )
-            }
-            Version::Micro(v) => (
-                matrix::micro_format_bits(v, ec, mask),
-                matrix::micro_format_positions().to_vec(),
-            ),
-        }
+    let format_bits = |mask: u8| match version {
+        Version::Normal(_) => matrix::qr_format_bits(ec, mask),
+        Version::Micro(v) => matrix::micro_format_bits(v, ec, mask),
     };
     let apply = |rows: &mut [u64], mask: u8| {
         for (r, m) in rows.iter_mut().zip(&t.masks[mask as usize]) {
             *r ^= m;
         }
-        let (bits, positions) = format_for(mask);
-        for (i, &(x, y)) in positions.iter().enumerate() {
-            let bit = i % 15;
-            if (bits >> bit) & 1 != 0 {
+        let bits = format_bits(mask);
+        for (i, &(x, y)) in t.format_positions.iter().enumerate() {
+            if (bits >> (i % 15)) & 1 != 0 {
                 rows[y as usize * words + x as usize / 64] |= 1 << (x % 64);
             }
         }
@@ -469,11 +457,7 @@ fn place(stream: &[u8], version: Version, ec: EcLevel, forced_mask: Option<u8>) 
     });
 
     apply(&mut rows, mask);
-    for y in 0..width {
-        for x in 0..width {
-            modules[y * width + x] = ((rows[y * words + x / 64] >> (x % 64)) & 1) as u8;
-        }
-    }
+    let modules = matrix::expand_rows(&rows, width, words);
     QrCode {
         version,
         ec_level: ec,

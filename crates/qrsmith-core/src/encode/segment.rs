@@ -111,6 +111,7 @@ pub(crate) struct Segment {
 const BYTE: usize = 0;
 const KANJI: usize = 1;
 const STATES: usize = 7;
+const MODES: [Mode; 4] = [Mode::Byte, Mode::Kanji, Mode::Numeric, Mode::Alphanumeric];
 
 fn state_mode(s: usize) -> Mode {
     match s {
@@ -165,18 +166,16 @@ pub(crate) fn plan(
     version: Version,
     forced: Option<Mode>,
 ) -> Result<(Vec<Segment>, usize)> {
-    let allowed: Vec<Mode> = [Mode::Byte, Mode::Kanji, Mode::Numeric, Mode::Alphanumeric]
-        .into_iter()
-        .filter(|&m| forced.is_none_or(|f| f == m) && version.char_count_bits(m).is_some())
-        .collect();
     if units.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    let header = |m: Mode| -> Option<u32> {
-        allowed
-            .contains(&m)
-            .then(|| version.mode_bits() as u32 + version.char_count_bits(m).unwrap_or(0) as u32)
-    };
+    // Header bits of a new segment per mode; None where the mode is not allowed.
+    let headers = MODES.map(|m| {
+        let count_bits = version
+            .char_count_bits(m)
+            .filter(|_| forced.is_none_or(|f| f == m));
+        count_bits.map(|c| version.mode_bits() as u32 + c as u32)
+    });
     const INF: u32 = u32::MAX / 2;
     let mut cost = [INF; STATES];
     // back[i][s]: state before unit i when unit i ends in state s (STATES = segment start).
@@ -190,21 +189,21 @@ pub(crate) fn plan(
         let best_prev_state = cost.iter().position(|&c| c == best_prev).unwrap_or(0);
         let mut next = [INF; STATES];
         // Continue the current segment.
-        for from in 0..STATES {
-            if i == 0 || cost[from] >= INF {
+        for (from, &c) in cost.iter().enumerate() {
+            if i == 0 || c >= INF {
                 continue;
             }
             let to = successor(from);
             if let Some(bits) = char_bits(u, to) {
-                if cost[from] + bits < next[to] {
-                    next[to] = cost[from] + bits;
+                if c + bits < next[to] {
+                    next[to] = c + bits;
                     back[i][to] = from as u8;
                 }
             }
         }
         // Or start a new segment after the cheapest state so far.
-        for mode in [Mode::Byte, Mode::Kanji, Mode::Numeric, Mode::Alphanumeric] {
-            let Some(h) = header(mode) else { continue };
+        for (mode, header) in MODES.into_iter().zip(headers) {
+            let Some(h) = header else { continue };
             let to = first_state(mode);
             if let Some(bits) = char_bits(u, to) {
                 let total = best_prev + h + bits;

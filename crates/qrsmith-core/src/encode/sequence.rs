@@ -1,6 +1,6 @@
 //! Structured append: one payload over up to 16 QR symbols that readers join again.
 
-use super::{encode_units, segment, AppendHeader, EncodeOptions, QrCode, Version};
+use super::{allow_kanji, encode_units, segment, AppendHeader, EncodeOptions, QrCode, Version};
 use crate::error::{Error, ErrorKind, Result};
 
 /// A symbol's place in a structured-append sequence.
@@ -31,7 +31,7 @@ pub fn encode_sequence_text(
     opts: &EncodeOptions,
     parts: Option<u8>,
 ) -> Result<Vec<QrCode>> {
-    let units = segment::units_for_text(text, opts.eci.is_none());
+    let units = segment::units_for_text(text, allow_kanji(opts));
     encode_sequence(text.as_bytes(), &units, opts, parts)
 }
 
