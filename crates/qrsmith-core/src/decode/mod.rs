@@ -357,3 +357,6 @@ fn orientation_degrees(tl: Point, tr: Point, br: Point, bl: Point) -> i32 {
         deg
     }
 }
+
+#[cfg(test)]
+mod tests;
