@@ -39,7 +39,10 @@ fn supported(format: ImageFormat) -> bool {
 /// client controls).
 pub(crate) fn sniff(bytes: &[u8]) -> Result<ImageFormat> {
     if bytes.is_empty() {
-        return Err(Error::new(ErrorKind::UnsupportedFormat, "empty input: not an image"));
+        return Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            "empty input: not an image",
+        ));
     }
     match image::guess_format(bytes) {
         Ok(format) if supported(format) => Ok(format),

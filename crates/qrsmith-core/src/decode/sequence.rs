@@ -27,7 +27,10 @@ pub(crate) fn group(symbols: &[Symbol]) -> Vec<MergedSequence> {
         .map(|((parity, count), parts)| {
             let missing: Vec<u8> = (0..count).filter(|i| !parts.contains_key(i)).collect();
             let (text, bytes) = if missing.is_empty() {
-                let bytes: Vec<u8> = parts.values().flat_map(|s| s.bytes.iter().copied()).collect();
+                let bytes: Vec<u8> = parts
+                    .values()
+                    .flat_map(|s| s.bytes.iter().copied())
+                    .collect();
                 // The whole payload decodes better than the parts: a multi-byte UTF-8 character
                 // may be split across two symbols. Fall back to the engine's per-part texts when
                 // the payload is not UTF-8 (e.g. Shift JIS or ECI content).

@@ -50,7 +50,11 @@ fn png_header_bomb(w: u32, h: u32, with_data: bool) -> Vec<u8> {
     png_chunk(&mut png, b"IHDR", &ihdr);
     if with_data {
         // An empty zlib stream: valid framing, far too little data.
-        png_chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        png_chunk(
+            &mut png,
+            b"IDAT",
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        );
         png_chunk(&mut png, b"IEND", &[]);
     }
     png
@@ -63,7 +67,11 @@ fn png_header_bomb_is_refused_before_allocating() {
         let t = Instant::now();
         let err = decode(&bomb, &DecodeOptions::default()).unwrap_err();
         // 10 GB of pixels were claimed: only a check on the header can answer this fast.
-        assert!(t.elapsed() < Duration::from_millis(200), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            t.elapsed()
+        );
         assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
         assert!(err.message().contains("100000 × 100000"), "{err}");
     }
@@ -74,13 +82,19 @@ fn pixel_limit_is_configurable() {
     let bytes = sample("qrcode-2/1.png"); // 404 × 404
     let mut opts = DecodeOptions::default();
     opts.limits.max_pixels = 404 * 404 - 1;
-    assert_eq!(decode(&bytes, &opts).unwrap_err().kind(), ErrorKind::LimitExceeded);
+    assert_eq!(
+        decode(&bytes, &opts).unwrap_err().kind(),
+        ErrorKind::LimitExceeded
+    );
     opts.limits.max_pixels = 404 * 404;
     assert_eq!(decode(&bytes, &opts).unwrap().symbols.len(), 1);
     // decode_image applies the same limit.
     let img = image::load_from_memory(&bytes).unwrap();
     opts.limits.max_pixels = 1000;
-    assert_eq!(decode_image(&img, &opts).unwrap_err().kind(), ErrorKind::LimitExceeded);
+    assert_eq!(
+        decode_image(&img, &opts).unwrap_err().kind(),
+        ErrorKind::LimitExceeded
+    );
 }
 
 #[test]
@@ -154,21 +168,30 @@ fn spent_time_budget_with_nothing_found_is_timeout() {
     let blank = DynamicImage::ImageLuma8(GrayImage::from_pixel(200, 100, Luma([255])));
     let mut opts = DecodeOptions::default();
     opts.limits.max_time = Some(Duration::ZERO);
-    assert_eq!(decode_image(&blank, &opts).unwrap_err().kind(), ErrorKind::Timeout);
+    assert_eq!(
+        decode_image(&blank, &opts).unwrap_err().kind(),
+        ErrorKind::Timeout
+    );
     opts.limits.max_time = None;
     assert!(decode_image(&blank, &opts).unwrap().symbols.is_empty());
 }
 
 #[test]
 fn transparent_background_reads_as_white() {
-    let code = image::load_from_memory(&sample("qrcode-2/1.png")).unwrap().to_luma8();
+    let code = image::load_from_memory(&sample("qrcode-2/1.png"))
+        .unwrap()
+        .to_luma8();
     // Dark modules opaque black, everything else fully transparent *black*: a plain luma
     // conversion would see one black square.
     let rgba = image::RgbaImage::from_fn(code.width(), code.height(), |x, y| {
         let dark = code.get_pixel(x, y).0[0] < 128;
         image::Rgba([0, 0, 0, if dark { 255 } else { 0 }])
     });
-    let d = decode(&encode_png(&DynamicImage::ImageRgba8(rgba)), &DecodeOptions::default()).unwrap();
+    let d = decode(
+        &encode_png(&DynamicImage::ImageRgba8(rgba)),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
     assert_eq!(d.symbols.len(), 1);
 }
 
@@ -228,7 +251,9 @@ fn unapply(img: &DynamicImage, o: Orientation) -> DynamicImage {
 
 #[test]
 fn jpeg_exif_orientation_is_honoured_and_corners_map_to_the_stored_raster() {
-    let code = image::load_from_memory(&sample("qrcode-2/1.png")).unwrap().to_luma8();
+    let code = image::load_from_memory(&sample("qrcode-2/1.png"))
+        .unwrap()
+        .to_luma8();
     // The upright scene: the code off-centre on a white, non-square canvas, so that a wrong
     // mapping cannot land on the right coordinates by symmetry.
     let mut scene = GrayImage::from_pixel(620, 480, Luma([255]));
@@ -245,7 +270,10 @@ fn jpeg_exif_orientation_is_honoured_and_corners_map_to_the_stored_raster() {
         let opts = DecodeOptions::default();
         let via_exif = decode(&jpeg, &opts).unwrap();
         assert_eq!(via_exif.exif_orientation, exif);
-        assert_eq!((via_exif.width, via_exif.height), stored.to_luma8().dimensions());
+        assert_eq!(
+            (via_exif.width, via_exif.height),
+            stored.to_luma8().dimensions()
+        );
         assert_eq!(via_exif.symbols.len(), 1, "exif {exif}");
         let s = &via_exif.symbols[0];
 
@@ -259,11 +287,19 @@ fn jpeg_exif_orientation_is_honoured_and_corners_map_to_the_stored_raster() {
         if image_input::is_flip(o) {
             // A mirrored symbol: compare the corner sets, the labelling is the engine's choice.
             for c in s.corners {
-                assert!(d.corners.iter().any(|&e| close(c, e)), "exif {exif}: {s:?} vs {d:?}");
+                assert!(
+                    d.corners.iter().any(|&e| close(c, e)),
+                    "exif {exif}: {s:?} vs {d:?}"
+                );
             }
         } else {
             for (a, b) in s.corners.iter().zip(d.corners) {
-                assert!(close(*a, b), "exif {exif}: {:?} vs {:?}", s.corners, d.corners);
+                assert!(
+                    close(*a, b),
+                    "exif {exif}: {:?} vs {:?}",
+                    s.corners,
+                    d.corners
+                );
             }
             assert!((s.orientation - d.orientation).abs() <= 2, "exif {exif}");
         }
@@ -278,15 +314,26 @@ fn jpeg_exif_orientation_is_honoured_and_corners_map_to_the_stored_raster() {
 
 #[test]
 fn corners_are_in_image_coordinates_clockwise_from_top_left() {
-    let code = image::load_from_memory(&sample("qrcode-2/1.png")).unwrap().to_luma8();
+    let code = image::load_from_memory(&sample("qrcode-2/1.png"))
+        .unwrap()
+        .to_luma8();
     let mut scene = GrayImage::from_pixel(700, 500, Luma([255]));
     image::imageops::overlay(&mut scene, &code, 200, 50);
-    let d = decode_image(&DynamicImage::ImageLuma8(scene.clone()), &DecodeOptions::default())
-        .unwrap();
+    let d = decode_image(
+        &DynamicImage::ImageLuma8(scene.clone()),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
     let c = d.symbols[0].corners;
     // Upright: top-left is the smallest x + y, and it is within the pasted square.
-    assert!(c[0].x >= 200.0 && c[0].y >= 50.0 && c[0].x < 300.0 && c[0].y < 150.0, "{c:?}");
-    assert!(c[1].x > c[0].x && c[2].y > c[1].y && c[3].x < c[2].x, "{c:?}");
+    assert!(
+        c[0].x >= 200.0 && c[0].y >= 50.0 && c[0].x < 300.0 && c[0].y < 150.0,
+        "{c:?}"
+    );
+    assert!(
+        c[1].x > c[0].x && c[2].y > c[1].y && c[3].x < c[2].x,
+        "{c:?}"
+    );
     assert_eq!(d.symbols[0].orientation, 0);
 
     // Turned a quarter clockwise, the symbol's top-left is now at the image's top-right.
@@ -294,20 +341,29 @@ fn corners_are_in_image_coordinates_clockwise_from_top_left() {
     let d = decode_image(&turned, &DecodeOptions::default()).unwrap();
     let s = &d.symbols[0];
     assert_eq!(s.orientation, 90);
-    assert!(s.corners[0].x > s.corners[3].x && s.corners[1].y > s.corners[0].y, "{:?}", s.corners);
+    assert!(
+        s.corners[0].x > s.corners[3].x && s.corners[1].y > s.corners[0].y,
+        "{:?}",
+        s.corners
+    );
 }
 
 #[test]
 fn large_image_second_pass_maps_corners_back() {
     // A code small relative to a large, otherwise empty image: whichever pass finds it, the
     // corners must come back in full-resolution coordinates.
-    let code = image::load_from_memory(&sample("qrcode-2/1.png")).unwrap().to_luma8();
+    let code = image::load_from_memory(&sample("qrcode-2/1.png"))
+        .unwrap()
+        .to_luma8();
     let big = image::imageops::resize(&code, 1212, 1212, image::imageops::FilterType::Nearest);
     let mut scene = GrayImage::from_pixel(2600, 2000, Luma([255]));
     image::imageops::overlay(&mut scene, &big, 1000, 500);
     let d = decode_image(&DynamicImage::ImageLuma8(scene), &DecodeOptions::default()).unwrap();
     let c = d.symbols[0].corners;
-    assert!(c[0].x >= 1000.0 && c[0].x < 1300.0 && c[0].y >= 500.0 && c[0].y < 800.0, "{c:?}");
+    assert!(
+        c[0].x >= 1000.0 && c[0].x < 1300.0 && c[0].y >= 500.0 && c[0].y < 800.0,
+        "{c:?}"
+    );
     assert!(c[2].x > 1900.0 && c[2].y > 1400.0, "{c:?}");
 }
 
@@ -343,4 +399,128 @@ fn map_to_original_scales_and_orients() {
     assert_eq!(s.corners[0], Point { x: 19.5, y: 19.5 });
     assert_eq!(s.corners[2], Point { x: 39.5, y: 39.5 });
     assert_eq!(s.orientation, 0);
+}
+
+/// The measurement behind the pass policy in [`read`]; run it in release:
+/// `cargo test --release -p qrsmith-core --lib measure_downscale_policy -- --ignored --nocapture`.
+///
+/// Three sets built from the samples: as they are; upscaled ×4 (a high-resolution photo of the
+/// same scene, 2–5 MP); pasted unscaled into a 4000 × 3000 canvas (a small code in a large
+/// photo). Policies: the full image with zxing-cpp's own `tryDownscale` (A) or without (B); the
+/// reference's shrink to 800 px (C); A plus a second pass on a smaller copy when nothing was found
+/// in a large image: longest side 1600 px above 4 MP (D), 1600 px above 2 MP (E), 1000 px above
+/// 2 MP (F, the policy `read` uses). Results are in the doc comment of `read`.
+#[test]
+#[ignore = "measurement, takes minutes; run in release"]
+fn measure_downscale_policy() {
+    use super::engine::{Engine, EngineOptions, ZxingEngine};
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/zxing-cpp-samples");
+    let mut samples = Vec::new();
+    for folder in std::fs::read_dir(&root).unwrap() {
+        let folder = folder.unwrap().path();
+        if !folder.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&folder).unwrap() {
+            let p = f.unwrap().path();
+            let Ok(text) = std::fs::read(p.with_extension("txt")) else {
+                continue;
+            };
+            if p.extension().is_some_and(|e| e == "txt") {
+                continue;
+            }
+            let Ok(img) = image::open(&p) else { continue };
+            samples.push((image_input::to_gray(&img), text));
+        }
+    }
+    type Set = Vec<(GrayImage, Vec<u8>)>;
+    let sets: Vec<(&str, Set)> = vec![
+        ("as is", samples.clone()),
+        (
+            "upscaled x4",
+            samples
+                .iter()
+                .map(|(g, t)| {
+                    let up = image::imageops::resize(
+                        g,
+                        g.width() * 4,
+                        g.height() * 4,
+                        image::imageops::FilterType::Triangle,
+                    );
+                    (up, t.clone())
+                })
+                .collect(),
+        ),
+        (
+            "in 4000x3000",
+            samples
+                .iter()
+                .enumerate()
+                .map(|(i, (g, t))| {
+                    let mut canvas = GrayImage::from_pixel(4000, 3000, Luma([200]));
+                    let x = (i as i64 * 997) % (4000 - i64::from(g.width()));
+                    let y = (i as i64 * 613) % (3000 - i64::from(g.height()));
+                    image::imageops::overlay(&mut canvas, g, x, y);
+                    (canvas, t.clone())
+                })
+                .collect(),
+        ),
+    ];
+    let engine = ZxingEngine;
+    let on = EngineOptions {
+        try_harder: true,
+        try_downscale: true,
+    };
+    let off = EngineOptions {
+        try_harder: true,
+        try_downscale: false,
+    };
+    for (name, set) in &sets {
+        for policy in [
+            "A full+zxing downscale",
+            "B full only",
+            "C shrink to 800",
+            "D A + 1600px pass >4MP",
+            "E A + 1600px pass >2MP",
+            "F A + 1000px pass >2MP (read)",
+        ] {
+            let (mut ok, mut ms) = (0, Vec::new());
+            for (g, text) in set {
+                let t = Instant::now();
+                let read = |img: &GrayImage, o: &EngineOptions| engine.read(img, o).unwrap();
+                let found = match policy.as_bytes()[0] {
+                    b'A' => read(g, &on),
+                    b'B' => read(g, &off),
+                    b'C' if g.width().max(g.height()) > 800 => read(&downscale(g, 800).0, &on),
+                    b'C' => read(g, &on),
+                    letter => {
+                        let (min_pixels, side) = match letter {
+                            b'D' => (4_000_000, 1600),
+                            b'E' => (2_000_000, 1600),
+                            _ => (SECOND_PASS_MIN_PIXELS, SECOND_PASS_MAX_SIDE),
+                        };
+                        let first = read(g, &on);
+                        if first.is_empty()
+                            && u64::from(g.width()) * u64::from(g.height()) > min_pixels
+                        {
+                            read(&downscale(g, side).0, &on)
+                        } else {
+                            first
+                        }
+                    }
+                };
+                ms.push(t.elapsed().as_secs_f64() * 1e3);
+                ok += usize::from(found.iter().any(|s| s.text.as_bytes() == text.as_slice()));
+            }
+            ms.sort_by(f64::total_cmp);
+            let total: f64 = ms.iter().sum();
+            eprintln!(
+                "{name:<13} {policy:<24} read {ok:>3}/{}  median {:>7.1} ms  total {:>8.0} ms",
+                set.len(),
+                ms[ms.len() / 2],
+                total
+            );
+        }
+    }
 }
