@@ -5,7 +5,10 @@ pub use crate::decode::{
     decode, decode_image, DecodeOptions, Decoded, Limits, MergedSequence, Point, StructuredAppend,
     Symbol, Symbology,
 };
-pub use crate::encode::{EcLevel, QrCode, Version};
+pub use crate::encode::{
+    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, EcLevel, EncodeOptions,
+    Mode, QrCode, SequenceInfo, Version,
+};
 pub use crate::error::{Error, ErrorKind, Result};
 
 mod decode;

@@ -524,3 +524,100 @@ fn measure_downscale_policy() {
         }
     }
 }
+
+/// Draws a symbol `scale` pixels per module with a `border`-module quiet zone.
+fn rasterise(code: &crate::QrCode, scale: u32, border: u32) -> GrayImage {
+    let side = (code.width() as u32 + 2 * border) * scale;
+    GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = (x / scale, y / scale);
+        let inside = border..border + code.width() as u32;
+        let dark = inside.contains(&mx)
+            && inside.contains(&my)
+            && code.is_dark((mx - border) as usize, (my - border) as usize);
+        Luma([if dark { 0 } else { 255 }])
+    })
+}
+
+/// Our encoder's symbols read back with the metadata they were made with: this pins the
+/// mapping of zxing-cpp's `extra()` keys (version, EC level, mask) to our fields.
+#[test]
+fn own_symbols_read_back_with_their_parameters() {
+    use crate::{encode_bytes, encode_text, EcLevel, EncodeOptions, Version};
+    let cases: &[(&[u8], Version, EcLevel, u8)] = &[
+        (
+            b"https://example.com/a?b=1",
+            Version::Normal(5),
+            EcLevel::H,
+            3,
+        ),
+        (b"01234567890123456789", Version::Normal(1), EcLevel::L, 0),
+        (
+            &[0, 1, 2, 0xFF, 0xFE, 0x80],
+            Version::Normal(10),
+            EcLevel::Q,
+            7,
+        ),
+        (b"12345", Version::Micro(1), EcLevel::L, 2),
+        (b"HELLO M3", Version::Micro(3), EcLevel::M, 1),
+    ];
+    for &(data, version, ec_level, mask) in cases {
+        let opts = EncodeOptions {
+            version: Some(version),
+            ec_level,
+            mask: Some(mask),
+            ..EncodeOptions::default()
+        };
+        let code = encode_bytes(data, &opts).unwrap();
+        let img = DynamicImage::ImageLuma8(rasterise(&code, 4, 4));
+        let d = decode_image(&img, &DecodeOptions::default()).unwrap();
+        assert_eq!(d.symbols.len(), 1, "{version:?}");
+        let s = &d.symbols[0];
+        assert_eq!(s.bytes, data, "{version:?}");
+        let (symbology, name) = match version {
+            Version::Normal(n) => (Symbology::QrCode, n.to_string()),
+            Version::Micro(n) => (Symbology::MicroQrCode, format!("M{n}")),
+        };
+        assert_eq!(
+            (s.symbology, s.version.as_str()),
+            (symbology, name.as_str())
+        );
+        if version != Version::Micro(1) {
+            // M1 has error detection only; zxing-cpp reports no level for it.
+            assert_eq!(
+                s.ec_level.as_deref(),
+                Some(format!("{ec_level:?}").as_str())
+            );
+        }
+        assert_eq!(s.mask, Some(mask), "{version:?}");
+        assert!(!s.mirrored && !s.inverted && !s.has_eci);
+    }
+
+    // Text with a multi-byte character, and the same symbol mirrored.
+    let code = encode_text("Grüße, 世界", &EncodeOptions::default()).unwrap();
+    let img = DynamicImage::ImageLuma8(rasterise(&code, 3, 4));
+    let s = &decode_image(&img.fliph(), &DecodeOptions::default())
+        .unwrap()
+        .symbols[0];
+    assert_eq!(s.text, "Grüße, 世界");
+    assert!(s.mirrored);
+}
+
+/// A structured-append sequence from our encoder, all parts in one picture, merges back.
+#[test]
+fn own_sequence_merges_in_one_call() {
+    use crate::{encode_sequence_text, EncodeOptions};
+    let text = "Structured append splits one payload over several symbols: ünïcödé too. ".repeat(6);
+    let parts = encode_sequence_text(&text, &EncodeOptions::default(), Some(3)).unwrap();
+    assert_eq!(parts.len(), 3);
+    let tiles: Vec<GrayImage> = parts.iter().map(|p| rasterise(p, 3, 4)).collect();
+    let side = tiles.iter().map(|t| t.width()).max().unwrap();
+    let mut sheet = GrayImage::from_pixel(side * 3, side, Luma([255]));
+    for (i, t) in tiles.iter().rev().enumerate() {
+        image::imageops::overlay(&mut sheet, t, i64::from(side) * i as i64, 0);
+    }
+    let d = decode_image(&DynamicImage::ImageLuma8(sheet), &DecodeOptions::default()).unwrap();
+    assert_eq!(d.symbols.len(), 3);
+    assert_eq!(d.sequences.len(), 1);
+    assert_eq!(d.sequences[0].text.as_deref(), Some(text.as_str()));
+    assert_eq!(d.sequences[0].bytes.as_deref(), Some(text.as_bytes()));
+}
