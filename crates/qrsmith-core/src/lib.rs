@@ -1,6 +1,10 @@
 //! QR code encoding, rendering and decoding.
 #![doc(html_no_source)]
 
+pub use crate::decode::{
+    decode, decode_image, DecodeOptions, Decoded, Limits, MergedSequence, Point, StructuredAppend,
+    Symbol, Symbology,
+};
 pub use crate::encode::{
     encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, EcLevel, EncodeOptions,
     Mode, QrCode, SequenceInfo, Version,

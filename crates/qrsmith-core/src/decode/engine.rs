@@ -1,0 +1,100 @@
+//! The reader engine, behind a trait of our own so that another engine can replace zxing-cpp
+//! without touching image loading, coordinate mapping or sequence merging.
+
+use image::GrayImage;
+use zxingcpp::{BarcodeFormat, ImageFormat, ImageView, TextMode};
+
+use super::{Point, StructuredAppend, Symbol, Symbology};
+use crate::error::{Error, ErrorKind, Result};
+
+/// How hard one engine pass should look.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EngineOptions {
+    /// Spend more time per image: try harder, every rotation, inverted (light-on-dark) codes.
+    pub try_harder: bool,
+    /// Let the engine also scan its own downscaled copies (it keeps the full-resolution pass).
+    pub try_downscale: bool,
+}
+
+/// A QR reader. Corners of the returned symbols are in the coordinates of `img`; the caller
+/// maps them back to the original image.
+pub(crate) trait Engine {
+    /// Reads every QR, Micro QR and rMQR symbol in `img`. Finding nothing is `Ok(vec![])`.
+    fn read(&self, img: &GrayImage, opts: &EngineOptions) -> Result<Vec<Symbol>>;
+}
+
+/// The zxing-cpp 3.x reader (C++, through the official `zxing-cpp` crate).
+///
+/// Its `Barcode` and `ImageView` types are not `Send`; they live only inside [`Engine::read`], so
+/// the engine itself can be used from any thread.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ZxingEngine;
+
+impl Engine for ZxingEngine {
+    fn read(&self, img: &GrayImage, opts: &EngineOptions) -> Result<Vec<Symbol>> {
+        let engine_err =
+            |e: zxingcpp::Error| Error::new(ErrorKind::Engine, format!("zxing-cpp: {e}"));
+        // `QRCode` is the whole symbology in zxing-cpp 3: Model 1/2, Micro QR and rMQR.
+        let reader = zxingcpp::read()
+            .formats([BarcodeFormat::QRCode])
+            .try_harder(opts.try_harder)
+            .try_rotate(opts.try_harder)
+            .try_invert(opts.try_harder)
+            .try_downscale(opts.try_downscale)
+            // Plain: the symbol's own text, e.g. GS1 with its GS separators rather than the
+            // bracketed human-readable form.
+            .text_mode(TextMode::Plain);
+        let view = ImageView::from_slice(img.as_raw(), img.width(), img.height(), ImageFormat::Lum)
+            .map_err(engine_err)?;
+        let barcodes = reader.from(view).map_err(engine_err)?;
+        Ok(barcodes
+            .iter()
+            .filter(|b| b.is_valid())
+            .filter_map(|b| {
+                let symbology = match b.format() {
+                    BarcodeFormat::QRCode
+                    | BarcodeFormat::QRCodeModel1
+                    | BarcodeFormat::QRCodeModel2 => Symbology::QrCode,
+                    BarcodeFormat::MicroQRCode => Symbology::MicroQrCode,
+                    BarcodeFormat::RMQRCode => Symbology::RmqrCode,
+                    _ => return None,
+                };
+                let pos = b.position();
+                let pt = |p: zxingcpp::PointI| Point {
+                    x: p.x as f32,
+                    y: p.y as f32,
+                };
+                let ec_level = Some(b.extra_with_key("ECLevel")).filter(|s| !s.is_empty());
+                let structured_append = (b.sequence_size() > 0 && b.sequence_index() >= 0)
+                    .then(|| {
+                        Some(StructuredAppend {
+                            index: u8::try_from(b.sequence_index()).ok()?,
+                            count: u8::try_from(b.sequence_size()).ok()?,
+                            parity: b.sequence_id().parse().ok()?,
+                        })
+                    })
+                    .flatten();
+                Some(Symbol {
+                    text: b.text(),
+                    bytes: b.bytes(),
+                    symbology,
+                    version: b.extra_with_key("Version"),
+                    ec_level,
+                    mask: b.extra_with_key("DataMask").parse().ok(),
+                    corners: [
+                        pt(pos.top_left),
+                        pt(pos.top_right),
+                        pt(pos.bottom_right),
+                        pt(pos.bottom_left),
+                    ],
+                    orientation: b.orientation(),
+                    inverted: b.is_inverted(),
+                    mirrored: b.is_mirrored(),
+                    has_eci: b.has_eci(),
+                    symbology_identifier: b.symbology_identifier(),
+                    structured_append,
+                })
+            })
+            .collect())
+    }
+}

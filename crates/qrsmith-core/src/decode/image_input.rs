@@ -1,0 +1,252 @@
+//! Image loading with limits: sniff the format, read the header, refuse what is too big, and only
+//! then decode. JPEG/TIFF/WebP EXIF orientation is applied so the reader sees the picture upright.
+
+use std::io::Cursor;
+
+use image::metadata::Orientation;
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
+
+use super::Limits;
+use crate::error::{Error, ErrorKind, Result};
+
+/// An image decoded from bytes, made upright and grey, with what is needed to map reader
+/// coordinates back to the file's own pixel grid.
+pub(crate) struct LoadedImage {
+    /// Luma, after EXIF orientation.
+    pub gray: GrayImage,
+    /// The EXIF orientation that was applied to get `gray` from the stored raster.
+    pub orientation: Orientation,
+    /// Width of the stored raster (before orientation).
+    pub stored_width: u32,
+    /// Height of the stored raster (before orientation).
+    pub stored_height: u32,
+}
+
+/// The formats the crate is built with (see the `image` features in the workspace manifest).
+fn supported(format: ImageFormat) -> bool {
+    matches!(
+        format,
+        ImageFormat::Png
+            | ImageFormat::Jpeg
+            | ImageFormat::Gif
+            | ImageFormat::Bmp
+            | ImageFormat::WebP
+            | ImageFormat::Tiff
+    )
+}
+
+/// Identifies the format from the file's magic bytes (never from a name or a MIME type, which a
+/// client controls).
+pub(crate) fn sniff(bytes: &[u8]) -> Result<ImageFormat> {
+    if bytes.is_empty() {
+        return Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            "empty input: not an image",
+        ));
+    }
+    match image::guess_format(bytes) {
+        Ok(format) if supported(format) => Ok(format),
+        Ok(format) => Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            format!(
+                "{} images are not supported (supported: PNG, JPEG, GIF, BMP, WebP, TIFF)",
+                format_name(format)
+            ),
+        )),
+        Err(_) => {
+            let head: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                format!(
+                    "unrecognised image format (first bytes: {}); supported: PNG, JPEG, GIF, BMP, WebP, TIFF",
+                    head.join(" ")
+                ),
+            ))
+        }
+    }
+}
+
+fn format_name(format: ImageFormat) -> String {
+    format
+        .extensions_str()
+        .first()
+        .map_or_else(|| format!("{format:?}"), |ext| ext.to_ascii_uppercase())
+}
+
+/// Reads the PNG IHDR directly: it is the first chunk by rule, so its dimensions are known from
+/// 24 bytes. This catches a header bomb even when the file is nothing but a header, where the
+/// `png` crate would first scan for image data and report truncation instead of the real problem.
+fn png_header_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() >= 24 && &bytes[12..16] == b"IHDR" {
+        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
+        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
+        Some((w, h))
+    } else {
+        None
+    }
+}
+
+/// Refuses an image whose pixel count exceeds the limit, before anything is allocated for it.
+pub(crate) fn check_pixels(width: u32, height: u32, limits: &Limits) -> Result<()> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_pixels {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "image is {width} × {height} pixels ({:.1} MP), more than the limit of {:.1} MP",
+                pixels as f64 / 1e6,
+                limits.max_pixels as f64 / 1e6
+            ),
+        ));
+    }
+    if pixels == 0 {
+        return Err(Error::new(
+            ErrorKind::CorruptImage,
+            format!("image has no pixels ({width} × {height})"),
+        ));
+    }
+    Ok(())
+}
+
+fn map_image_error(format: ImageFormat, err: ImageError) -> Error {
+    let name = format_name(format);
+    match err {
+        ImageError::Limits(e) => Error::new(
+            ErrorKind::LimitExceeded,
+            format!("{name} image exceeds a decoding limit: {e}"),
+        ),
+        ImageError::Unsupported(e) => Error::new(
+            ErrorKind::UnsupportedFormat,
+            format!("unsupported {name} variant: {e}"),
+        ),
+        ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Error::new(
+            ErrorKind::CorruptImage,
+            format!("{name} image is truncated: {e}"),
+        ),
+        other => Error::new(
+            ErrorKind::CorruptImage,
+            format!("{name} image is corrupt: {other}"),
+        ),
+    }
+}
+
+/// Decodes `bytes` into an upright grey image, enforcing `limits` before the pixel data is
+/// decoded.
+pub(crate) fn load(bytes: &[u8], limits: &Limits) -> Result<LoadedImage> {
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "input is {} bytes, more than the limit of {} bytes",
+                bytes.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    let format = sniff(bytes)?;
+    if format == ImageFormat::Png {
+        if let Some((w, h)) = png_header_dimensions(bytes) {
+            check_pixels(w, h, limits)?;
+        }
+    }
+
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut image_limits = image::Limits::default();
+    // Defence in depth for decoders that allocate more than the output: room for a 16-bit RGBA
+    // output of the largest allowed image, but never unbounded.
+    image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8).max(64 << 20));
+    reader.limits(image_limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| map_image_error(format, e))?;
+    // The header has been read, the pixel data not yet: this is the point to refuse.
+    let (stored_width, stored_height) = decoder.dimensions();
+    check_pixels(stored_width, stored_height, limits)?;
+    // A malformed EXIF block is not worth failing the read for: treat it as "upright".
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(format, e))?;
+    image.apply_orientation(orientation);
+    let gray = to_gray(&image);
+    Ok(LoadedImage {
+        gray,
+        orientation,
+        stored_width,
+        stored_height,
+    })
+}
+
+/// Converts to 8-bit luma with the Rec. 601 weights zxing-cpp uses for colour input (the image
+/// crate's `to_luma8` uses Rec. 709, which turns some colour codes, e.g. red on white, into less
+/// contrast), compositing any transparency over white: a code drawn on a transparent
+/// background (dark modules, alpha 0 elsewhere) would otherwise turn all black.
+pub(crate) fn to_gray(image: &DynamicImage) -> GrayImage {
+    fn lum(r: u8, g: u8, b: u8) -> u32 {
+        (306 * u32::from(r) + 601 * u32::from(g) + 117 * u32::from(b) + 0x200) >> 10
+    }
+    fn over_white(l: u32, a: u8) -> u8 {
+        let a = u32::from(a);
+        // l·a + 255·(1 − a), rounded.
+        ((l * a + 255 * (255 - a) + 127) / 255) as u8
+    }
+    match image {
+        DynamicImage::ImageLuma8(g) => g.clone(),
+        DynamicImage::ImageLumaA8(la) => GrayImage::from_fn(la.width(), la.height(), |x, y| {
+            let [l, a] = la.get_pixel(x, y).0;
+            image::Luma([over_white(u32::from(l), a)])
+        }),
+        DynamicImage::ImageRgb8(rgb) => GrayImage::from_fn(rgb.width(), rgb.height(), |x, y| {
+            let [r, g, b] = rgb.get_pixel(x, y).0;
+            image::Luma([lum(r, g, b) as u8])
+        }),
+        other if !other.color().has_alpha() => {
+            let rgb = other.to_rgb8();
+            GrayImage::from_fn(rgb.width(), rgb.height(), |x, y| {
+                let [r, g, b] = rgb.get_pixel(x, y).0;
+                image::Luma([lum(r, g, b) as u8])
+            })
+        }
+        other => {
+            let owned;
+            let rgba = match other {
+                DynamicImage::ImageRgba8(rgba) => rgba,
+                _ => {
+                    owned = other.to_rgba8();
+                    &owned
+                }
+            };
+            GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+                let [r, g, b, a] = rgba.get_pixel(x, y).0;
+                image::Luma([over_white(lum(r, g, b), a)])
+            })
+        }
+    }
+}
+
+/// Maps a point of the upright image back to the stored raster of a `w` × `h` image (stored
+/// dimensions) that was made upright with `orientation`.
+pub(crate) fn to_stored(orientation: Orientation, w: u32, h: u32, x: f32, y: f32) -> (f32, f32) {
+    let (wm, hm) = (w as f32 - 1.0, h as f32 - 1.0);
+    // Each arm inverts what `DynamicImage::apply_orientation` does to pixel (x, y).
+    match orientation {
+        Orientation::NoTransforms => (x, y),
+        Orientation::Rotate90 => (y, hm - x),
+        Orientation::Rotate180 => (wm - x, hm - y),
+        Orientation::Rotate270 => (wm - y, x),
+        Orientation::FlipHorizontal => (wm - x, y),
+        Orientation::FlipVertical => (x, hm - y),
+        Orientation::Rotate90FlipH => (y, x),
+        Orientation::Rotate270FlipH => (wm - y, hm - x),
+    }
+}
+
+/// Whether the orientation mirrors the picture (so a symbol read upright is mirrored in the
+/// stored raster).
+pub(crate) fn is_flip(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::FlipHorizontal
+            | Orientation::FlipVertical
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
+}

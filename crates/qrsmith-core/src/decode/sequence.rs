@@ -1,0 +1,123 @@
+//! Structured append: symbols that carry one payload between them (ISO/IEC 18004 §8), grouped by
+//! their parity byte and total count, and merged once every part has been read.
+
+use std::collections::BTreeMap;
+
+use super::{MergedSequence, Symbol};
+
+/// Groups the structured-append symbols of one image into sequences. A sequence with every part
+/// present is merged; one with parts missing is still listed, with `missing` filled in and no
+/// payload: an incomplete sequence is a result, not an error.
+pub(crate) fn group(symbols: &[Symbol]) -> Vec<MergedSequence> {
+    // (parity, count) → index → symbol. Two different sequences may share a parity by chance;
+    // keying on the count as well separates most of them. A BTreeMap keeps the output stable.
+    let mut groups: BTreeMap<(u8, u8), BTreeMap<u8, &Symbol>> = BTreeMap::new();
+    for symbol in symbols {
+        if let Some(sa) = &symbol.structured_append {
+            groups
+                .entry((sa.parity, sa.count))
+                .or_default()
+                // The same part read twice (e.g. printed twice) counts once.
+                .entry(sa.index)
+                .or_insert(symbol);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((parity, count), parts)| {
+            let missing: Vec<u8> = (0..count).filter(|i| !parts.contains_key(i)).collect();
+            let (text, bytes) = if missing.is_empty() {
+                let bytes: Vec<u8> = parts
+                    .values()
+                    .flat_map(|s| s.bytes.iter().copied())
+                    .collect();
+                // The whole payload decodes better than the parts: a multi-byte UTF-8 character
+                // may be split across two symbols. Fall back to the engine's per-part texts when
+                // the payload is not UTF-8 (e.g. Shift JIS or ECI content).
+                let text = match String::from_utf8(bytes.clone()) {
+                    Ok(text) => text,
+                    Err(_) => parts.values().map(|s| s.text.as_str()).collect(),
+                };
+                (Some(text), Some(bytes))
+            } else {
+                (None, None)
+            };
+            MergedSequence {
+                parity,
+                count,
+                found: parts.keys().copied().collect(),
+                missing,
+                text,
+                bytes,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{Point, StructuredAppend, Symbology};
+
+    fn part(index: u8, count: u8, parity: u8, bytes: &[u8]) -> Symbol {
+        Symbol {
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            bytes: bytes.to_vec(),
+            symbology: Symbology::QrCode,
+            version: "1".into(),
+            ec_level: Some("M".into()),
+            mask: Some(0),
+            corners: [Point { x: 0.0, y: 0.0 }; 4],
+            orientation: 0,
+            inverted: false,
+            mirrored: false,
+            has_eci: false,
+            symbology_identifier: "]Q1".into(),
+            structured_append: Some(StructuredAppend {
+                index,
+                count,
+                parity,
+            }),
+        }
+    }
+
+    #[test]
+    fn merges_out_of_order_parts_and_utf8_split_across_symbols() {
+        let euro = "€".as_bytes(); // three bytes, split 1 + 2 over two symbols
+        let symbols = vec![
+            part(1, 3, 7, &euro[1..]),
+            part(2, 3, 7, b"!"),
+            part(0, 3, 7, &euro[..1]),
+        ];
+        let seqs = group(&symbols);
+        assert_eq!(seqs.len(), 1);
+        assert_eq!(seqs[0].text.as_deref(), Some("€!"));
+        assert_eq!(seqs[0].bytes.as_deref(), Some("€!".as_bytes()));
+        assert_eq!(seqs[0].found, vec![0, 1, 2]);
+        assert!(seqs[0].missing.is_empty());
+    }
+
+    #[test]
+    fn incomplete_sequence_is_listed_without_payload() {
+        let symbols = vec![part(0, 4, 95, b"a"), part(2, 4, 95, b"c")];
+        let seqs = group(&symbols);
+        assert_eq!(seqs.len(), 1);
+        assert_eq!(seqs[0].missing, vec![1, 3]);
+        assert_eq!(seqs[0].text, None);
+        assert_eq!(seqs[0].bytes, None);
+    }
+
+    #[test]
+    fn different_parities_are_different_sequences_and_duplicates_count_once() {
+        let symbols = vec![
+            part(0, 2, 1, b"a"),
+            part(0, 2, 1, b"a"),
+            part(1, 2, 1, b"b"),
+            part(0, 2, 2, b"x"),
+        ];
+        let seqs = group(&symbols);
+        assert_eq!(seqs.len(), 2);
+        assert_eq!(seqs[0].text.as_deref(), Some("ab"));
+        assert_eq!(seqs[1].missing, vec![1]);
+    }
+}

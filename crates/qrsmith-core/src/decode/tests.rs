@@ -1,0 +1,623 @@
+//! Unit tests of the decode module: hostile inputs, limits, EXIF orientation, coordinates.
+
+use std::io::Cursor;
+use std::time::{Duration, Instant};
+
+use image::metadata::Orientation;
+use image::{DynamicImage, GrayImage, ImageFormat, Luma};
+
+use super::image_input::to_stored;
+use super::*;
+
+fn sample(rel: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/zxing-cpp-samples")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+}
+
+/// A PNG whose valid IHDR claims `w` × `h` 8-bit grey pixels, optionally followed by a tiny
+/// IDAT and IEND (so the file is well-formed up to the pixel data).
+fn png_header_bomb(w: u32, h: u32, with_data: bool) -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit, greyscale, deflate, adaptive, no interlace
+    png_chunk(&mut png, b"IHDR", &ihdr);
+    if with_data {
+        // An empty zlib stream: valid framing, far too little data.
+        png_chunk(
+            &mut png,
+            b"IDAT",
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        );
+        png_chunk(&mut png, b"IEND", &[]);
+    }
+    png
+}
+
+#[test]
+fn png_header_bomb_is_refused_before_allocating() {
+    for with_data in [false, true] {
+        let bomb = png_header_bomb(100_000, 100_000, with_data);
+        let t = Instant::now();
+        let err = decode(&bomb, &DecodeOptions::default()).unwrap_err();
+        // 10 GB of pixels were claimed: only a check on the header can answer this fast.
+        assert!(
+            t.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            t.elapsed()
+        );
+        assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+        assert!(err.message().contains("100000 × 100000"), "{err}");
+    }
+}
+
+#[test]
+fn pixel_limit_is_configurable() {
+    let bytes = sample("qrcode-2/1.png"); // 404 × 404
+    let mut opts = DecodeOptions::default();
+    opts.limits.max_pixels = 404 * 404 - 1;
+    assert_eq!(
+        decode(&bytes, &opts).unwrap_err().kind(),
+        ErrorKind::LimitExceeded
+    );
+    opts.limits.max_pixels = 404 * 404;
+    assert_eq!(decode(&bytes, &opts).unwrap().symbols.len(), 1);
+    // decode_image applies the same limit.
+    let img = image::load_from_memory(&bytes).unwrap();
+    opts.limits.max_pixels = 1000;
+    assert_eq!(
+        decode_image(&img, &opts).unwrap_err().kind(),
+        ErrorKind::LimitExceeded
+    );
+}
+
+#[test]
+fn byte_limit_is_checked_first() {
+    let mut opts = DecodeOptions::default();
+    opts.limits.max_bytes = 16;
+    let err = decode(&[0u8; 17], &opts).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+}
+
+fn encode_png(img: &DynamicImage) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn truncated_png_is_corrupt() {
+    let img = DynamicImage::ImageLuma8(GrayImage::from_fn(64, 64, |x, y| Luma([(x ^ y) as u8])));
+    let png = encode_png(&img);
+    for cut in [png.len() / 2, 40, png.len() - 13] {
+        let err = decode(&png[..cut], &DecodeOptions::default()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::CorruptImage, "cut at {cut}: {err}");
+        assert!(err.message().starts_with("PNG image is"), "{err}");
+    }
+}
+
+#[test]
+fn corrupt_pixel_data_is_corrupt() {
+    let mut png = png_header_bomb(8, 8, false);
+    png_chunk(&mut png, b"IDAT", b"this is not a zlib stream at all");
+    png_chunk(&mut png, b"IEND", &[]);
+    let err = decode(&png, &DecodeOptions::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CorruptImage, "{err}");
+}
+
+#[test]
+fn random_bytes_and_unknown_formats_are_unsupported() {
+    // A fixed xorshift stream: "random", but the same on every run.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let noise: Vec<u8> = (0..4096)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    for input in [&noise[..], b"", b"%PDF-1.7\n", b"hello, world"] {
+        let err = decode(input, &DecodeOptions::default()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnsupportedFormat, "{err}");
+    }
+    // A format the image crate knows but this build does not read is named in the message.
+    let mut qoi = b"qoif".to_vec();
+    qoi.extend_from_slice(&[0; 12]);
+    let err = decode(&qoi, &DecodeOptions::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnsupportedFormat);
+    assert!(err.message().contains("QOI"), "{err}");
+}
+
+#[test]
+fn nothing_found_is_ok_not_an_error() {
+    let blank = DynamicImage::ImageLuma8(GrayImage::from_pixel(200, 100, Luma([255])));
+    let d = decode(&encode_png(&blank), &DecodeOptions::default()).unwrap();
+    assert!(d.symbols.is_empty() && d.sequences.is_empty());
+    assert_eq!((d.width, d.height, d.exif_orientation), (200, 100, 1));
+}
+
+#[test]
+fn spent_time_budget_with_nothing_found_is_timeout() {
+    let blank = DynamicImage::ImageLuma8(GrayImage::from_pixel(200, 100, Luma([255])));
+    let mut opts = DecodeOptions::default();
+    opts.limits.max_time = Some(Duration::ZERO);
+    assert_eq!(
+        decode_image(&blank, &opts).unwrap_err().kind(),
+        ErrorKind::Timeout
+    );
+    opts.limits.max_time = None;
+    assert!(decode_image(&blank, &opts).unwrap().symbols.is_empty());
+}
+
+#[test]
+fn transparent_background_reads_as_white() {
+    let code = image::load_from_memory(&sample("qrcode-2/1.png"))
+        .unwrap()
+        .to_luma8();
+    // Dark modules opaque black, everything else fully transparent *black*: a plain luma
+    // conversion would see one black square.
+    let rgba = image::RgbaImage::from_fn(code.width(), code.height(), |x, y| {
+        let dark = code.get_pixel(x, y).0[0] < 128;
+        image::Rgba([0, 0, 0, if dark { 255 } else { 0 }])
+    });
+    let d = decode(
+        &encode_png(&DynamicImage::ImageRgba8(rgba)),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(d.symbols.len(), 1);
+}
+
+#[test]
+fn to_stored_inverts_apply_orientation() {
+    let (w, h) = (7u32, 4u32);
+    for exif in 1..=8 {
+        let o = Orientation::from_exif(exif).unwrap();
+        for (x, y) in [(0, 0), (6, 0), (2, 3), (5, 1)] {
+            let mut img = GrayImage::new(w, h);
+            img.put_pixel(x, y, Luma([255]));
+            let mut dynimg = DynamicImage::ImageLuma8(img);
+            dynimg.apply_orientation(o);
+            let upright = dynimg.to_luma8();
+            let (ux, uy) = upright
+                .enumerate_pixels()
+                .find(|p| p.2 .0[0] == 255)
+                .map(|p| (p.0, p.1))
+                .unwrap();
+            let (sx, sy) = to_stored(o, w, h, ux as f32, uy as f32);
+            assert_eq!((sx, sy), (x as f32, y as f32), "exif {exif}");
+        }
+    }
+}
+
+/// Inserts an APP1 Exif segment holding only an orientation tag right after the JPEG's SOI.
+fn with_exif_orientation(jpeg: &[u8], exif: u8) -> Vec<u8> {
+    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec(); // big-endian, IFD at offset 8
+    tiff.extend_from_slice(&[0x00, 0x01]); // one entry
+    tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01]); // Orientation, SHORT, 1
+    tiff.extend_from_slice(&[0x00, exif, 0x00, 0x00]);
+    tiff.extend_from_slice(&[0, 0, 0, 0]); // no next IFD
+    let mut app1 = b"Exif\x00\x00".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec(); // SOI
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// The inverse of `apply_orientation`, to build the raster a camera would store.
+fn unapply(img: &DynamicImage, o: Orientation) -> DynamicImage {
+    match o {
+        Orientation::Rotate90 => img.rotate270(),
+        Orientation::Rotate270 => img.rotate90(),
+        Orientation::Rotate90FlipH => img.fliph().rotate270(),
+        Orientation::Rotate270FlipH => img.fliph().rotate90(),
+        other => {
+            let mut copy = img.clone();
+            copy.apply_orientation(other); // the others are their own inverse
+            copy
+        }
+    }
+}
+
+#[test]
+fn jpeg_exif_orientation_is_honoured_and_corners_map_to_the_stored_raster() {
+    let code = image::load_from_memory(&sample("qrcode-2/1.png"))
+        .unwrap()
+        .to_luma8();
+    // The upright scene: the code off-centre on a white, non-square canvas, so that a wrong
+    // mapping cannot land on the right coordinates by symmetry.
+    let mut scene = GrayImage::from_pixel(620, 480, Luma([255]));
+    image::imageops::overlay(&mut scene, &code, 150, 40);
+    let scene = DynamicImage::ImageLuma8(scene);
+
+    for exif in [3u8, 5, 6, 8] {
+        let o = Orientation::from_exif(exif).unwrap();
+        let stored = unapply(&scene, o);
+        let mut jpeg = Cursor::new(Vec::new());
+        stored.write_to(&mut jpeg, ImageFormat::Jpeg).unwrap();
+        let jpeg = with_exif_orientation(jpeg.get_ref(), exif);
+
+        let opts = DecodeOptions::default();
+        let via_exif = decode(&jpeg, &opts).unwrap();
+        assert_eq!(via_exif.exif_orientation, exif);
+        assert_eq!(
+            (via_exif.width, via_exif.height),
+            stored.to_luma8().dimensions()
+        );
+        assert_eq!(via_exif.symbols.len(), 1, "exif {exif}");
+        let s = &via_exif.symbols[0];
+
+        // Reading the stored raster as it is (no EXIF) must find the same symbol at the same
+        // place: that is what "corners in the original image's coordinates" means.
+        let direct = decode_image(&stored, &opts).unwrap();
+        let d = &direct.symbols[0];
+        assert_eq!(s.text, d.text);
+        assert_eq!(s.mirrored, d.mirrored, "exif {exif}");
+        let close = |a: Point, b: Point| (a.x - b.x).abs() <= 3.0 && (a.y - b.y).abs() <= 3.0;
+        if image_input::is_flip(o) {
+            // A mirrored symbol: compare the corner sets, the labelling is the engine's choice.
+            for c in s.corners {
+                assert!(
+                    d.corners.iter().any(|&e| close(c, e)),
+                    "exif {exif}: {s:?} vs {d:?}"
+                );
+            }
+        } else {
+            for (a, b) in s.corners.iter().zip(d.corners) {
+                assert!(
+                    close(*a, b),
+                    "exif {exif}: {:?} vs {:?}",
+                    s.corners,
+                    d.corners
+                );
+            }
+            assert!((s.orientation - d.orientation).abs() <= 2, "exif {exif}");
+        }
+        // Clockwise in the stored raster (y down): positive shoelace sum.
+        let c = s.corners;
+        let area2: f32 = (0..4)
+            .map(|i| c[i].x * c[(i + 1) % 4].y - c[(i + 1) % 4].x * c[i].y)
+            .sum();
+        assert!(area2 > 0.0, "exif {exif}: corners not clockwise: {c:?}");
+    }
+}
+
+#[test]
+fn corners_are_in_image_coordinates_clockwise_from_top_left() {
+    let code = image::load_from_memory(&sample("qrcode-2/1.png"))
+        .unwrap()
+        .to_luma8();
+    let mut scene = GrayImage::from_pixel(700, 500, Luma([255]));
+    image::imageops::overlay(&mut scene, &code, 200, 50);
+    let d = decode_image(
+        &DynamicImage::ImageLuma8(scene.clone()),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    let c = d.symbols[0].corners;
+    // Upright: top-left is the smallest x + y, and it is within the pasted square.
+    assert!(
+        c[0].x >= 200.0 && c[0].y >= 50.0 && c[0].x < 300.0 && c[0].y < 150.0,
+        "{c:?}"
+    );
+    assert!(
+        c[1].x > c[0].x && c[2].y > c[1].y && c[3].x < c[2].x,
+        "{c:?}"
+    );
+    assert_eq!(d.symbols[0].orientation, 0);
+
+    // Turned a quarter clockwise, the symbol's top-left is now at the image's top-right.
+    let turned = DynamicImage::ImageLuma8(scene).rotate90();
+    let d = decode_image(&turned, &DecodeOptions::default()).unwrap();
+    let s = &d.symbols[0];
+    assert_eq!(s.orientation, 90);
+    assert!(
+        s.corners[0].x > s.corners[3].x && s.corners[1].y > s.corners[0].y,
+        "{:?}",
+        s.corners
+    );
+}
+
+#[test]
+fn large_image_second_pass_maps_corners_back() {
+    // A code small relative to a large, otherwise empty image: whichever pass finds it, the
+    // corners must come back in full-resolution coordinates.
+    let code = image::load_from_memory(&sample("qrcode-2/1.png"))
+        .unwrap()
+        .to_luma8();
+    let big = image::imageops::resize(&code, 1212, 1212, image::imageops::FilterType::Nearest);
+    let mut scene = GrayImage::from_pixel(2600, 2000, Luma([255]));
+    image::imageops::overlay(&mut scene, &big, 1000, 500);
+    let d = decode_image(&DynamicImage::ImageLuma8(scene), &DecodeOptions::default()).unwrap();
+    let c = d.symbols[0].corners;
+    assert!(
+        c[0].x >= 1000.0 && c[0].x < 1300.0 && c[0].y >= 500.0 && c[0].y < 800.0,
+        "{c:?}"
+    );
+    assert!(c[2].x > 1900.0 && c[2].y > 1400.0, "{c:?}");
+}
+
+#[test]
+fn map_to_original_scales_and_orients() {
+    let mut s = Symbol {
+        text: String::new(),
+        bytes: Vec::new(),
+        symbology: Symbology::QrCode,
+        version: "1".into(),
+        ec_level: None,
+        mask: None,
+        corners: [
+            Point { x: 9.5, y: 9.5 },
+            Point { x: 19.5, y: 9.5 },
+            Point { x: 19.5, y: 19.5 },
+            Point { x: 9.5, y: 19.5 },
+        ],
+        orientation: 0,
+        inverted: false,
+        mirrored: false,
+        has_eci: false,
+        symbology_identifier: String::new(),
+        structured_append: None,
+    };
+    // Half-size copy of an upright image: every coordinate doubles (pixel centres kept).
+    let frame = Frame {
+        orientation: Orientation::NoTransforms,
+        stored_width: 100,
+        stored_height: 80,
+    };
+    map_to_original(&mut s, 0.5, frame);
+    assert_eq!(s.corners[0], Point { x: 19.5, y: 19.5 });
+    assert_eq!(s.corners[2], Point { x: 39.5, y: 39.5 });
+    assert_eq!(s.orientation, 0);
+}
+
+/// The measurement behind the pass policy in [`read`]; run it in release:
+/// `cargo test --release -p qrsmith-core --lib measure_downscale_policy -- --ignored --nocapture`.
+///
+/// Three sets built from the samples: as they are; upscaled ×4 (a high-resolution photo of the
+/// same scene, 2–5 MP); pasted unscaled into a 4000 × 3000 canvas (a small code in a large
+/// photo). Policies: the full image with zxing-cpp's own `tryDownscale` (A) or without (B); the
+/// reference's shrink to 800 px (C); A plus a second pass on a smaller copy when nothing was found
+/// in a large image: longest side 1600 px above 4 MP (D), 1600 px above 2 MP (E), 1000 px above
+/// 2 MP (F, the policy `read` uses). Results are in the doc comment of `read`.
+#[test]
+#[ignore = "measurement, takes minutes; run in release"]
+fn measure_downscale_policy() {
+    use super::engine::{Engine, EngineOptions, ZxingEngine};
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/zxing-cpp-samples");
+    let mut samples = Vec::new();
+    for folder in std::fs::read_dir(&root).unwrap() {
+        let folder = folder.unwrap().path();
+        if !folder.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&folder).unwrap() {
+            let p = f.unwrap().path();
+            let Ok(text) = std::fs::read(p.with_extension("txt")) else {
+                continue;
+            };
+            if p.extension().is_some_and(|e| e == "txt") {
+                continue;
+            }
+            let Ok(img) = image::open(&p) else { continue };
+            samples.push((image_input::to_gray(&img), text));
+        }
+    }
+    type Set = Vec<(GrayImage, Vec<u8>)>;
+    let sets: Vec<(&str, Set)> = vec![
+        ("as is", samples.clone()),
+        (
+            "upscaled x4",
+            samples
+                .iter()
+                .map(|(g, t)| {
+                    let up = image::imageops::resize(
+                        g,
+                        g.width() * 4,
+                        g.height() * 4,
+                        image::imageops::FilterType::Triangle,
+                    );
+                    (up, t.clone())
+                })
+                .collect(),
+        ),
+        (
+            "in 4000x3000",
+            samples
+                .iter()
+                .enumerate()
+                .map(|(i, (g, t))| {
+                    let mut canvas = GrayImage::from_pixel(4000, 3000, Luma([200]));
+                    let x = (i as i64 * 997) % (4000 - i64::from(g.width()));
+                    let y = (i as i64 * 613) % (3000 - i64::from(g.height()));
+                    image::imageops::overlay(&mut canvas, g, x, y);
+                    (canvas, t.clone())
+                })
+                .collect(),
+        ),
+    ];
+    let engine = ZxingEngine;
+    let on = EngineOptions {
+        try_harder: true,
+        try_downscale: true,
+    };
+    let off = EngineOptions {
+        try_harder: true,
+        try_downscale: false,
+    };
+    for (name, set) in &sets {
+        for policy in [
+            "A full+zxing downscale",
+            "B full only",
+            "C shrink to 800",
+            "D A + 1600px pass >4MP",
+            "E A + 1600px pass >2MP",
+            "F A + 1000px pass >2MP (read)",
+        ] {
+            let (mut ok, mut ms) = (0, Vec::new());
+            for (g, text) in set {
+                let t = Instant::now();
+                let read = |img: &GrayImage, o: &EngineOptions| engine.read(img, o).unwrap();
+                let found = match policy.as_bytes()[0] {
+                    b'A' => read(g, &on),
+                    b'B' => read(g, &off),
+                    b'C' if g.width().max(g.height()) > 800 => read(&downscale(g, 800).0, &on),
+                    b'C' => read(g, &on),
+                    letter => {
+                        let (min_pixels, side) = match letter {
+                            b'D' => (4_000_000, 1600),
+                            b'E' => (2_000_000, 1600),
+                            _ => (SECOND_PASS_MIN_PIXELS, SECOND_PASS_MAX_SIDE),
+                        };
+                        let first = read(g, &on);
+                        if first.is_empty()
+                            && u64::from(g.width()) * u64::from(g.height()) > min_pixels
+                        {
+                            read(&downscale(g, side).0, &on)
+                        } else {
+                            first
+                        }
+                    }
+                };
+                ms.push(t.elapsed().as_secs_f64() * 1e3);
+                ok += usize::from(found.iter().any(|s| s.text.as_bytes() == text.as_slice()));
+            }
+            ms.sort_by(f64::total_cmp);
+            let total: f64 = ms.iter().sum();
+            eprintln!(
+                "{name:<13} {policy:<24} read {ok:>3}/{}  median {:>7.1} ms  total {:>8.0} ms",
+                set.len(),
+                ms[ms.len() / 2],
+                total
+            );
+        }
+    }
+}
+
+/// Draws a symbol `scale` pixels per module with a `border`-module quiet zone.
+fn rasterise(code: &crate::QrCode, scale: u32, border: u32) -> GrayImage {
+    let side = (code.width() as u32 + 2 * border) * scale;
+    GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = (x / scale, y / scale);
+        let inside = border..border + code.width() as u32;
+        let dark = inside.contains(&mx)
+            && inside.contains(&my)
+            && code.is_dark((mx - border) as usize, (my - border) as usize);
+        Luma([if dark { 0 } else { 255 }])
+    })
+}
+
+/// Our encoder's symbols read back with the metadata they were made with: this pins the
+/// mapping of zxing-cpp's `extra()` keys (version, EC level, mask) to our fields.
+#[test]
+fn own_symbols_read_back_with_their_parameters() {
+    use crate::{encode_bytes, encode_text, EcLevel, EncodeOptions, Version};
+    let cases: &[(&[u8], Version, EcLevel, u8)] = &[
+        (
+            b"https://example.com/a?b=1",
+            Version::Normal(5),
+            EcLevel::H,
+            3,
+        ),
+        (b"01234567890123456789", Version::Normal(1), EcLevel::L, 0),
+        (
+            &[0, 1, 2, 0xFF, 0xFE, 0x80],
+            Version::Normal(10),
+            EcLevel::Q,
+            7,
+        ),
+        (b"12345", Version::Micro(1), EcLevel::L, 2),
+        (b"HELLO M3", Version::Micro(3), EcLevel::M, 1),
+    ];
+    for &(data, version, ec_level, mask) in cases {
+        let opts = EncodeOptions {
+            version: Some(version),
+            ec_level,
+            mask: Some(mask),
+            ..EncodeOptions::default()
+        };
+        let code = encode_bytes(data, &opts).unwrap();
+        let img = DynamicImage::ImageLuma8(rasterise(&code, 4, 4));
+        let d = decode_image(&img, &DecodeOptions::default()).unwrap();
+        assert_eq!(d.symbols.len(), 1, "{version:?}");
+        let s = &d.symbols[0];
+        assert_eq!(s.bytes, data, "{version:?}");
+        let (symbology, name) = match version {
+            Version::Normal(n) => (Symbology::QrCode, n.to_string()),
+            Version::Micro(n) => (Symbology::MicroQrCode, format!("M{n}")),
+        };
+        assert_eq!(
+            (s.symbology, s.version.as_str()),
+            (symbology, name.as_str())
+        );
+        if version != Version::Micro(1) {
+            // M1 has error detection only; zxing-cpp reports no level for it.
+            assert_eq!(
+                s.ec_level.as_deref(),
+                Some(format!("{ec_level:?}").as_str())
+            );
+        }
+        assert_eq!(s.mask, Some(mask), "{version:?}");
+        assert!(!s.mirrored && !s.inverted && !s.has_eci);
+    }
+
+    // Text with a multi-byte character, and the same symbol mirrored.
+    let code = encode_text("Grüße, 世界", &EncodeOptions::default()).unwrap();
+    let img = DynamicImage::ImageLuma8(rasterise(&code, 3, 4));
+    let s = &decode_image(&img.fliph(), &DecodeOptions::default())
+        .unwrap()
+        .symbols[0];
+    assert_eq!(s.text, "Grüße, 世界");
+    assert!(s.mirrored);
+}
+
+/// A structured-append sequence from our encoder, all parts in one picture, merges back.
+#[test]
+fn own_sequence_merges_in_one_call() {
+    use crate::{encode_sequence_text, EncodeOptions};
+    let text = "Structured append splits one payload over several symbols: ünïcödé too. ".repeat(6);
+    let parts = encode_sequence_text(&text, &EncodeOptions::default(), Some(3)).unwrap();
+    assert_eq!(parts.len(), 3);
+    let tiles: Vec<GrayImage> = parts.iter().map(|p| rasterise(p, 3, 4)).collect();
+    let side = tiles.iter().map(|t| t.width()).max().unwrap();
+    let mut sheet = GrayImage::from_pixel(side * 3, side, Luma([255]));
+    for (i, t) in tiles.iter().rev().enumerate() {
+        image::imageops::overlay(&mut sheet, t, i64::from(side) * i as i64, 0);
+    }
+    let d = decode_image(&DynamicImage::ImageLuma8(sheet), &DecodeOptions::default()).unwrap();
+    assert_eq!(d.symbols.len(), 3);
+    assert_eq!(d.sequences.len(), 1);
+    assert_eq!(d.sequences[0].text.as_deref(), Some(text.as_str()));
+    assert_eq!(d.sequences[0].bytes.as_deref(), Some(text.as_bytes()));
+}
