@@ -1,7 +1,10 @@
 //! QR code encoding, rendering and decoding.
 #![doc(html_no_source)]
 
-pub use crate::encode::{EcLevel, QrCode, Version};
+pub use crate::encode::{
+    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, EcLevel, EncodeOptions,
+    Mode, QrCode, SequenceInfo, Version,
+};
 pub use crate::error::{Error, ErrorKind, Result};
 
 mod decode;

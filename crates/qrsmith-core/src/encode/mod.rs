@@ -7,6 +7,19 @@
 //! choice and bit stream), `reed_solomon`, `matrix` (function patterns and placement), `mask`
 //! (the standard's penalty rules, bit-parallel), `sequence` (structured append).
 
+mod mask;
+mod matrix;
+mod reed_solomon;
+mod segment;
+mod sequence;
+mod version;
+
+pub use sequence::{encode_sequence_bytes, encode_sequence_text, SequenceInfo};
+
+use crate::error::{Error, ErrorKind, Result};
+use matrix::Template;
+use segment::{BitWriter, Segment, Unit};
+
 /// Error-correction level: how much of the symbol may be damaged and still read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum EcLevel {
@@ -39,6 +52,7 @@ pub struct QrCode {
     pub(crate) width: usize,
     /// Row-major, one byte per module: 1 dark, 0 light.
     pub(crate) modules: Vec<u8>,
+    pub(crate) sequence: Option<SequenceInfo>,
 }
 
 impl QrCode {
@@ -72,6 +86,11 @@ impl QrCode {
         self.mask
     }
 
+    /// Its place in a structured-append sequence, if it is part of one.
+    pub fn sequence(&self) -> Option<SequenceInfo> {
+        self.sequence
+    }
+
     /// Builds a symbol from a raw module matrix; for renderer tests.
     #[cfg(test)]
     pub(crate) fn from_modules(width: usize, modules: Vec<u8>) -> Self {
@@ -82,6 +101,457 @@ impl QrCode {
             mask: 0,
             width,
             modules,
+            sequence: None,
         }
+    }
+}
+
+/// An encoding mode: the character set a segment of the payload is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Digits 0–9, 10 bits per 3 digits.
+    Numeric = 0,
+    /// 0–9, A–Z, space and `$%*+-./:`, 11 bits per 2 characters.
+    Alphanumeric = 1,
+    /// Any byte, 8 bits each.
+    Byte = 2,
+    /// Shift JIS double-byte kanji, 13 bits each.
+    Kanji = 3,
+}
+
+/// Encoding options. The defaults give the most widely readable symbol: the smallest QR
+/// version that fits, level H, the best mask, minimal-length segments, no ECI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EncodeOptions {
+    /// Error-correction level (default H).
+    pub ec_level: EcLevel,
+    /// Force this version instead of the smallest that fits.
+    pub version: Option<Version>,
+    /// With no forced version, pick the smallest Micro QR version (M1–M4) instead of QR.
+    pub micro: bool,
+    /// Force this mask pattern (0–7 for QR, 0–3 for Micro QR) instead of the lowest penalty.
+    pub mask: Option<u8>,
+    /// Write the whole payload in this mode instead of the shortest mix of modes.
+    pub mode: Option<Mode>,
+    /// Start with this ECI designator (e.g. 26 for UTF-8). Off by default: some readers mishandle
+    /// ECI, and all of them guess UTF-8 well. QR only.
+    pub eci: Option<u32>,
+    /// Raise the error-correction level as far as the chosen version still holds the data.
+    pub boost_ec: bool,
+}
+
+/// Encodes text. Kanji mode is used when every non-ASCII character is a Shift JIS kanji (and no
+/// ECI is set); other text goes in byte mode as UTF-8.
+pub fn encode_text(text: &str, opts: &EncodeOptions) -> Result<QrCode> {
+    let units = segment::units_for_text(text, opts.eci.is_none());
+    encode_units(text.as_bytes(), &units, opts, None)
+}
+
+/// Encodes raw bytes (numeric, alphanumeric and byte modes; the bytes read back unchanged).
+pub fn encode_bytes(data: &[u8], opts: &EncodeOptions) -> Result<QrCode> {
+    let units = segment::units_for_bytes(data);
+    encode_units(data, &units, opts, None)
+}
+
+/// Checks options on their own, before looking at the payload.
+fn validate(opts: &EncodeOptions) -> Result<()> {
+    let invalid = |msg: String| Err(Error::new(ErrorKind::InvalidOption, msg));
+    if let Some(v) = opts.version {
+        if !v.is_valid() {
+            return invalid(match v {
+                Version::Normal(n) => format!("version {n} does not exist: QR versions are 1–40"),
+                Version::Micro(n) => {
+                    format!("version M{n} does not exist: Micro QR versions are M1–M4")
+                }
+            });
+        }
+        if opts.micro && !v.is_micro() {
+            return invalid("a Micro QR symbol was asked for with a QR version".into());
+        }
+        if !v.supports(opts.ec_level) {
+            return invalid(format!(
+                "error-correction level {:?} is not available in {}",
+                opts.ec_level,
+                version_name(v)
+            ));
+        }
+    }
+    let micro = opts.micro || opts.version.is_some_and(Version::is_micro);
+    if micro && opts.ec_level == EcLevel::H {
+        return invalid("Micro QR has no level H: use L, M or (M4 only) Q".into());
+    }
+    if let Some(mask) = opts.mask {
+        let limit = if micro { 4 } else { 8 };
+        if mask >= limit {
+            return invalid(format!("mask {mask} does not exist: use 0–{}", limit - 1));
+        }
+    }
+    if let Some(eci) = opts.eci {
+        if micro {
+            return invalid("Micro QR cannot carry an ECI designator".into());
+        }
+        if eci >= 1_000_000 {
+            return invalid(format!("ECI designator {eci} is out of range (0–999999)"));
+        }
+    }
+    Ok(())
+}
+
+/// A human name for a version: "version 5" or "M3".
+pub(crate) fn version_name(v: Version) -> String {
+    match v {
+        Version::Normal(n) => format!("version {n}"),
+        Version::Micro(n) => format!("M{n}"),
+    }
+}
+
+/// Structured-append header fields for one symbol of a sequence.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AppendHeader {
+    pub(crate) info: SequenceInfo,
+}
+
+const APPEND_HEADER_BITS: usize = 20;
+
+/// Picks the version, writes the codewords and places them: the core of every encode call.
+pub(crate) fn encode_units(
+    source: &[u8],
+    units: &[Unit],
+    opts: &EncodeOptions,
+    append: Option<AppendHeader>,
+) -> Result<QrCode> {
+    validate(opts)?;
+    if append.is_some() && (opts.micro || opts.version.is_some_and(Version::is_micro)) {
+        return Err(Error::new(
+            ErrorKind::InvalidOption,
+            "Micro QR symbols cannot form a structured-append sequence",
+        ));
+    }
+    let candidates: Vec<Version> = match opts.version {
+        Some(v) => vec![v],
+        None if opts.micro => (1..=4).map(Version::Micro).collect(),
+        None => (1..=40).map(Version::Normal).collect(),
+    };
+    let extra_bits =
+        opts.eci.map_or(0, segment::eci_bits) + append.map_or(0, |_| APPEND_HEADER_BITS);
+    // Segmentation depends on the version only through the count field widths, so plans are
+    // reused across versions that share them.
+    let mut planned: Option<(Version, Vec<Segment>, usize)> = None;
+    let mut last_error = None;
+    let mut chosen = None;
+    for &version in &candidates {
+        if !version.supports(opts.ec_level) {
+            continue;
+        }
+        let reusable = planned
+            .as_ref()
+            .is_some_and(|(v, _, _)| same_count_widths(*v, version));
+        if !reusable {
+            match segment::plan(units, version, opts.mode) {
+                Ok((segs, bits)) => planned = Some((version, segs, bits)),
+                Err(e) => {
+                    last_error = Some(e);
+                    planned = None;
+                    continue;
+                }
+            }
+        }
+        let Some((_, segments, bits)) = planned.as_ref() else {
+            continue;
+        };
+        let needed = bits + extra_bits;
+        if needed <= version.data_bits(opts.ec_level) {
+            chosen = Some((version, segments.clone(), needed));
+            break;
+        }
+        last_error = Some(too_long(
+            needed,
+            version,
+            opts.ec_level,
+            opts.version.is_some(),
+        ));
+    }
+    let Some((version, segments, needed)) = chosen else {
+        return Err(last_error.unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOption,
+                "no symbol version supports these options",
+            )
+        }));
+    };
+    let mut ec_level = opts.ec_level;
+    if opts.boost_ec {
+        for better in [EcLevel::M, EcLevel::Q, EcLevel::H] {
+            if better > ec_level && version.supports(better) && needed <= version.data_bits(better)
+            {
+                ec_level = better;
+            }
+        }
+    }
+
+    let data = data_codewords(
+        source, units, &segments, version, ec_level, opts.eci, append,
+    );
+    let stream = with_error_correction(&data, version, ec_level);
+    let mut code = place(&stream, version, ec_level, opts.mask);
+    code.sequence = append.map(|a| a.info);
+    Ok(code)
+}
+
+fn same_count_widths(a: Version, b: Version) -> bool {
+    [Mode::Numeric, Mode::Alphanumeric, Mode::Byte, Mode::Kanji]
+        .iter()
+        .all(|&m| a.char_count_bits(m) == b.char_count_bits(m))
+}
+
+fn too_long(needed: usize, largest: Version, ec: EcLevel, forced: bool) -> Error {
+    let capacity = largest.data_bits(ec);
+    Error::new(
+        ErrorKind::DataTooLong,
+        format!(
+            "the payload needs {needed} bits but {}{} at level {ec:?} holds {capacity} bits \
+             (about {} bytes); shorten it, lower the error-correction level{}",
+            if forced { "" } else { "the largest symbol, " },
+            version_name(largest),
+            capacity.saturating_sub(20) / 8,
+            if forced {
+                " or choose a larger version"
+            } else {
+                " or split it with structured append"
+            },
+        ),
+    )
+}
+
+/// The data codewords: headers, segments, terminator and padding.
+fn data_codewords(
+    source: &[u8],
+    units: &[Unit],
+    segments: &[Segment],
+    version: Version,
+    ec: EcLevel,
+    eci: Option<u32>,
+    append: Option<AppendHeader>,
+) -> Vec<u8> {
+    let capacity = version.data_bits(ec);
+    let mut w = BitWriter::with_capacity(version.data_codewords(ec));
+    if let Some(a) = append {
+        w.push(0b0011, 4);
+        w.push(a.info.index as u32, 4);
+        w.push(a.info.total as u32 - 1, 4);
+        w.push(a.info.parity as u32, 8);
+    }
+    if let Some(eci) = eci {
+        segment::write_eci(&mut w, eci);
+    }
+    segment::write_segments(&mut w, source, units, segments, version);
+    let terminator = version.terminator_bits().min(capacity - w.len());
+    w.push(0, terminator as u32);
+    // M1 and M3 end in a 4-bit codeword: pad bytes fill the whole codewords before it.
+    let whole = capacity / 8 * 8;
+    if w.len() < whole {
+        w.push(0, ((8 - w.len() % 8) % 8) as u32);
+        for pad in [0xEC, 0x11].into_iter().cycle() {
+            if w.len() >= whole {
+                break;
+            }
+            w.push(pad, 8);
+        }
+    }
+    while w.len() < capacity {
+        w.push(0, 1);
+    }
+    w.finish()
+}
+
+/// Splits data into blocks, adds Reed–Solomon codewords and interleaves: the final bit stream.
+fn with_error_correction(data: &[u8], version: Version, ec: EcLevel) -> Vec<u8> {
+    let (ec_len, blocks) = version.ec_blocks(ec);
+    let total = version.total_codewords();
+    let mut out = Vec::with_capacity(total);
+    if blocks == 1 {
+        out.extend_from_slice(data);
+        reed_solomon::append_ec(data, ec_len, &mut out);
+        return out;
+    }
+    let short_blocks = blocks - total % blocks;
+    let short_data = total / blocks - ec_len;
+    let mut ecc = Vec::with_capacity(ec_len * blocks);
+    let mut starts = Vec::with_capacity(blocks + 1);
+    let mut pos = 0;
+    for b in 0..blocks {
+        starts.push(pos);
+        let len = short_data + usize::from(b >= short_blocks);
+        reed_solomon::append_ec(&data[pos..pos + len], ec_len, &mut ecc);
+        pos += len;
+    }
+    starts.push(pos);
+    for i in 0..=short_data {
+        for b in 0..blocks {
+            if starts[b] + i < starts[b + 1] {
+                out.push(data[starts[b] + i]);
+            }
+        }
+    }
+    for i in 0..ec_len {
+        for b in 0..blocks {
+            out.push(ecc[b * ec_len + i]);
+        }
+    }
+    out
+}
+
+/// Places the codewords, chooses the mask and writes the format information.
+fn place(stream: &[u8], version: Version, ec: EcLevel, forced_mask: Option<u8>) -> QrCode {
+    let t = Template::get(version);
+    let (width, words) = (t.width, t.words);
+    let mut modules = t.modules.clone();
+    let mut rows = t.rows.clone();
+    // M1 and M3: the last data codeword has 4 bits, so the bit stream skips the low nibble.
+    let half = matches!(version, Version::Micro(1 | 3)).then(|| version.data_codewords(ec) - 1);
+    let mut k = 0;
+    for (i, &byte) in stream.iter().enumerate() {
+        let bits = if Some(i) == half { 4 } else { 8 };
+        for b in 0..bits {
+            if (byte >> (7 - b)) & 1 != 0 {
+                let (x, y) = t.data_positions[k];
+                let (x, y) = (x as usize, y as usize);
+                modules[y * width + x] = 1;
+                rows[y * words + x / 64] |= 1 << (x % 64);
+            }
+            k += 1;
+        }
+    }
+
+    let format_for = |mask: u8| -> (u32, Vec<(u8, u8)>) {
+        match version {
+            Version::Normal(_) => {
+                let pos = matrix::qr_format_positions(width);
+                (
+                    matrix::qr_format_bits(ec, mask),
+                    pos.iter().flatten().copied().collect(),
+                )
+            }
+            Version::Micro(v) => (
+                matrix::micro_format_bits(v, ec, mask),
+                matrix::micro_format_positions().to_vec(),
+            ),
+        }
+    };
+    let apply = |rows: &mut [u64], mask: u8| {
+        for (r, m) in rows.iter_mut().zip(&t.masks[mask as usize]) {
+            *r ^= m;
+        }
+        let (bits, positions) = format_for(mask);
+        for (i, &(x, y)) in positions.iter().enumerate() {
+            let bit = i % 15;
+            if (bits >> bit) & 1 != 0 {
+                rows[y as usize * words + x as usize / 64] |= 1 << (x % 64);
+            }
+        }
+    };
+
+    let mask = forced_mask.unwrap_or_else(|| {
+        let mut scratch = rows.clone();
+        let scores = (0..t.masks.len() as u8).map(|m| {
+            scratch.copy_from_slice(&rows);
+            apply(&mut scratch, m);
+            let score = match (version.is_micro(), words) {
+                // Micro QR prefers the mask with the most dark modules on the free edges.
+                (true, _) => u32::MAX - mask::micro_score(&scratch, width, words),
+                (false, 1) => mask::penalty::<1>(&scratch, width),
+                (false, 2) => mask::penalty::<2>(&scratch, width),
+                (false, _) => mask::penalty::<3>(&scratch, width),
+            };
+            (score, m)
+        });
+        scores.min().map_or(0, |(_, m)| m)
+    });
+
+    apply(&mut rows, mask);
+    for y in 0..width {
+        for x in 0..width {
+            modules[y * width + x] = ((rows[y * words + x / 64] >> (x % 64)) & 1) as u8;
+        }
+    }
+    QrCode {
+        version,
+        ec_level: ec,
+        mask,
+        width,
+        modules,
+        sequence: None,
+    }
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    use super::*;
+
+    fn read(code: &QrCode) -> Vec<(String, Vec<u8>)> {
+        let scale = 4;
+        let border = 4;
+        let side = (code.width() + 2 * border) * scale;
+        let mut px = vec![255u8; side * side];
+        for y in 0..code.width() {
+            for x in 0..code.width() {
+                if code.is_dark(x, y) {
+                    for dy in 0..scale {
+                        for dx in 0..scale {
+                            px[((y + border) * scale + dy) * side + (x + border) * scale + dx] = 0;
+                        }
+                    }
+                }
+            }
+        }
+        let iv =
+            zxingcpp::ImageView::from_slice(&px, side, side, zxingcpp::ImageFormat::Lum).unwrap();
+        let reader = zxingcpp::read()
+            .formats([
+                zxingcpp::BarcodeFormat::QRCode,
+                zxingcpp::BarcodeFormat::MicroQRCode,
+            ])
+            .is_pure(true);
+        reader
+            .from(&iv)
+            .unwrap()
+            .iter()
+            .map(|b| (b.text(), b.bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn scratch_roundtrip() {
+        for v in 1..=40u8 {
+            for ec in [EcLevel::L, EcLevel::M, EcLevel::Q, EcLevel::H] {
+                let text = "AB12 x";
+                let opts = EncodeOptions {
+                    version: Some(Version::Normal(v)),
+                    ec_level: ec,
+                    ..Default::default()
+                };
+                let code = encode_text(text, &opts).unwrap();
+                let r = read(&code);
+                assert_eq!(r.len(), 1, "v{v} {ec:?} mask {}", code.mask());
+                assert_eq!(r[0].0, text);
+            }
+        }
+        for v in 1..=4u8 {
+            for ec in [EcLevel::L, EcLevel::M, EcLevel::Q] {
+                let opts = EncodeOptions {
+                    version: Some(Version::Micro(v)),
+                    ec_level: ec,
+                    ..Default::default()
+                };
+                let Ok(code) = encode_text("123", &opts) else {
+                    continue;
+                };
+                let r = read(&code);
+                assert_eq!(r.len(), 1, "M{v} {ec:?} mask {}", code.mask());
+                assert_eq!(r[0].0, "123");
+            }
+        }
+        let code = encode_text("点茗 kanji", &EncodeOptions::default()).unwrap();
+        assert_eq!(read(&code)[0].0, "点茗 kanji");
     }
 }

@@ -1,0 +1,242 @@
+//! Symbol geometry and capacity tables (ISO/IEC 18004:2015 tables 1, 7, 9 and annex E).
+
+use super::{EcLevel, Mode, Version};
+
+/// Error-correction codewords per block, indexed by `[ec level][version]` (QR versions 1–40).
+const ECC_PER_BLOCK: [[u8; 41]; 4] = [
+    [
+        0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28, 28, 28,
+        30, 30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+    ],
+    [
+        0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28,
+        28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28,
+    ],
+    [
+        0, 13, 22, 18, 26, 18, 24, 18, 22, 20, 24, 28, 26, 24, 20, 30, 24, 28, 28, 26, 30, 28, 30,
+        30, 30, 30, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+    ],
+    [
+        0, 17, 28, 22, 16, 22, 28, 26, 26, 24, 28, 24, 28, 22, 24, 24, 30, 28, 28, 26, 28, 30, 24,
+        30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+    ],
+];
+
+/// Number of error-correction blocks, indexed by `[ec level][version]` (QR versions 1–40).
+const BLOCKS: [[u8; 41]; 4] = [
+    [
+        0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8, 8, 9, 9, 10, 12, 12, 12, 13,
+        14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25,
+    ],
+    [
+        0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21,
+        23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49,
+    ],
+    [
+        0, 1, 1, 2, 2, 4, 4, 6, 6, 8, 8, 8, 10, 12, 16, 12, 17, 16, 18, 21, 20, 23, 23, 25, 27, 29,
+        34, 34, 35, 38, 40, 43, 45, 48, 51, 53, 56, 59, 62, 65, 68,
+    ],
+    [
+        0, 1, 1, 2, 4, 4, 4, 5, 6, 8, 8, 11, 11, 16, 16, 18, 16, 19, 21, 25, 25, 25, 34, 30, 32,
+        35, 37, 40, 42, 45, 48, 51, 54, 57, 60, 63, 66, 70, 74, 77, 81,
+    ],
+];
+
+/// Micro QR: (total codewords, EC codewords for L, M, Q; 0 = level not available).
+/// M1 has error detection only; it is reported as level L.
+const MICRO: [(u8, [u8; 3]); 4] = [
+    (5, [2, 0, 0]),
+    (10, [5, 6, 0]),
+    (17, [6, 8, 0]),
+    (24, [8, 10, 14]),
+];
+
+fn ec_index(ec: EcLevel) -> usize {
+    match ec {
+        EcLevel::L => 0,
+        EcLevel::M => 1,
+        EcLevel::Q => 2,
+        EcLevel::H => 3,
+    }
+}
+
+impl Version {
+    /// Checks the number is in range: QR 1–40, Micro QR 1–4.
+    pub(crate) fn is_valid(self) -> bool {
+        match self {
+            Version::Normal(v) => (1..=40).contains(&v),
+            Version::Micro(v) => (1..=4).contains(&v),
+        }
+    }
+
+    /// Modules per side.
+    pub fn width(self) -> usize {
+        match self {
+            Version::Normal(v) => 17 + 4 * v as usize,
+            Version::Micro(v) => 9 + 2 * v as usize,
+        }
+    }
+
+    /// Whether the symbol is a Micro QR symbol.
+    pub fn is_micro(self) -> bool {
+        matches!(self, Version::Micro(_))
+    }
+
+    /// Whether `ec` is available in this version (Micro QR lacks H everywhere, and more below M4).
+    pub fn supports(self, ec: EcLevel) -> bool {
+        match self {
+            Version::Normal(_) => true,
+            Version::Micro(v) => ec != EcLevel::H && MICRO[v as usize - 1].1[ec_index(ec)] != 0,
+        }
+    }
+
+    /// Bits in the character count indicator for `mode`; `None` when the mode is not allowed.
+    pub(crate) fn char_count_bits(self, mode: Mode) -> Option<u8> {
+        match self {
+            Version::Normal(v) => {
+                let group = match v {
+                    1..=9 => 0,
+                    10..=26 => 1,
+                    _ => 2,
+                };
+                Some(match mode {
+                    Mode::Numeric => [10, 12, 14][group],
+                    Mode::Alphanumeric => [9, 11, 13][group],
+                    Mode::Byte => [8, 16, 16][group],
+                    Mode::Kanji => [8, 10, 12][group],
+                })
+            }
+            Version::Micro(v) => {
+                let v = v as usize;
+                let (base, min_version) = match mode {
+                    Mode::Numeric => (3, 1),
+                    Mode::Alphanumeric => (3, 2),
+                    Mode::Byte => (4, 3),
+                    Mode::Kanji => (3, 3),
+                };
+                (v >= min_version).then(|| (base + v - min_version) as u8)
+            }
+        }
+    }
+
+    /// Bits in the mode indicator (4 for QR; 0–3 for M1–M4).
+    pub(crate) fn mode_bits(self) -> u8 {
+        match self {
+            Version::Normal(_) => 4,
+            Version::Micro(v) => v - 1,
+        }
+    }
+
+    /// Length of the terminator (all zero bits) that ends the data.
+    pub(crate) fn terminator_bits(self) -> usize {
+        match self {
+            Version::Normal(_) => 4,
+            Version::Micro(v) => 1 + 2 * v as usize,
+        }
+    }
+
+    /// Total codewords (data + EC) in the symbol.
+    pub(crate) fn total_codewords(self) -> usize {
+        match self {
+            Version::Normal(v) => raw_data_modules(v) / 8,
+            Version::Micro(v) => MICRO[v as usize - 1].0 as usize,
+        }
+    }
+
+    /// EC codewords per block and the number of blocks.
+    pub(crate) fn ec_blocks(self, ec: EcLevel) -> (usize, usize) {
+        match self {
+            Version::Normal(v) => (
+                ECC_PER_BLOCK[ec_index(ec)][v as usize] as usize,
+                BLOCKS[ec_index(ec)][v as usize] as usize,
+            ),
+            Version::Micro(v) => (MICRO[v as usize - 1].1[ec_index(ec)] as usize, 1),
+        }
+    }
+
+    /// Data codewords (M1 and M3 end in a 4-bit codeword, counted here as one).
+    pub(crate) fn data_codewords(self, ec: EcLevel) -> usize {
+        let (per_block, blocks) = self.ec_blocks(ec);
+        self.total_codewords() - per_block * blocks
+    }
+
+    /// Data capacity in bits.
+    pub(crate) fn data_bits(self, ec: EcLevel) -> usize {
+        let bits = self.data_codewords(ec) * 8;
+        match self {
+            Version::Micro(1) | Version::Micro(3) => bits - 4,
+            _ => bits,
+        }
+    }
+
+    /// Centre coordinates of alignment patterns along one axis (QR only).
+    pub(crate) fn alignment_positions(self) -> Vec<usize> {
+        let Version::Normal(v) = self else {
+            return Vec::new();
+        };
+        if v == 1 {
+            return Vec::new();
+        }
+        let count = v as usize / 7 + 2;
+        let step = (v as usize * 8 + count * 3 + 5) / (count * 4 - 4) * 2;
+        let mut positions: Vec<usize> = (0..count - 1)
+            .map(|i| self.width() - 7 - i * step)
+            .collect();
+        positions.push(6);
+        positions.reverse();
+        positions
+    }
+}
+
+/// Modules available for data and EC codewords (including remainder bits) in QR version `v`.
+fn raw_data_modules(v: u8) -> usize {
+    let v = v as usize;
+    let mut result = (16 * v + 128) * v + 64;
+    if v >= 2 {
+        let align = v / 7 + 2;
+        result -= (25 * align - 10) * align - 55;
+        if v >= 7 {
+            result -= 36;
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacities_match_the_standard() {
+        // Table 7: data codewords of a few versions.
+        assert_eq!(Version::Normal(1).data_codewords(EcLevel::L), 19);
+        assert_eq!(Version::Normal(5).data_codewords(EcLevel::H), 46);
+        assert_eq!(Version::Normal(40).data_codewords(EcLevel::L), 2956);
+        assert_eq!(Version::Normal(40).total_codewords(), 3706);
+        assert_eq!(Version::Micro(1).data_bits(EcLevel::L), 20);
+        assert_eq!(Version::Micro(3).data_bits(EcLevel::M), 68);
+        assert_eq!(Version::Micro(4).data_bits(EcLevel::Q), 80);
+    }
+
+    #[test]
+    fn alignment_positions_match_annex_e() {
+        assert_eq!(Version::Normal(2).alignment_positions(), vec![6, 18]);
+        assert_eq!(Version::Normal(7).alignment_positions(), vec![6, 22, 38]);
+        assert_eq!(
+            Version::Normal(32).alignment_positions(),
+            vec![6, 34, 60, 86, 112, 138]
+        );
+        assert_eq!(
+            Version::Normal(40).alignment_positions(),
+            vec![6, 30, 58, 86, 114, 142, 170]
+        );
+    }
+
+    #[test]
+    fn micro_char_count_bits() {
+        assert_eq!(Version::Micro(1).char_count_bits(Mode::Numeric), Some(3));
+        assert_eq!(Version::Micro(1).char_count_bits(Mode::Alphanumeric), None);
+        assert_eq!(Version::Micro(4).char_count_bits(Mode::Byte), Some(5));
+        assert_eq!(Version::Micro(4).char_count_bits(Mode::Kanji), Some(4));
+    }
+}
