@@ -1,0 +1,140 @@
+//! Command-line arguments: every flag documented here is what `--help` prints.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// QR code generation and reading.
+#[derive(Debug, Parser)]
+#[command(name = "qrsmith", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Encode text or bytes as a QR code and render it (exit 0 written, 2 error).
+    Encode(EncodeArgs),
+    /// Read every QR, Micro QR and rMQR code in images (exit 0 found, 1 none, 2 error).
+    Decode(DecodeArgs),
+}
+
+/// Error-correction level.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EcArg {
+    /// ~7 % recovery.
+    L,
+    /// ~15 % recovery.
+    M,
+    /// ~25 % recovery.
+    Q,
+    /// ~30 % recovery (default for QR).
+    H,
+}
+
+/// Encoding mode forced on the whole payload.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    /// Digits only.
+    Numeric,
+    /// 0-9, A-Z, space and $%*+-./:
+    Alphanumeric,
+    /// Any bytes.
+    Byte,
+    /// Shift JIS kanji.
+    Kanji,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// PNG image (1-bit or palette).
+    Png,
+    /// SVG, one path.
+    Svg,
+    /// PDF, vector.
+    Pdf,
+    /// Encapsulated PostScript, vector.
+    Eps,
+    /// Module matrix: one line per row, 1 dark, 0 light.
+    Txt,
+    /// Unicode half blocks with ANSI colours.
+    Term,
+}
+
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    /// The payload; `-` or nothing reads standard input (bytes kept exactly, trailing newline
+    /// included). Valid UTF-8 is encoded as text, anything else as raw bytes.
+    pub text: Option<String>,
+    /// Write to this file; the format follows its extension unless --format is given.
+    /// Without it the code is drawn in the terminal, or written to stdout in --format.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format [default: from the file extension, else term].
+    #[arg(short, long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Error-correction level [default: H for QR, L for Micro QR].
+    #[arg(long, value_enum)]
+    pub ec: Option<EcArg>,
+    /// Raise the error-correction level as far as the chosen version still holds the data.
+    #[arg(long)]
+    pub boost_ec: bool,
+    /// Force a version: 1-40, or M1-M4 for Micro QR [default: smallest that fits].
+    #[arg(long, value_name = "N|MN")]
+    pub version: Option<String>,
+    /// Force a mask pattern: 0-7 (QR) or 0-3 (Micro QR) [default: lowest penalty].
+    #[arg(long, value_name = "N")]
+    pub mask: Option<u8>,
+    /// Force one encoding mode for the whole payload [default: shortest mix of modes].
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Make a Micro QR symbol (M1-M4).
+    #[arg(long)]
+    pub micro: bool,
+    /// Start with an ECI designator: UTF-8 (26) when given alone, or the number given.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "26")]
+    pub eci: Option<u32>,
+    /// Split the payload over N structured-append symbols (2-16); files get -1, -2, ...
+    /// suffixes.
+    #[arg(long, value_name = "N")]
+    pub parts: Option<u8>,
+    /// Pixels per module [default: 10].
+    #[arg(long, value_name = "N", conflicts_with = "size")]
+    pub scale: Option<u32>,
+    /// Target width in pixels, quiet zone included (largest whole module size that fits).
+    #[arg(long, value_name = "PX")]
+    pub size: Option<u32>,
+    /// Quiet zone in modules.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub border: u32,
+    /// Dark colour: #rgb, #rrggbb or #rrggbbaa.
+    #[arg(long, value_name = "HEX", default_value = "#000000")]
+    pub fg: String,
+    /// Light colour: #rgb, #rrggbb, #rrggbbaa or `transparent`.
+    #[arg(long, value_name = "HEX", default_value = "#ffffff")]
+    pub bg: String,
+    /// Print resolution, written to PNG and used for the physical size of PDF/EPS.
+    #[arg(long, value_name = "DPI")]
+    pub dpi: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Image files (PNG, JPEG, GIF, BMP, WebP, TIFF); `-` reads standard input.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+    /// Print JSON Lines: one object per image with every symbol's metadata.
+    #[arg(long)]
+    pub json: bool,
+    /// Largest file accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_bytes: u64,
+    /// Largest image accepted, in pixels (width x height), checked before decoding.
+    #[arg(long, value_name = "PIXELS", default_value_t = 50_000_000)]
+    pub max_pixels: u64,
+    /// Time budget per image in milliseconds (0 = none).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+}

@@ -1,0 +1,99 @@
+//! `qrsmith decode`: images → texts (plain) or JSON Lines with every symbol's metadata.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use qrsmith_core::{decode, DecodeOptions, Decoded, Limits};
+use serde_json::json;
+
+use super::Outcome;
+use crate::args::DecodeArgs;
+use crate::json;
+
+pub fn run(args: DecodeArgs) -> Result<Outcome> {
+    let opts = DecodeOptions {
+        limits: Limits {
+            max_bytes: args.max_bytes,
+            max_pixels: args.max_pixels,
+            max_time: (args.timeout_ms > 0).then(|| Duration::from_millis(args.timeout_ms)),
+        },
+        ..DecodeOptions::default()
+    };
+    let mut out = std::io::stdout().lock();
+    let (mut found, mut failed) = (false, false);
+    for path in &args.images {
+        let started = Instant::now();
+        let result = read_input(path, args.max_bytes)
+            .and_then(|bytes| decode(&bytes, &opts).map_err(anyhow::Error::from));
+        let ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+        match result {
+            Ok(decoded) => {
+                found |= !decoded.symbols.is_empty();
+                if args.json {
+                    let mut line = json::decoded(&decoded);
+                    line["path"] = json!(path);
+                    line["ms"] = json!(ms);
+                    writeln!(out, "{line}")?;
+                } else {
+                    for text in plain_texts(&decoded) {
+                        writeln!(out, "{text}")?;
+                    }
+                }
+            }
+            Err(err) => {
+                failed = true;
+                let code = err
+                    .downcast_ref::<qrsmith_core::Error>()
+                    .map_or("io_error", |e| e.kind().code());
+                if args.json {
+                    let line = json!({
+                        "path": path,
+                        "ms": ms,
+                        "error": {"code": code, "message": err.to_string()},
+                    });
+                    writeln!(out, "{line}")?;
+                } else {
+                    eprintln!("qrsmith: {}: {err}", path.display());
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(match (failed, found) {
+        (true, _) => Outcome::Failed,
+        (false, true) => Outcome::Found,
+        (false, false) => Outcome::NothingFound,
+    })
+}
+
+/// Reads a file (or stdin for `-`), refusing more than `max_bytes` without reading it all.
+fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let reader: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path)?)
+    };
+    // One byte more than allowed, so that the library reports the limit.
+    reader.take(max_bytes.saturating_add(1)).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Texts to print, one per line: each symbol, except that the parts of a complete
+/// structured-append sequence are replaced by the merged text.
+fn plain_texts(d: &Decoded) -> Vec<String> {
+    let merged: Vec<_> = d.sequences.iter().filter(|s| s.is_complete()).collect();
+    let mut texts: Vec<String> = d
+        .symbols
+        .iter()
+        .filter(|s| {
+            s.structured_append
+                .is_none_or(|sa| !merged.iter().any(|m| m.parity == sa.parity && m.count == sa.count))
+        })
+        .map(|s| s.text.clone())
+        .collect();
+    texts.extend(merged.iter().filter_map(|m| m.text.clone()));
+    texts
+}

@@ -1,0 +1,160 @@
+//! `qrsmith encode`: payload → symbol(s) → file, stdout or terminal.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use qrsmith_core::{
+    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, render, Color, EcLevel,
+    EncodeOptions, Format, Mode, QrCode, RenderOptions, Size, Version,
+};
+
+use super::Outcome;
+use crate::args::{EcArg, EncodeArgs, FormatArg, ModeArg};
+
+pub fn run(args: EncodeArgs) -> Result<Outcome> {
+    let payload = read_payload(args.text.as_deref())?;
+    let opts = encode_options(&args)?;
+    let render_opts = render_options(&args)?;
+    let format = output_format(&args)?;
+
+    let codes: Vec<QrCode> = match (args.parts, std::str::from_utf8(&payload)) {
+        (None, Ok(text)) => vec![encode_text(text, &opts)?],
+        (None, Err(_)) => vec![encode_bytes(&payload, &opts)?],
+        (Some(n), Ok(text)) => encode_sequence_text(text, &opts, Some(n))?,
+        (Some(n), Err(_)) => encode_sequence_bytes(&payload, &opts, Some(n))?,
+    };
+
+    for (i, code) in codes.iter().enumerate() {
+        let bytes = render(code, format, &render_opts)?;
+        match &args.output {
+            Some(path) => {
+                let path = numbered(path, i, codes.len());
+                std::fs::write(&path, &bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                if matches!(format, Format::Png | Format::Pdf) && out.is_terminal() {
+                    bail!("refusing to write binary {format:?} to a terminal: use -o FILE or a pipe");
+                }
+                out.write_all(&bytes)?;
+                if codes.len() > 1 && matches!(format, Format::Terminal | Format::Txt) {
+                    out.write_all(b"\n")?;
+                }
+                out.flush()?;
+            }
+        }
+    }
+    Ok(Outcome::Found)
+}
+
+/// The payload from the argument, or standard input for `-` / nothing.
+fn read_payload(text: Option<&str>) -> Result<Vec<u8>> {
+    match text {
+        Some(t) if t != "-" => Ok(t.as_bytes().to_vec()),
+        _ => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .context("cannot read the payload from standard input")?;
+            Ok(buf)
+        }
+    }
+}
+
+fn encode_options(args: &EncodeArgs) -> Result<EncodeOptions> {
+    let version = args.version.as_deref().map(parse_version).transpose()?;
+    let micro = args.micro || version.is_some_and(|v| v.is_micro());
+    let ec_level = match args.ec {
+        Some(EcArg::L) => EcLevel::L,
+        Some(EcArg::M) => EcLevel::M,
+        Some(EcArg::Q) => EcLevel::Q,
+        Some(EcArg::H) => EcLevel::H,
+        // Micro QR has no level H; L leaves the most room in its tiny symbols.
+        None if micro => EcLevel::L,
+        None => EcLevel::H,
+    };
+    Ok(EncodeOptions {
+        ec_level,
+        version,
+        micro,
+        mask: args.mask,
+        mode: args.mode.map(|m| match m {
+            ModeArg::Numeric => Mode::Numeric,
+            ModeArg::Alphanumeric => Mode::Alphanumeric,
+            ModeArg::Byte => Mode::Byte,
+            ModeArg::Kanji => Mode::Kanji,
+        }),
+        eci: args.eci,
+        boost_ec: args.boost_ec,
+    })
+}
+
+/// `5` → QR version 5, `M3` → Micro QR M3.
+fn parse_version(s: &str) -> Result<Version> {
+    let (micro, digits) = match s.strip_prefix(['M', 'm']) {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let n: u8 = digits
+        .parse()
+        .with_context(|| format!("version {s:?} is not a number 1-40 or M1-M4"))?;
+    Ok(if micro { Version::Micro(n) } else { Version::Normal(n) })
+}
+
+fn render_options(args: &EncodeArgs) -> Result<RenderOptions> {
+    let size = match (args.scale, args.size) {
+        (_, Some(px)) => Size::Pixels(px),
+        (Some(scale), None) => Size::Scale(scale),
+        (None, None) => Size::default(),
+    };
+    Ok(RenderOptions {
+        size,
+        border: args.border,
+        foreground: parse_color(&args.fg, "--fg")?,
+        background: parse_color(&args.bg, "--bg")?,
+        dpi: args.dpi,
+        ..RenderOptions::default()
+    })
+}
+
+fn parse_color(s: &str, flag: &str) -> Result<Color> {
+    s.parse().with_context(|| format!("{flag} {s:?}"))
+}
+
+/// --format, else the output file's extension, else terminal art.
+fn output_format(args: &EncodeArgs) -> Result<Format> {
+    if let Some(f) = args.format {
+        return Ok(match f {
+            FormatArg::Png => Format::Png,
+            FormatArg::Svg => Format::Svg,
+            FormatArg::Pdf => Format::Pdf,
+            FormatArg::Eps => Format::Eps,
+            FormatArg::Txt => Format::Txt,
+            FormatArg::Term => Format::Terminal,
+        });
+    }
+    match &args.output {
+        None => Ok(Format::Terminal),
+        Some(path) => Format::from_path(path).with_context(|| {
+            format!(
+                "cannot tell the format of {} from its extension: use --format",
+                path.display()
+            )
+        }),
+    }
+}
+
+/// `code.png` → `code-2.png` for the second symbol of a sequence; unchanged for one symbol.
+fn numbered(path: &Path, index: usize, count: usize) -> PathBuf {
+    if count == 1 {
+        return path.to_path_buf();
+    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
+        None => format!("{stem}-{}", index + 1),
+    };
+    path.with_file_name(name)
+}

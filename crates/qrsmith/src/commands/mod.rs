@@ -1,0 +1,14 @@
+//! One module per subcommand.
+
+pub mod decode;
+pub mod encode;
+
+/// How a command ended, mapped to the exit code in `main`.
+pub enum Outcome {
+    /// Something was found or written (exit 0).
+    Found,
+    /// The command ran but found nothing (exit 1).
+    NothingFound,
+    /// Some inputs failed; the errors were reported (exit 2).
+    Failed,
+}

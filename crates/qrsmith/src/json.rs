@@ -1,0 +1,55 @@
+//! JSON shapes of decode results, shared by the CLI's `--json` output (and the service).
+
+use base64::Engine as _;
+use qrsmith_core::{Decoded, MergedSequence, Symbol};
+use serde_json::{json, Value};
+
+/// One symbol with all its metadata; corners clockwise from the symbol's top-left.
+pub fn symbol(s: &Symbol) -> Value {
+    json!({
+        "text": s.text,
+        "bytes_base64": base64::engine::general_purpose::STANDARD.encode(&s.bytes),
+        "format": s.symbology.name(),
+        "version": s.version,
+        "ec_level": s.ec_level,
+        "mask": s.mask,
+        "corners": s.corners.iter().map(|p| [round(p.x), round(p.y)]).collect::<Vec<_>>(),
+        "orientation": s.orientation,
+        "inverted": s.inverted,
+        "mirrored": s.mirrored,
+        "has_eci": s.has_eci,
+        "symbology_identifier": s.symbology_identifier,
+        "structured_append": s.structured_append.map(|sa| json!({
+            "index": sa.index,
+            "count": sa.count,
+            "parity": sa.parity,
+        })),
+    })
+}
+
+/// A structured-append sequence: the merged payload when complete, what is missing otherwise.
+pub fn sequence(m: &MergedSequence) -> Value {
+    json!({
+        "parity": m.parity,
+        "count": m.count,
+        "complete": m.is_complete(),
+        "missing": m.missing,
+        "text": m.text,
+        "bytes_base64": m.bytes.as_ref().map(|b| base64::engine::general_purpose::STANDARD.encode(b)),
+    })
+}
+
+/// Everything found in one image.
+pub fn decoded(d: &Decoded) -> Value {
+    json!({
+        "width": d.width,
+        "height": d.height,
+        "results": d.symbols.iter().map(symbol).collect::<Vec<_>>(),
+        "sequences": d.sequences.iter().map(sequence).collect::<Vec<_>>(),
+    })
+}
+
+/// Corner coordinates to two decimals: sub-pixel noise is not information.
+fn round(v: f32) -> f64 {
+    (f64::from(v) * 100.0).round() / 100.0
+}
