@@ -70,7 +70,10 @@ fn payload(mode: Mode, len: usize, seed: u64) -> Vec<u8> {
 
 fn encode_payload(mode: Mode, data: &[u8], opts: &EncodeOptions) -> QrCode {
     let result = match mode {
-        Mode::Kanji => encode_text(std::str::from_utf8(data).expect("kanji payload is UTF-8"), opts),
+        Mode::Kanji => encode_text(
+            std::str::from_utf8(data).expect("kanji payload is UTF-8"),
+            opts,
+        ),
         _ => encode_bytes(data, opts),
     };
     result.expect("payload fits")
@@ -86,7 +89,12 @@ fn modes() -> impl Strategy<Value = Mode> {
 }
 
 fn levels() -> impl Strategy<Value = EcLevel> {
-    prop_oneof![Just(EcLevel::L), Just(EcLevel::M), Just(EcLevel::Q), Just(EcLevel::H)]
+    prop_oneof![
+        Just(EcLevel::L),
+        Just(EcLevel::M),
+        Just(EcLevel::Q),
+        Just(EcLevel::H)
+    ]
 }
 
 proptest! {
@@ -123,7 +131,11 @@ fn every_version_and_level_reads_back() {
             };
             let code = encode_payload(Mode::Byte, &data, &opts);
             assert_eq!(code.version(), Version::Normal(v));
-            assert_eq!(read_back(&code, Mode::Byte), vec![data], "version {v} level {ec:?}");
+            assert_eq!(
+                read_back(&code, Mode::Byte),
+                vec![data],
+                "version {v} level {ec:?}"
+            );
         }
     }
 }
@@ -137,7 +149,10 @@ fn every_mask_reads_back() {
         };
         let code = encode_text("mask test 123", &opts).unwrap();
         assert_eq!(code.mask(), mask);
-        assert_eq!(read_back(&code, Mode::Byte), vec![b"mask test 123".to_vec()]);
+        assert_eq!(
+            read_back(&code, Mode::Byte),
+            vec![b"mask test 123".to_vec()]
+        );
     }
 }
 
@@ -163,7 +178,11 @@ fn micro_qr_reads_back_in_every_version_level_and_mode() {
                     // Combinations the version lacks (M1 has only numeric, M4 alone has Q)
                     // must be refused, not mis-encoded.
                     let Ok(code) = encoded else { continue };
-                    assert_eq!(read_back(&code, mode), vec![data], "M{v} {ec:?} {mode:?} mask {mask}");
+                    assert_eq!(
+                        read_back(&code, mode),
+                        vec![data],
+                        "M{v} {ec:?} {mode:?} mask {mask}"
+                    );
                     checked += 1;
                 }
             }

@@ -77,7 +77,9 @@ fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
         Box::new(std::fs::File::open(path)?)
     };
     // One byte more than allowed, so that the library reports the limit.
-    reader.take(max_bytes.saturating_add(1)).read_to_end(&mut buf)?;
+    reader
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut buf)?;
     Ok(buf)
 }
 
@@ -89,8 +91,11 @@ fn plain_texts(d: &Decoded) -> Vec<String> {
         .symbols
         .iter()
         .filter(|s| {
-            s.structured_append
-                .is_none_or(|sa| !merged.iter().any(|m| m.parity == sa.parity && m.count == sa.count))
+            s.structured_append.is_none_or(|sa| {
+                !merged
+                    .iter()
+                    .any(|m| m.parity == sa.parity && m.count == sa.count)
+            })
         })
         .map(|s| s.text.clone())
         .collect();

@@ -1,0 +1,196 @@
+//! The `qrsmith` binary end to end: files in, files and exit codes out.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn qrsmith(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qrsmith"))
+        .args(args)
+        .output()
+        .expect("qrsmith runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A fresh scratch directory per test, under the target directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+#[test]
+fn png_round_trip_prints_the_text() {
+    let dir = scratch("png_round_trip");
+    let png = dir.join("x.png");
+    let out = qrsmith(&["encode", "hello", "-o", path_str(&png)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = qrsmith(&["decode", path_str(&png)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "hello\n");
+}
+
+#[test]
+fn svg_rasterised_by_rsvg_convert_reads_back() {
+    let dir = scratch("svg_round_trip");
+    let svg = dir.join("x.svg");
+    let png = dir.join("x.png");
+    let out = qrsmith(&["encode", "svg round trip", "-o", path_str(&svg)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status = Command::new("rsvg-convert")
+        .args([
+            "--background-color=white",
+            "-o",
+            path_str(&png),
+            path_str(&svg),
+        ])
+        .status()
+        .expect("rsvg-convert is installed (scripts/bootstrap installs librsvg2-bin)");
+    assert!(status.success());
+    let out = qrsmith(&["decode", path_str(&png)]);
+    assert_eq!(stdout(&out), "svg round trip\n");
+}
+
+#[test]
+fn txt_format_prints_the_module_matrix() {
+    let out = qrsmith(&["encode", "hello", "--format", "txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    // "hello" at level H needs version 1: 21 modules plus a quiet zone of 4 on each side.
+    assert_eq!(lines.len(), 29);
+    assert!(lines
+        .iter()
+        .all(|l| l.len() == 29 && l.chars().all(|c| c == '0' || c == '1')));
+    assert!(
+        lines[..4].iter().all(|l| !l.contains('1')),
+        "quiet zone on top"
+    );
+    // The top-left finder pattern's first row: seven dark modules after the quiet zone.
+    assert_eq!(&lines[4][..12], "000011111110");
+    let out = qrsmith(&["encode", "hello", "--format", "txt", "--border", "0"]);
+    assert_eq!(stdout(&out).lines().count(), 21);
+}
+
+#[test]
+fn structured_append_writes_numbered_files_that_read_back() {
+    let dir = scratch("sequence");
+    let target = dir.join("s.png");
+    let out = qrsmith(&[
+        "encode",
+        "one two three four five six",
+        "--parts",
+        "3",
+        "-o",
+        path_str(&target),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut texts = String::new();
+    for i in 1..=3 {
+        let file = dir.join(format!("s-{i}.png"));
+        let out = qrsmith(&["decode", "--json", path_str(&file)]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = &v["results"][0];
+        assert_eq!(r["structured_append"]["index"], i - 1);
+        assert_eq!(r["structured_append"]["count"], 3);
+        texts.push_str(r["text"].as_str().unwrap());
+    }
+    assert_eq!(texts, "one two three four five six");
+}
+
+#[test]
+fn exit_codes_follow_ripgrep() {
+    let dir = scratch("exit_codes");
+    // Nothing found: an image without a code.
+    let blank = dir.join("blank.png");
+    let out = qrsmith(&[
+        "encode",
+        "x",
+        "-o",
+        path_str(&blank),
+        "--fg",
+        "#fefefe",
+        "--bg",
+        "#ffffff",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        qrsmith(&["decode", path_str(&blank)]).status.code(),
+        Some(1)
+    );
+    // An error: a file that is not an image, reported per file in JSON.
+    let junk = dir.join("junk.png");
+    std::fs::write(&junk, b"not an image at all").unwrap();
+    let out = qrsmith(&["decode", "--json", path_str(&junk)]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "unsupported_format");
+    // Bad options are errors too, with a message that says what is allowed.
+    let out = qrsmith(&["encode", "x", "--version", "41", "--format", "txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("1–40"), "{}", stderr(&out));
+    let too_long = "x".repeat(3000);
+    let out = qrsmith(&["encode", &too_long, "--format", "txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bits"), "{}", stderr(&out));
+}
+
+/// `decode --json` over the development set reads at least zxing-cpp 3.1.1's own counts (from
+/// the dataset's README) in every folder.
+#[test]
+fn json_decode_of_the_dev_set_meets_zxing_cpp_counts() {
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../qrsmith-core/tests/data/zxing-cpp-samples");
+    let minimum = [
+        ("qrcode-1", 8),
+        ("qrcode-2", 50),
+        ("qrcode-3", 18),
+        ("qrcode-4", 15),
+        ("qrcode-5", 16),
+        ("qrcode-6", 15),
+        ("microqrcode-1", 15),
+        ("rmqrcode-1", 2),
+    ];
+    for (folder, min) in minimum {
+        let dir = root.join(folder);
+        let mut images: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+                matches!(ext, "png" | "jpg" | "webp" | "gif" | "bmp")
+            })
+            .filter(|p| p.with_extension("txt").exists())
+            .collect();
+        images.sort();
+        let mut args = vec!["decode", "--json"];
+        args.extend(images.iter().map(|p| path_str(p)));
+        let out = qrsmith(&args);
+        let mut passed = 0;
+        for line in stdout(&out).lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let path = PathBuf::from(v["path"].as_str().unwrap());
+            let expected = std::fs::read(path.with_extension("txt")).unwrap();
+            let expected = String::from_utf8_lossy(&expected);
+            let found = v["results"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|s| s["text"] == expected.as_ref()));
+            passed += usize::from(found);
+        }
+        assert!(
+            passed >= min,
+            "{folder}: {passed} read, zxing-cpp reads {min}"
+        );
+    }
+}
