@@ -1,8 +1,9 @@
-//! Encoding speed: matrix only, per version. Run with `cargo bench -p qrsmith-core --bench encode`.
+//! Encoding speed per version: the matrix alone, and matrix + 1-bit PNG at scale 10 (what
+//! `POST /generate` does). Run with `cargo bench -p qrsmith-core --bench encode`.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use qrsmith_core::{encode_text, EcLevel, EncodeOptions, Version};
+use qrsmith_core::{encode_text, to_png, EcLevel, EncodeOptions, RenderOptions, Version};
 
 /// A URL payload of the size typical for the version at level H.
 fn payload_for(version: u8) -> String {
@@ -31,11 +32,17 @@ fn bench_encode(c: &mut Criterion) {
         let opts = EncodeOptions {
             ec_level: EcLevel::H,
             version: Some(Version::Normal(version)),
-            mask: std::env::var("MASK").ok().map(|m| m.parse().unwrap()),
             ..Default::default()
         };
         group.bench_function(format!("v{version}-H matrix"), |b| {
             b.iter(|| encode_text(black_box(&text), &opts).expect("fits"))
+        });
+        let render = RenderOptions::default();
+        group.bench_function(format!("v{version}-H matrix+png"), |b| {
+            b.iter(|| {
+                let code = encode_text(black_box(&text), &opts).expect("fits");
+                to_png(&code, &render).expect("renders")
+            })
         });
     }
     group.finish();

@@ -1,5 +1,26 @@
 //! QR code encoding, rendering and decoding.
-#![doc(html_no_source)]
+//!
+//! - **Encode** text or bytes to a QR (versions 1–40) or Micro QR (M1–M4) symbol with every
+//!   option of ISO/IEC 18004: error-correction level, version, mask, mode or minimal-length
+//!   segmentation, ECI, structured append ([`encode_text`], [`encode_sequence_text`]).
+//! - **Render** it as PNG, SVG, PDF, EPS, a `0`/`1` matrix or terminal art ([`render`]).
+//! - **Decode** every QR, Micro QR and rMQR symbol in an image, with its metadata and corners
+//!   ([`decode`]); limits on bytes, pixels and time are checked before the expensive work.
+//!
+//! ```
+//! use qrsmith_core::{decode, encode_text, render, DecodeOptions, EncodeOptions, Format, RenderOptions};
+//!
+//! let code = encode_text("https://example.com", &EncodeOptions::default())?;
+//! assert_eq!(code.width(), 29); // version 3 at level H
+//! let png = render(&code, Format::Png, &RenderOptions::default())?;
+//! let found = decode(&png, &DecodeOptions::default())?;
+//! assert_eq!(found.symbols[0].text, "https://example.com");
+//! # Ok::<(), qrsmith_core::Error>(())
+//! ```
+//!
+//! Failures are values: every function returns [`Error`], whose [`ErrorKind`] has a stable
+//! [code](ErrorKind::code) for machine-readable reports.
+#![deny(missing_docs)]
 
 pub use crate::decode::{
     decode, decode_image, DecodeOptions, Decoded, Limits, MergedSequence, Point, StructuredAppend,
