@@ -36,7 +36,9 @@ pub fn run(args: EncodeArgs) -> Result<Outcome> {
             None => {
                 let mut out = std::io::stdout().lock();
                 if matches!(format, Format::Png | Format::Pdf) && out.is_terminal() {
-                    bail!("refusing to write binary {format:?} to a terminal: use -o FILE or a pipe");
+                    bail!(
+                        "refusing to write binary {format:?} to a terminal: use -o FILE or a pipe"
+                    );
                 }
                 out.write_all(&bytes)?;
                 if codes.len() > 1 && matches!(format, Format::Terminal | Format::Txt) {
@@ -100,7 +102,11 @@ fn parse_version(s: &str) -> Result<Version> {
     let n: u8 = digits
         .parse()
         .with_context(|| format!("version {s:?} is not a number 1-40 or M1-M4"))?;
-    Ok(if micro { Version::Micro(n) } else { Version::Normal(n) })
+    Ok(if micro {
+        Version::Micro(n)
+    } else {
+        Version::Normal(n)
+    })
 }
 
 fn render_options(args: &EncodeArgs) -> Result<RenderOptions> {
@@ -151,7 +157,10 @@ fn numbered(path: &Path, index: usize, count: usize) -> PathBuf {
     if count == 1 {
         return path.to_path_buf();
     }
-    let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
     let name = match path.extension() {
         Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
         None => format!("{stem}-{}", index + 1),
