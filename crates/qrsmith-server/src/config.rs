@@ -189,13 +189,13 @@ impl Config {
             .with_context(|| format!("{} is not valid TOML", path.display()))?;
         let mut merged = toml::Table::try_from(&self).context("cannot represent the settings")?;
         for (key, value) in file {
-            let explicit = matches!(
-                matches
-                    .try_get_raw(&key)
-                    .ok()
-                    .and(matches.value_source(&key)),
-                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-            );
+            // Only known settings are asked about (clap panics on unknown ids); unknown keys are
+            // left for deserialisation to reject by name.
+            let explicit = merged.contains_key(&key)
+                && matches!(
+                    matches.value_source(&key),
+                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                );
             if !explicit {
                 merged.insert(key, value);
             }

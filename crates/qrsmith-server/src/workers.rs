@@ -180,11 +180,7 @@ mod tests {
     async fn a_panicking_job_is_an_internal_error_and_frees_its_place() {
         let metrics = Arc::new(Metrics::new());
         let pool = Workers::new(1, 0, Arc::clone(&metrics));
-        let err = pool
-            .run(|| panic!("job bug"))
-            .await
-            .map(|()| ())
-            .unwrap_err();
+        let err = pool.run(|| -> () { panic!("job bug") }).await.unwrap_err();
         assert_eq!(err.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(pool.admitted(), 0);
         assert_eq!(metrics.workers_active.get(), 0);
