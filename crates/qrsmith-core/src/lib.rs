@@ -10,6 +10,10 @@ pub use crate::encode::{
     Mode, QrCode, SequenceInfo, Version,
 };
 pub use crate::error::{Error, ErrorKind, Result};
+pub use crate::render::{
+    render, to_eps, to_pdf, to_png, to_svg, to_terminal, to_terminal_plain, to_txt, Color, Format,
+    RenderOptions, Size, DEFAULT_MAX_PIXELS, MAX_BORDER, MAX_DPI,
+};
 
 mod decode;
 mod encode;
