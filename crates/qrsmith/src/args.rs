@@ -18,6 +18,10 @@ pub enum Command {
     Encode(EncodeArgs),
     /// Read every QR, Micro QR and rMQR code in images (exit 0 found, 1 none, 2 error).
     Decode(DecodeArgs),
+    /// Run the HTTP service: API, web page, metrics (exit 0 after a clean shutdown).
+    ///
+    /// Every setting can also be given as an environment variable or in a TOML file (--config).
+    Serve(qrsmith_server::Config),
 }
 
 /// Error-correction level.

@@ -1,21 +1,31 @@
-//! `qrsmith`: QR code generation and reading from the command line.
+//! `qrsmith`: QR code generation and reading from the command line, and the HTTP service.
 //!
-//! The binary only wires the library to arguments and files; exit codes follow ripgrep:
-//! 0 something found (or written), 1 nothing found, 2 an error.
+//! The binary only wires the libraries to arguments and files; exit codes follow ripgrep:
+//! 0 something found (or written), 1 nothing found, 2 an error. `serve` exits 0 after a clean
+//! shutdown.
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 mod args;
 mod commands;
-mod json;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    // Parsed in two steps: `serve` needs the raw matches to tell defaults from explicit values
+    // when it merges its configuration file.
+    let matches = args::Cli::command().get_matches();
+    let cli = match args::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
     let outcome = match cli.command {
         args::Command::Encode(a) => commands::encode::run(a),
         args::Command::Decode(a) => commands::decode::run(a),
+        args::Command::Serve(config) => {
+            let serve_matches = matches.subcommand_matches("serve").unwrap_or(&matches);
+            commands::serve::run(config, serve_matches)
+        }
     };
     match outcome {
         Ok(commands::Outcome::Found) => ExitCode::from(0),

@@ -5,12 +5,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use qrsmith_core::{decode, DecodeOptions, Decoded, Limits};
+use qrsmith_core::{decode, DecodeOptions, Limits};
 use serde_json::json;
 
 use super::Outcome;
 use crate::args::DecodeArgs;
-use crate::json;
+use qrsmith_server::json;
 
 pub fn run(args: DecodeArgs) -> Result<Outcome> {
     let opts = DecodeOptions {
@@ -37,7 +37,7 @@ pub fn run(args: DecodeArgs) -> Result<Outcome> {
                     line["ms"] = json!(ms);
                     writeln!(out, "{line}")?;
                 } else {
-                    for text in plain_texts(&decoded) {
+                    for text in json::texts(&decoded) {
                         writeln!(out, "{text}")?;
                     }
                 }
@@ -81,24 +81,4 @@ fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
         .take(max_bytes.saturating_add(1))
         .read_to_end(&mut buf)?;
     Ok(buf)
-}
-
-/// Texts to print, one per line: each symbol, except that the parts of a complete
-/// structured-append sequence are replaced by the merged text.
-fn plain_texts(d: &Decoded) -> Vec<String> {
-    let merged: Vec<_> = d.sequences.iter().filter(|s| s.is_complete()).collect();
-    let mut texts: Vec<String> = d
-        .symbols
-        .iter()
-        .filter(|s| {
-            s.structured_append.is_none_or(|sa| {
-                !merged
-                    .iter()
-                    .any(|m| m.parity == sa.parity && m.count == sa.count)
-            })
-        })
-        .map(|s| s.text.clone())
-        .collect();
-    texts.extend(merged.iter().filter_map(|m| m.text.clone()));
-    texts
 }

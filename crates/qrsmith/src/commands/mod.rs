@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod encode;
+pub mod serve;
 
 /// How a command ended, mapped to the exit code in `main`.
 pub enum Outcome {

@@ -1,4 +1,5 @@
-//! JSON shapes of decode results, shared by the CLI's `--json` output (and the service).
+//! JSON shapes of decode results, shared by the service's responses and the CLI's `--json`
+//! output, so that both speak the same format.
 
 use base64::Engine as _;
 use qrsmith_core::{Decoded, MergedSequence, Symbol};
@@ -52,4 +53,25 @@ pub fn decoded(d: &Decoded) -> Value {
 /// Corner coordinates to two decimals: sub-pixel noise is not information.
 fn round(v: f32) -> f64 {
     (f64::from(v) * 100.0).round() / 100.0
+}
+
+/// The texts to report, one per symbol, except that the parts of a complete structured-append
+/// sequence are replaced by the merged text (the reference's `{"texts": [...]}` and the CLI's
+/// plain output).
+pub fn texts(d: &Decoded) -> Vec<String> {
+    let merged: Vec<_> = d.sequences.iter().filter(|s| s.is_complete()).collect();
+    let mut texts: Vec<String> = d
+        .symbols
+        .iter()
+        .filter(|s| {
+            s.structured_append.is_none_or(|sa| {
+                !merged
+                    .iter()
+                    .any(|m| m.parity == sa.parity && m.count == sa.count)
+            })
+        })
+        .map(|s| s.text.clone())
+        .collect();
+    texts.extend(merged.iter().filter_map(|m| m.text.clone()));
+    texts
 }

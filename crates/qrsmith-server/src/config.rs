@@ -1,0 +1,301 @@
+//! Service configuration: every limit is a setting with a safe default.
+//!
+//! Three sources, highest precedence first: command-line flags, environment variables
+//! (`QRSMITH_` + the flag's name in upper snake case), a TOML file given with `--config` (keys are
+//! the flag names in snake case), then the defaults below. `qrsmith serve --help` prints each
+//! setting with its default and variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::parser::ValueSource;
+use serde::{Deserialize, Serialize};
+
+/// The defaults, named so that clap's help, `Default` and the documentation agree.
+mod defaults {
+    pub const LISTEN: &str = "127.0.0.1:8080";
+    pub const MAX_BODY_BYTES: u64 = 16 << 20;
+    pub const MAX_IMAGE_PIXELS: u64 = 50_000_000;
+    pub const DECODE_TIMEOUT_MS: u64 = 10_000;
+    pub const MAX_TEXT_BYTES: usize = 8192;
+    pub const MAX_OUTPUT_SIDE: u32 = 4096;
+    pub const MAX_CONCURRENT_REQUESTS: usize = 1024;
+    pub const WORKERS: usize = 0;
+    pub const QUEUE_LENGTH: usize = 128;
+    pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
+    pub const CACHE_BYTES: u64 = 16 << 20;
+    pub const CACHE_TTL_SECS: u64 = 24 * 3600;
+    pub const HTTP_MAX_AGE_SECS: u64 = 365 * 24 * 3600;
+    pub const TASK_TTL_SECS: u64 = 15 * 60;
+    pub const TASK_CAPACITY: usize = 1024;
+    pub const DRAIN_DELAY_MS: u64 = 5_000;
+    pub const SHUTDOWN_GRACE_MS: u64 = 25_000;
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON when standard error is not a terminal, text when it is.
+    Auto,
+    /// One JSON object per line.
+    Json,
+    /// Human-readable text.
+    Text,
+}
+
+/// Everything `qrsmith serve` can be told.
+#[derive(Debug, Clone, PartialEq, clap::Args, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// TOML file with any of the settings below (keys as the flags, in snake_case); flags and
+    /// environment variables take precedence over it.
+    #[arg(long, env = "QRSMITH_CONFIG", value_name = "FILE")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+
+    /// Address and port to listen on (0.0.0.0:8080 to accept connections from outside, e.g. in a
+    /// container).
+    #[arg(long, env = "QRSMITH_LISTEN", value_name = "ADDR", default_value = defaults::LISTEN)]
+    pub listen: SocketAddr,
+
+    /// Largest request body accepted, in bytes (uploads, JSON).
+    #[arg(long, env = "QRSMITH_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
+    pub max_body_bytes: u64,
+
+    /// Largest image accepted for decoding, in pixels (width x height), checked from the file
+    /// header before any pixel is decoded.
+    #[arg(long, env = "QRSMITH_MAX_IMAGE_PIXELS", value_name = "PIXELS", default_value_t = defaults::MAX_IMAGE_PIXELS)]
+    pub max_image_pixels: u64,
+
+    /// Time budget for reading one image, in milliseconds (0 = none).
+    #[arg(long, env = "QRSMITH_DECODE_TIMEOUT_MS", value_name = "MS", default_value_t = defaults::DECODE_TIMEOUT_MS)]
+    pub decode_timeout_ms: u64,
+
+    /// Read images with every rotation, inverted codes and the slower, more thorough detector.
+    #[arg(long, env = "QRSMITH_DECODE_TRY_HARDER", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub decode_try_harder: bool,
+
+    /// Longest payload accepted for generation, in bytes.
+    #[arg(long, env = "QRSMITH_MAX_TEXT_BYTES", value_name = "BYTES", default_value_t = defaults::MAX_TEXT_BYTES)]
+    pub max_text_bytes: usize,
+
+    /// Largest generated image, in pixels per side (quiet zone included).
+    #[arg(long, env = "QRSMITH_MAX_OUTPUT_SIDE", value_name = "PX", default_value_t = defaults::MAX_OUTPUT_SIDE)]
+    pub max_output_side: u32,
+
+    /// Requests handled at once (probes and metrics excepted); more are answered 429 at once.
+    #[arg(long, env = "QRSMITH_MAX_CONCURRENT_REQUESTS", value_name = "N", default_value_t = defaults::MAX_CONCURRENT_REQUESTS)]
+    pub max_concurrent_requests: usize,
+
+    /// Threads for CPU work (encode, render, decode); 0 = one per CPU core.
+    #[arg(long, env = "QRSMITH_WORKERS", value_name = "N", default_value_t = defaults::WORKERS)]
+    pub workers: usize,
+
+    /// Jobs that may wait for a worker; when the queue is full the answer is 429 at once.
+    #[arg(long, env = "QRSMITH_QUEUE_LENGTH", value_name = "N", default_value_t = defaults::QUEUE_LENGTH)]
+    pub queue_length: usize,
+
+    /// Longest time one request may take, in milliseconds; then 503 `request_timeout`.
+    #[arg(long, env = "QRSMITH_REQUEST_TIMEOUT_MS", value_name = "MS", default_value_t = defaults::REQUEST_TIMEOUT_MS)]
+    pub request_timeout_ms: u64,
+
+    /// Memory for the generation cache, in bytes (0 turns the cache off).
+    #[arg(long, env = "QRSMITH_CACHE_BYTES", value_name = "BYTES", default_value_t = defaults::CACHE_BYTES)]
+    pub cache_bytes: u64,
+
+    /// How long a generated image stays in the cache, in seconds.
+    #[arg(long, env = "QRSMITH_CACHE_TTL_SECS", value_name = "SECS", default_value_t = defaults::CACHE_TTL_SECS)]
+    pub cache_ttl_secs: u64,
+
+    /// `Cache-Control: max-age` of `GET /api/v1/qr` images, in seconds.
+    #[arg(long, env = "QRSMITH_HTTP_MAX_AGE_SECS", value_name = "SECS", default_value_t = defaults::HTTP_MAX_AGE_SECS)]
+    pub http_max_age_secs: u64,
+
+    /// How long the result of an asynchronous request is kept, in seconds.
+    #[arg(long, env = "QRSMITH_TASK_TTL_SECS", value_name = "SECS", default_value_t = defaults::TASK_TTL_SECS)]
+    pub task_ttl_secs: u64,
+
+    /// Asynchronous requests kept at once (pending or finished); more are answered 429.
+    #[arg(long, env = "QRSMITH_TASK_CAPACITY", value_name = "N", default_value_t = defaults::TASK_CAPACITY)]
+    pub task_capacity: usize,
+
+    /// On SIGTERM, keep accepting connections this long after /ready turns 503, so that load
+    /// balancers stop sending traffic first, in milliseconds. Ctrl-C (SIGINT) skips it.
+    #[arg(long, env = "QRSMITH_DRAIN_DELAY_MS", value_name = "MS", default_value_t = defaults::DRAIN_DELAY_MS)]
+    pub drain_delay_ms: u64,
+
+    /// After the drain delay, how long in-flight requests may take to finish before the process
+    /// exits anyway, in milliseconds.
+    #[arg(long, env = "QRSMITH_SHUTDOWN_GRACE_MS", value_name = "MS", default_value_t = defaults::SHUTDOWN_GRACE_MS)]
+    pub shutdown_grace_ms: u64,
+
+    /// Log line format.
+    #[arg(long, env = "QRSMITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
+    pub log_format: LogFormat,
+
+    /// Log filter (tracing's `EnvFilter` syntax, e.g. `info` or `qrsmith_server=debug`).
+    #[arg(
+        long,
+        env = "QRSMITH_LOG",
+        value_name = "FILTER",
+        default_value = "info"
+    )]
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            config: None,
+            listen: defaults::LISTEN.parse().expect("valid default address"),
+            max_body_bytes: defaults::MAX_BODY_BYTES,
+            max_image_pixels: defaults::MAX_IMAGE_PIXELS,
+            decode_timeout_ms: defaults::DECODE_TIMEOUT_MS,
+            decode_try_harder: true,
+            max_text_bytes: defaults::MAX_TEXT_BYTES,
+            max_output_side: defaults::MAX_OUTPUT_SIDE,
+            max_concurrent_requests: defaults::MAX_CONCURRENT_REQUESTS,
+            workers: defaults::WORKERS,
+            queue_length: defaults::QUEUE_LENGTH,
+            request_timeout_ms: defaults::REQUEST_TIMEOUT_MS,
+            cache_bytes: defaults::CACHE_BYTES,
+            cache_ttl_secs: defaults::CACHE_TTL_SECS,
+            http_max_age_secs: defaults::HTTP_MAX_AGE_SECS,
+            task_ttl_secs: defaults::TASK_TTL_SECS,
+            task_capacity: defaults::TASK_CAPACITY,
+            drain_delay_ms: defaults::DRAIN_DELAY_MS,
+            shutdown_grace_ms: defaults::SHUTDOWN_GRACE_MS,
+            log_format: LogFormat::Auto,
+            log: "info".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Applies the TOML file named by `--config`, if any, to every setting that was not given as
+    /// a flag or environment variable. `matches` are the parsed arguments this `Config` came
+    /// from (to tell a default from an explicit value).
+    pub fn merge_file(self, matches: &clap::ArgMatches) -> anyhow::Result<Config> {
+        let Some(path) = self.config.clone() else {
+            return Ok(self);
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        let file: toml::Table = text
+            .parse()
+            .with_context(|| format!("{} is not valid TOML", path.display()))?;
+        let mut merged = toml::Table::try_from(&self).context("cannot represent the settings")?;
+        for (key, value) in file {
+            // Only known settings are asked about (clap panics on unknown ids); unknown keys are
+            // left for deserialisation to reject by name.
+            let explicit = merged.contains_key(&key)
+                && matches!(
+                    matches.value_source(&key),
+                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                );
+            if !explicit {
+                merged.insert(key, value);
+            }
+        }
+        let mut config: Config = merged
+            .try_into()
+            .with_context(|| format!("invalid setting in {}", path.display()))?;
+        config.config = Some(path);
+        Ok(config)
+    }
+
+    /// The number of worker threads: `workers`, or the number of cores when it is 0.
+    pub fn worker_count(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    /// `decode_timeout_ms` as a budget (`None` for 0).
+    pub fn decode_timeout(&self) -> Option<Duration> {
+        (self.decode_timeout_ms > 0).then(|| Duration::from_millis(self.decode_timeout_ms))
+    }
+
+    /// `request_timeout_ms` as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, FromArgMatches, Parser};
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parse(args: &[&str]) -> Config {
+        let matches = Cli::command().try_get_matches_from(args).unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        cli.config.merge_file(&matches).unwrap()
+    }
+
+    #[test]
+    fn clap_defaults_equal_default_impl() {
+        let mut parsed = parse(&["serve"]);
+        // The environment of the test process may set QRSMITH_CONFIG etc.; defaults only.
+        parsed.config = None;
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn file_fills_defaults_but_flags_win() {
+        let dir = std::env::temp_dir().join(format!("qrsmith-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("serve.toml");
+        std::fs::write(
+            &path,
+            "workers = 3\nqueue_length = 7\nlisten = \"0.0.0.0:9000\"\n",
+        )
+        .unwrap();
+        let c = parse(&[
+            "serve",
+            "--config",
+            path.to_str().unwrap(),
+            "--queue-length",
+            "9",
+        ]);
+        assert_eq!(c.workers, 3);
+        assert_eq!(c.queue_length, 9, "the flag wins over the file");
+        assert_eq!(c.listen, "0.0.0.0:9000".parse().unwrap());
+
+        std::fs::write(&path, "no_such_setting = 1\n").unwrap();
+        let matches = Cli::command()
+            .try_get_matches_from(["serve", "--config", path.to_str().unwrap()])
+            .unwrap();
+        let err = Cli::from_arg_matches(&matches)
+            .unwrap()
+            .config
+            .merge_file(&matches)
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("no_such_setting"), "{err:#}");
+    }
+
+    #[test]
+    fn help_shows_defaults_and_variables() {
+        let help = Cli::command().render_long_help().to_string();
+        for needle in [
+            "[default: 127.0.0.1:8080]",
+            "QRSMITH_LISTEN",
+            "[default: 16777216]",
+            "QRSMITH_QUEUE_LENGTH",
+            "[default: 86400]",
+        ] {
+            assert!(help.contains(needle), "help lacks {needle}:\n{help}");
+        }
+    }
+}

@@ -1,0 +1,554 @@
+//! Generation requests: the options every generating route accepts, normalised into one
+//! [`Generation`] whose SHA-256 is the cache key (and the `ETag`), and run on the worker pool.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use base64::Engine as _;
+use qrsmith_core::{
+    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, render, Color, EcLevel,
+    EncodeOptions, Format, Mode, QrCode, RenderOptions, Size, Version,
+};
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::cache::CacheKey;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A number given as a JSON number or as text (query strings are all text).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum NumberOrText {
+    /// A JSON number.
+    Number(u64),
+    /// Text, parsed by the field's own rules (`"M3"`, `"200x200"`).
+    Text(String),
+}
+
+impl NumberOrText {
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            NumberOrText::Number(n) => Cow::Owned(n.to_string()),
+            NumberOrText::Text(t) => Cow::Borrowed(t.trim()),
+        }
+    }
+}
+
+/// Every generation option, as JSON fields (`POST /generate`, `POST /api/v1/qr`) or query
+/// parameters (`GET /api/v1/qr`). Aliases follow goQR and QuickChart (`data`, `ecc`, `margin`,
+/// `color`/`bgcolor`, `dark`/`light`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrOptions {
+    /// The payload as text (UTF-8).
+    #[serde(alias = "data")]
+    pub text: Option<String>,
+    /// The payload as base64 bytes (instead of `text`).
+    pub data_base64: Option<String>,
+    /// Output format: png (default), svg, pdf, eps or txt.
+    pub format: Option<String>,
+    /// Error-correction level L, M, Q or H (default H; L for Micro QR).
+    #[serde(alias = "ecc", alias = "ec_level", alias = "ecLevel")]
+    pub ec: Option<String>,
+    /// Version 1–40 or M1–M4 (default: the smallest that fits).
+    pub version: Option<NumberOrText>,
+    /// Make a Micro QR symbol.
+    pub micro: Option<bool>,
+    /// Mask pattern 0–7 (0–3 for Micro QR).
+    pub mask: Option<u8>,
+    /// One mode for the whole payload: numeric, alphanumeric, byte or kanji.
+    pub mode: Option<String>,
+    /// An ECI designator (26 = UTF-8).
+    pub eci: Option<u32>,
+    /// Raise the EC level as far as the version allows.
+    pub boost_ec: Option<bool>,
+    /// Pixels per module (default 10).
+    pub scale: Option<u32>,
+    /// Target width in pixels, quiet zone included: `300` or `300x300`.
+    pub size: Option<NumberOrText>,
+    /// Quiet zone in modules (default 4).
+    #[serde(alias = "margin")]
+    pub border: Option<u32>,
+    /// Dark colour: hex (`#rrggbb`, `rgb`, …) or `r-g-b` decimal.
+    #[serde(alias = "color", alias = "dark")]
+    pub fg: Option<String>,
+    /// Light colour: as `fg`, or `transparent`.
+    #[serde(alias = "bgcolor", alias = "light")]
+    pub bg: Option<String>,
+    /// Print resolution for PNG pHYs and the PDF/EPS page size.
+    pub dpi: Option<u32>,
+    /// Split over this many structured-append symbols (2–16).
+    pub parts: Option<u8>,
+}
+
+/// The field names and aliases of [`QrOptions`], for the lenient reference-compatible route
+/// that ignores unknown fields (a unit test keeps this list in step with the struct).
+pub const QR_OPTION_NAMES: &[&str] = &[
+    "text",
+    "data",
+    "data_base64",
+    "format",
+    "ec",
+    "ecc",
+    "ec_level",
+    "ecLevel",
+    "version",
+    "micro",
+    "mask",
+    "mode",
+    "eci",
+    "boost_ec",
+    "scale",
+    "size",
+    "border",
+    "margin",
+    "fg",
+    "color",
+    "dark",
+    "bg",
+    "bgcolor",
+    "light",
+    "dpi",
+    "parts",
+];
+
+/// The payload of a generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// Text: may use Kanji mode.
+    Text(String),
+    /// Raw bytes.
+    Bytes(Vec<u8>),
+}
+
+/// A normalised generation request: what to encode and how to draw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generation {
+    /// What to encode.
+    pub payload: Payload,
+    /// Encoder options.
+    pub encode: EncodeOptions,
+    /// Renderer options (the output size limit included).
+    pub render: RenderOptions,
+    /// Output format.
+    pub format: Format,
+    /// Structured-append parts, when asked for.
+    pub parts: Option<u8>,
+}
+
+/// One rendered symbol.
+#[derive(Debug, Clone)]
+pub struct GeneratedImage {
+    /// The encoded image.
+    pub bytes: Bytes,
+    /// `"5"` or `"M3"`.
+    pub version: String,
+    /// `"L"`, `"M"`, `"Q"` or `"H"`.
+    pub ec_level: &'static str,
+    /// The mask pattern used.
+    pub mask: u8,
+    /// Modules per side, without quiet zone.
+    pub modules: usize,
+    /// `(index, total, parity)` in a structured-append sequence.
+    pub sequence: Option<(u8, u8, u8)>,
+}
+
+/// The result of a generation: one image, or one per structured-append part.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The format of every image.
+    pub format: Format,
+    /// The images, in sequence order.
+    pub images: Vec<GeneratedImage>,
+}
+
+impl Generated {
+    /// Bytes held, for the cache's weigher.
+    pub fn weight(&self) -> usize {
+        self.images
+            .iter()
+            .map(|i| i.bytes.len() + i.version.len() + 64)
+            .sum()
+    }
+}
+
+/// Limits that apply while normalising.
+#[derive(Debug, Clone, Copy)]
+pub struct GenerationLimits {
+    /// Longest payload in bytes.
+    pub max_text_bytes: usize,
+    /// Largest output side in pixels.
+    pub max_output_side: u32,
+}
+
+impl QrOptions {
+    /// Validates and normalises the options. `allowed` are the formats the route can answer.
+    pub fn normalise(self, limits: GenerationLimits, allowed: &[Format]) -> ApiResult<Generation> {
+        let payload = match (self.text, self.data_base64) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::bad_parameter(
+                    "give either text (data) or data_base64, not both",
+                ))
+            }
+            (Some(text), None) => Payload::Text(text),
+            (None, Some(b64)) => Payload::Bytes(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|e| ApiError::bad_parameter(format!("data_base64: {e}")))?,
+            ),
+            (None, None) => {
+                return Err(ApiError::bad_parameter(
+                    "missing payload: give text (or data) or data_base64",
+                ))
+            }
+        };
+        let len = match &payload {
+            Payload::Text(t) => t.len(),
+            Payload::Bytes(b) => b.len(),
+        };
+        if len > limits.max_text_bytes {
+            return Err(ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "text_too_long",
+                format!(
+                    "the payload has {len} bytes; at most {} are accepted",
+                    limits.max_text_bytes
+                ),
+            ));
+        }
+
+        let format = match self.format.as_deref() {
+            None => Format::Png,
+            Some(name) => name
+                .parse::<Format>()
+                .ok()
+                .filter(|f| allowed.contains(f))
+                .ok_or_else(|| {
+                    let names: Vec<_> = allowed.iter().map(|f| f.name()).collect();
+                    ApiError::bad_parameter(format!(
+                        "format {name:?} is not supported here: use {}",
+                        names.join(", ")
+                    ))
+                })?,
+        };
+
+        let version = self
+            .version
+            .as_ref()
+            .map(|v| parse_version(&v.text()))
+            .transpose()?;
+        let micro = self.micro.unwrap_or(false) || matches!(version, Some(Version::Micro(_)));
+        let ec_level = match self.ec.as_deref().map(str::trim) {
+            None | Some("") if micro => EcLevel::L,
+            None | Some("") => EcLevel::H,
+            Some(s) => match s.to_ascii_uppercase().as_str() {
+                "L" => EcLevel::L,
+                "M" => EcLevel::M,
+                "Q" => EcLevel::Q,
+                "H" => EcLevel::H,
+                _ => {
+                    return Err(ApiError::bad_parameter(format!(
+                        "ec {s:?}: use L, M, Q or H"
+                    )))
+                }
+            },
+        };
+        let mode = match self.mode.as_deref() {
+            None => None,
+            Some(s) => Some(match s.to_ascii_lowercase().as_str() {
+                "numeric" => Mode::Numeric,
+                "alphanumeric" => Mode::Alphanumeric,
+                "byte" => Mode::Byte,
+                "kanji" => Mode::Kanji,
+                _ => {
+                    return Err(ApiError::bad_parameter(format!(
+                        "mode {s:?}: use numeric, alphanumeric, byte or kanji"
+                    )))
+                }
+            }),
+        };
+        let encode = EncodeOptions {
+            ec_level,
+            version,
+            micro,
+            mask: self.mask,
+            mode,
+            eci: self.eci,
+            boost_ec: self.boost_ec.unwrap_or(false),
+        };
+
+        let size = match (self.scale, self.size) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::bad_parameter(
+                    "give either scale or size, not both",
+                ))
+            }
+            (Some(scale), None) => Size::Scale(scale),
+            (None, Some(size)) => Size::Pixels(parse_size(&size.text())?),
+            (None, None) => Size::default(),
+        };
+        let render = RenderOptions {
+            size,
+            border: self.border.unwrap_or(RenderOptions::default().border),
+            foreground: parse_color(self.fg.as_deref(), "fg", Color::BLACK)?,
+            background: parse_color(self.bg.as_deref(), "bg", Color::WHITE)?,
+            dpi: self.dpi,
+            max_pixels: limits.max_output_side,
+        };
+        if let Some(parts) = self.parts {
+            if !(2..=16).contains(&parts) {
+                return Err(ApiError::bad_parameter(format!(
+                    "parts {parts}: a structured-append sequence has 2 to 16 symbols"
+                )));
+            }
+        }
+        Ok(Generation {
+            payload,
+            encode,
+            render,
+            format,
+            parts: self.parts,
+        })
+    }
+}
+
+/// `5` → QR version 5, `M3` → Micro QR M3.
+fn parse_version(s: &str) -> ApiResult<Version> {
+    let (micro, digits) = match s.strip_prefix(['M', 'm']) {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let n: u8 = digits
+        .parse()
+        .map_err(|_| ApiError::bad_parameter(format!("version {s:?}: use 1-40 or M1-M4")))?;
+    Ok(if micro {
+        Version::Micro(n)
+    } else {
+        Version::Normal(n)
+    })
+}
+
+/// `300` or `300x300` (goQR writes both sides; they must be equal for a square symbol).
+fn parse_size(s: &str) -> ApiResult<u32> {
+    let bad = || ApiError::bad_parameter(format!("size {s:?}: use pixels, e.g. 300 or 300x300"));
+    let (w, h) = match s.split_once(['x', 'X']) {
+        Some((w, h)) => (w, h),
+        None => (s, s),
+    };
+    let w: u32 = w.trim().parse().map_err(|_| bad())?;
+    let h: u32 = h.trim().parse().map_err(|_| bad())?;
+    if w != h {
+        return Err(ApiError::bad_parameter(format!(
+            "size {s:?}: QR codes are square, give equal sides"
+        )));
+    }
+    Ok(w)
+}
+
+/// A colour as the library parses it (hex or `transparent`), or goQR's decimal `r-g-b`.
+fn parse_color(s: Option<&str>, name: &str, default: Color) -> ApiResult<Color> {
+    let Some(s) = s.map(str::trim) else {
+        return Ok(default);
+    };
+    let decimal: Vec<&str> = s.split('-').collect();
+    if decimal.len() == 3 {
+        let channels: Option<Vec<u8>> = decimal.iter().map(|c| c.trim().parse().ok()).collect();
+        if let Some(c) = channels {
+            return Ok(Color::rgb(c[0], c[1], c[2]));
+        }
+    }
+    s.parse::<Color>()
+        .map_err(|e| ApiError::bad_parameter(format!("{name}: {}", e.message())))
+}
+
+fn version_name(v: Version) -> String {
+    match v {
+        Version::Normal(n) => n.to_string(),
+        Version::Micro(n) => format!("M{n}"),
+    }
+}
+
+fn ec_name(ec: EcLevel) -> &'static str {
+    match ec {
+        EcLevel::L => "L",
+        EcLevel::M => "M",
+        EcLevel::Q => "Q",
+        EcLevel::H => "H",
+    }
+}
+
+impl Generation {
+    /// The cache key: SHA-256 over the crate version (output may change between releases) and
+    /// every normalised option. The options' `Debug` form is used so that a field added to the
+    /// library's option structs is part of the key without anyone remembering to add it.
+    pub fn key(&self) -> CacheKey {
+        let mut h = Sha256::new();
+        h.update(concat!("qrsmith ", env!("CARGO_PKG_VERSION"), "\0"));
+        let options = format!(
+            "{:?}\0{:?}\0{:?}\0{:?}\0",
+            self.encode, self.render, self.format, self.parts
+        );
+        h.update(options.as_bytes());
+        let (tag, data) = match &self.payload {
+            Payload::Text(t) => (b't', t.as_bytes()),
+            Payload::Bytes(b) => (b'b', b.as_slice()),
+        };
+        h.update([tag]);
+        h.update((data.len() as u64).to_le_bytes());
+        h.update(data);
+        h.finalize().into()
+    }
+
+    /// Encodes and renders (CPU work: call it on a worker).
+    pub fn run(&self) -> qrsmith_core::Result<Generated> {
+        let codes: Vec<QrCode> = match (&self.payload, self.parts) {
+            (Payload::Text(t), None) => vec![encode_text(t, &self.encode)?],
+            (Payload::Bytes(b), None) => vec![encode_bytes(b, &self.encode)?],
+            (Payload::Text(t), Some(n)) => encode_sequence_text(t, &self.encode, Some(n))?,
+            (Payload::Bytes(b), Some(n)) => encode_sequence_bytes(b, &self.encode, Some(n))?,
+        };
+        let images = codes
+            .iter()
+            .map(|code| {
+                Ok(GeneratedImage {
+                    bytes: Bytes::from(render(code, self.format, &self.render)?),
+                    version: version_name(code.version()),
+                    ec_level: ec_name(code.ec_level()),
+                    mask: code.mask(),
+                    modules: code.width(),
+                    sequence: code.sequence().map(|s| (s.index, s.total, s.parity)),
+                })
+            })
+            .collect::<qrsmith_core::Result<Vec<_>>>()?;
+        Ok(Generated {
+            format: self.format,
+            images,
+        })
+    }
+}
+
+/// Answers a generation from the cache, or runs it on the worker pool and caches it.
+pub async fn generate(state: &AppState, generation: Generation) -> ApiResult<Arc<Generated>> {
+    let key = generation.key();
+    generate_keyed(state, key, generation).await
+}
+
+/// [`generate`] with the key already computed (the `ETag` route needs it first).
+pub async fn generate_keyed(
+    state: &AppState,
+    key: CacheKey,
+    generation: Generation,
+) -> ApiResult<Arc<Generated>> {
+    if let Some(hit) = state.cache.get(&key) {
+        return Ok(hit);
+    }
+    let generated = state
+        .workers
+        .run(move || generation.run())
+        .await?
+        .map_err(ApiError::from_generate)?;
+    let generated = Arc::new(generated);
+    state.cache.insert(key, Arc::clone(&generated));
+    Ok(generated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: GenerationLimits = GenerationLimits {
+        max_text_bytes: 100,
+        max_output_side: 4096,
+    };
+
+    fn opts(json: serde_json::Value) -> QrOptions {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn option_names_list_matches_the_struct() {
+        for name in QR_OPTION_NAMES {
+            let mut obj = serde_json::Map::new();
+            obj.insert((*name).into(), serde_json::Value::Null);
+            let result = serde_json::from_value::<QrOptions>(obj.into());
+            assert!(result.is_ok(), "{name}: {result:?}");
+        }
+        let unknown = serde_json::from_value::<QrOptions>(serde_json::json!({"colour": "#000"}));
+        assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn normalises_aliases_and_defaults() {
+        let g = opts(
+            serde_json::json!({"data": "hi", "ecc": "m", "size": "210x210", "color": "255-0-0"}),
+        )
+        .normalise(LIMITS, &[Format::Png])
+        .unwrap();
+        assert_eq!(g.payload, Payload::Text("hi".into()));
+        assert_eq!(g.encode.ec_level, EcLevel::M);
+        assert_eq!(g.render.size, Size::Pixels(210));
+        assert_eq!(g.render.foreground, Color::rgb(255, 0, 0));
+        assert_eq!(g.render.background, Color::WHITE);
+        assert_eq!(g.format, Format::Png);
+
+        let micro = opts(serde_json::json!({"text": "1", "version": "M2"}))
+            .normalise(LIMITS, &[Format::Png])
+            .unwrap();
+        assert_eq!(micro.encode.ec_level, EcLevel::L, "Micro QR defaults to L");
+        assert!(micro.encode.micro);
+    }
+
+    #[test]
+    fn rejects_bad_parameters_with_their_name() {
+        let cases = [
+            (serde_json::json!({}), "missing payload"),
+            (
+                serde_json::json!({"text": "a", "data_base64": "YQ=="}),
+                "not both",
+            ),
+            (serde_json::json!({"text": "a", "ec": "X"}), "ec \"X\""),
+            (
+                serde_json::json!({"text": "a", "format": "gif"}),
+                "format \"gif\"",
+            ),
+            (
+                serde_json::json!({"text": "a", "format": "terminal"}),
+                "format",
+            ),
+            (serde_json::json!({"text": "a", "size": "10x20"}), "square"),
+            (serde_json::json!({"text": "a", "fg": "blue"}), "fg"),
+            (serde_json::json!({"text": "a", "parts": 1}), "parts"),
+            (serde_json::json!({"text": "a", "version": "Q"}), "version"),
+            (serde_json::json!({"data_base64": "!!"}), "data_base64"),
+        ];
+        for (json, needle) in cases {
+            let err = opts(json.clone())
+                .normalise(LIMITS, &[Format::Png, Format::Svg])
+                .unwrap_err();
+            assert_eq!(err.code, "invalid_parameter", "{json}");
+            assert!(err.message.contains(needle), "{json}: {}", err.message);
+        }
+        let long = opts(serde_json::json!({"text": "x".repeat(101)}))
+            .normalise(LIMITS, &[Format::Png])
+            .unwrap_err();
+        assert_eq!(long.code, "text_too_long");
+    }
+
+    #[test]
+    fn key_covers_payload_kind_and_every_option() {
+        let base = opts(serde_json::json!({"text": "abc"}))
+            .normalise(LIMITS, &[Format::Png])
+            .unwrap();
+        let bytes = opts(serde_json::json!({"data_base64": "YWJj"}))
+            .normalise(LIMITS, &[Format::Png])
+            .unwrap();
+        let border = opts(serde_json::json!({"text": "abc", "border": 2}))
+            .normalise(LIMITS, &[Format::Png])
+            .unwrap();
+        assert_eq!(base.key(), base.clone().key());
+        assert_ne!(base.key(), bytes.key());
+        assert_ne!(base.key(), border.key());
+    }
+}

@@ -1,0 +1,220 @@
+//! qrsmith's HTTP service: the reference-compatible API (`/generate`, `/decode`, `/result/{id}`),
+//! the versioned API (`/api/v1/qr`, `/api/v1/decode`, `/api/v1/openapi.json`), the web page,
+//! probes and Prometheus metrics, with every limit configurable.
+//!
+//! CPU work (encode, render, decode) runs on a bounded pool behind a bounded queue
+//! ([`Workers`]); a full queue answers 429 at once. Generated images are cached by the SHA-256 of
+//! the normalised request. Errors are JSON `{"error": {"code", "message"}}` ([`ApiError`]).
+//!
+//! ```no_run
+//! # async fn example() -> anyhow::Result<()> {
+//! // What `qrsmith serve` does: listen on 127.0.0.1:8080 until SIGTERM or Ctrl-C.
+//! qrsmith_server::serve(qrsmith_server::Config::default()).await
+//! # }
+//! ```
+//!
+//! Tests drive [`app`] in process with `tower::ServiceExt::oneshot`.
+
+use std::future::{Future, IntoFuture as _};
+use std::io::IsTerminal as _;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+
+pub use crate::cache::{CacheKey, GenerationCache};
+pub use crate::config::{Config, LogFormat};
+pub use crate::error::{ApiError, ApiResult, ErrorCode};
+pub use crate::generation::{Generated, GeneratedImage, Generation, QrOptions};
+pub use crate::metrics::Metrics;
+pub use crate::middleware::{RequestId, CONTENT_SECURITY_POLICY};
+pub use crate::state::{AppState, Phase};
+pub use crate::tasks::{TaskState, TaskStore};
+pub use crate::workers::{Admission, Workers};
+
+mod cache;
+mod config;
+mod error;
+mod generation;
+pub mod json;
+mod metrics;
+mod middleware;
+mod reading;
+pub mod routes;
+mod state;
+mod tasks;
+mod workers;
+
+/// The whole service as a router, ready for `axum::serve` or `oneshot`.
+pub fn app(state: AppState) -> Router {
+    let body_limit = usize::try_from(state.config.max_body_bytes).unwrap_or(usize::MAX);
+    routes::router()
+        .route_layer(axum::middleware::from_fn(middleware::tag_route))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::track,
+        ))
+        // Outermost, so that error bodies and the page are compressed too; images are skipped
+        // by the default predicate (already compressed), as are bodies under 32 bytes.
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// How the process was asked to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// SIGTERM (an orchestrator): `/ready` turns 503, connections are still accepted for the
+    /// drain delay so that load balancers notice, then in-flight requests finish.
+    Drain,
+    /// Ctrl-C (a person): in-flight requests finish, no delay.
+    Interrupt,
+}
+
+/// Runs `qrsmith serve`: sets up logging, binds `config.listen`, serves until SIGTERM or
+/// Ctrl-C, then drains (see [`Shutdown`]) and returns `Ok` for exit code 0.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    init_logging(&config)?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    run(listener, AppState::new(config), signals()).await
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then drains. The engine is checked
+/// (one encode and decode on the pool) before `/ready` answers 200.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = Shutdown> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app(state.clone()))
+        .with_graceful_shutdown(async move {
+            let _ = stop_rx.await;
+        })
+        .into_future();
+    let mut server = std::pin::pin!(server);
+
+    // Served meanwhile, so that probes get their 503 `starting` rather than a hanging connection.
+    tokio::select! {
+        result = &mut server => return result.map_err(Into::into),
+        checked = warm_up(&state) => checked?,
+    }
+    state.set_ready();
+    tracing::info!(%addr, workers = state.workers.workers(), "listening");
+
+    let how = tokio::select! {
+        result = &mut server => return result.map_err(Into::into),
+        how = shutdown => how,
+    };
+    state.begin_drain();
+    let delay = match how {
+        Shutdown::Drain => Duration::from_millis(state.config.drain_delay_ms),
+        Shutdown::Interrupt => Duration::ZERO,
+    };
+    tracing::info!(?how, delay_ms = delay.as_millis() as u64, "draining");
+    // Keep serving (new connections included) while load balancers take the pod out.
+    tokio::select! {
+        result = &mut server => return result.map_err(Into::into),
+        () = tokio::time::sleep(delay) => {}
+    }
+    let _ = stop_tx.send(());
+    let grace = Duration::from_millis(state.config.shutdown_grace_ms);
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(result) => {
+            tracing::info!("drained; exiting");
+            result.map_err(Into::into)
+        }
+        Err(_) => {
+            tracing::warn!(
+                grace_ms = grace.as_millis() as u64,
+                "requests still running after the grace period; exiting anyway"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Checks that the encoder, renderer and reader work before taking traffic: a symbol is
+/// generated and read back on the worker pool (which also loads the reader's code).
+async fn warm_up(state: &AppState) -> anyhow::Result<()> {
+    use qrsmith_core::{decode, encode_text, render, DecodeOptions, EncodeOptions, Format};
+    let texts = state
+        .workers
+        .run(|| -> qrsmith_core::Result<Vec<String>> {
+            let code = encode_text("qrsmith", &EncodeOptions::default())?;
+            let png = render(&code, Format::Png, &Default::default())?;
+            let decoded = decode(&png, &DecodeOptions::default())?;
+            Ok(decoded.symbols.into_iter().map(|s| s.text).collect())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("engine check: {e}"))??;
+    anyhow::ensure!(
+        texts == ["qrsmith"],
+        "engine check: read back {texts:?} instead of [\"qrsmith\"]"
+    );
+    Ok(())
+}
+
+/// Resolves on SIGTERM ([`Shutdown::Drain`]) or Ctrl-C ([`Shutdown::Interrupt`]).
+async fn signals() -> Shutdown {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => Shutdown::Interrupt,
+        () = term => Shutdown::Drain,
+    }
+}
+
+/// JSON lines when standard error is not a terminal (or when asked), text otherwise.
+fn init_logging(config: &Config) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .map_err(|e| anyhow::anyhow!("invalid --log filter {:?}: {e}", config.log))?;
+    let json = match config.log_format {
+        LogFormat::Json => true,
+        LogFormat::Text => false,
+        LogFormat::Auto => !std::io::stderr().is_terminal(),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A subscriber may already be set (tests, embedding programs): keep theirs.
+    let _ = if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init()
+    } else {
+        builder.try_init()
+    };
+    Ok(())
+}
+
+/// The generation limits of `config`.
+pub(crate) fn generation_limits(config: &Config) -> generation::GenerationLimits {
+    generation::GenerationLimits {
+        max_text_bytes: config.max_text_bytes,
+        max_output_side: config.max_output_side,
+    }
+}

@@ -1,0 +1,84 @@
+//! Reading uploaded images: taking the image out of a multipart form or a raw body, and decoding
+//! it on the worker pool with the configured limits. Remote URLs are never fetched (a
+//! server-side request forgery risk): clients upload the bytes.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header::CONTENT_TYPE;
+use qrsmith_core::{decode, DecodeOptions, Decoded, Limits};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Which multipart fields hold the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Only the field named `image` (the reference's form).
+    Image,
+    /// `image`, `file`, or else the first field that carries a file name.
+    AnyFile,
+}
+
+/// Takes the uploaded image out of the request: a `multipart/form-data` field, or (when
+/// `raw_allowed`) the body itself with an `image/*` or `application/octet-stream` type.
+pub async fn upload(req: Request, field: Field, raw_allowed: bool) -> ApiResult<Bytes> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence == "multipart/form-data" {
+        let mut form = Multipart::from_request(req, &())
+            .await
+            .map_err(|r| ApiError::new(r.status(), "invalid_multipart", r.body_text()))?;
+        while let Some(part) = form.next_field().await? {
+            let wanted = match (part.name(), field) {
+                (Some("image"), _) => true,
+                (Some("file"), Field::AnyFile) => true,
+                (_, Field::AnyFile) => part.file_name().is_some(),
+                _ => false,
+            };
+            if wanted {
+                return Ok(part.bytes().await?);
+            }
+        }
+        return Err(ApiError::bad_parameter(match field {
+            Field::Image => "the form has no field named \"image\"",
+            Field::AnyFile => "the form has no image field (name it \"image\")",
+        }));
+    }
+    if raw_allowed && (essence.starts_with("image/") || essence == "application/octet-stream") {
+        return Bytes::from_request(req, &()).await.map_err(ApiError::from);
+    }
+    Err(ApiError::unsupported_media_type(if raw_allowed {
+        "send the image as multipart/form-data (field \"image\") or as the body with an image/* or application/octet-stream type"
+    } else {
+        "send the image as multipart/form-data with a field named \"image\""
+    }))
+}
+
+/// Decodes `image` on the worker pool, counting the outcome.
+pub async fn read(state: &AppState, image: Bytes) -> ApiResult<Decoded> {
+    let opts = DecodeOptions {
+        limits: Limits {
+            max_bytes: state.config.max_body_bytes,
+            max_pixels: state.config.max_image_pixels,
+            max_time: state.config.decode_timeout(),
+        },
+        try_harder: state.config.decode_try_harder,
+    };
+    let outcome = state.workers.run(move || decode(&image, &opts)).await?;
+    let label = match &outcome {
+        Ok(d) if d.symbols.is_empty() => "none",
+        Ok(_) => "found",
+        Err(_) => "error",
+    };
+    state
+        .metrics
+        .decode_outcomes
+        .with_label_values(&[label])
+        .inc();
+    outcome.map_err(ApiError::from_decode)
+}

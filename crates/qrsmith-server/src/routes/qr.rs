@@ -1,0 +1,204 @@
+//! `/api/v1/qr`: `GET` answers one image usable straight in `<img src>`, cacheable forever (its
+//! `ETag` is the request hash); `POST` takes every library option as JSON and answers data URIs,
+//! or a ZIP with `Accept: application/zip`.
+
+use std::io::Write as _;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine as _;
+use qrsmith_core::Format;
+use serde_json::{json, Value};
+
+use crate::cache::CacheKey;
+use crate::error::{ApiError, ApiResult};
+use crate::generation::{self, Generated, QrOptions};
+use crate::state::AppState;
+
+/// Formats of `GET /api/v1/qr`.
+const GET_FORMATS: &[Format] = &[Format::Png, Format::Svg, Format::Pdf, Format::Eps];
+/// Formats of `POST /api/v1/qr` (text matrices too: they are data, not pictures).
+const POST_FORMATS: &[Format] = &[
+    Format::Png,
+    Format::Svg,
+    Format::Pdf,
+    Format::Eps,
+    Format::Txt,
+];
+
+/// `/api/v1/qr`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/qr", get(get_qr).post(post_qr))
+}
+
+/// The strong `ETag` of a request: half the SHA-256 is plenty to tell requests apart.
+fn etag(key: &CacheKey) -> String {
+    let mut s = String::with_capacity(34);
+    s.push('"');
+    for b in &key[..16] {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s.push('"');
+    s
+}
+
+/// Whether `If-None-Match` lists `etag` (or is `*`); weak validators compare equal too, as RFC
+/// 9110 asks for this header.
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+}
+
+async fn get_qr(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<QrOptions>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(options) = query?;
+    if options.parts.is_some() {
+        return Err(ApiError::bad_parameter(
+            "parts gives several images: use POST /api/v1/qr",
+        ));
+    }
+    let generation = options.normalise(crate::generation_limits(&state.config), GET_FORMATS)?;
+    let key = generation.key();
+    let tag = etag(&key);
+    let cache_control = format!(
+        "public, max-age={}, immutable",
+        state.config.http_max_age_secs
+    );
+    let validators = [
+        (header::ETAG, tag.clone()),
+        (header::CACHE_CONTROL, cache_control),
+    ];
+    if not_modified(&headers, &tag) {
+        // Nothing is generated: the hash of the request is the validator.
+        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
+    }
+    let generated = generation::generate_keyed(&state, key, generation).await?;
+    let format = generated.format;
+    let disposition = format!("inline; filename=\"qr.{}\"", format.extension());
+    Ok((
+        validators,
+        [
+            (header::CONTENT_TYPE, format.mime_type().to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        generated.images[0].bytes.clone(),
+    )
+        .into_response())
+}
+
+async fn post_qr(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<QrOptions>, JsonRejection>,
+) -> ApiResult<Response> {
+    let Json(options) = body?;
+    let generation = options.normalise(crate::generation_limits(&state.config), POST_FORMATS)?;
+    let generated = generation::generate(&state, generation).await?;
+    if wants_zip(&headers) {
+        return zip_response(&generated);
+    }
+    Ok(Json(images_json(&generated)).into_response())
+}
+
+/// `Accept` names `application/zip` (JSON stays the default for `*/*` and anything else).
+fn wants_zip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            t.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/zip"))
+        })
+}
+
+/// `{"format": …, "images": [{"data_uri": …, "version": …, …}]}`.
+fn images_json(g: &Generated) -> Value {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let images: Vec<Value> = g
+        .images
+        .iter()
+        .map(|img| {
+            json!({
+                "data_uri": format!("data:{};base64,{}", g.format.mime_type().replace(' ', ""), b64.encode(&img.bytes)),
+                "version": img.version,
+                "ec_level": img.ec_level,
+                "mask": img.mask,
+                "modules": img.modules,
+                "structured_append": img.sequence.map(|(index, count, parity)| json!({
+                    "index": index, "count": count, "parity": parity,
+                })),
+            })
+        })
+        .collect();
+    json!({"format": g.format.name(), "images": images})
+}
+
+/// The images as a ZIP (stored, not deflated: PNG and PDF are compressed already), named
+/// `qr.png` for one symbol and `qr-1.png`, `qr-2.png`, … for a sequence.
+fn zip_response(g: &Generated) -> ApiResult<Response> {
+    let zip_err = |e: zip::result::ZipError| ApiError::internal(&format!("zip: {e}"));
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let ext = g.format.extension();
+    for (i, img) in g.images.iter().enumerate() {
+        let name = match g.images.len() {
+            1 => format!("qr.{ext}"),
+            _ => format!("qr-{}.{ext}", i + 1),
+        };
+        zip.start_file(name, opts).map_err(zip_err)?;
+        zip.write_all(&img.bytes)
+            .map_err(|e| ApiError::internal(&format!("zip: {e}")))?;
+    }
+    let bytes = zip.finish().map_err(zip_err)?.into_inner();
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"qr.zip\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_lists_and_weak_tags() {
+        let tag = "\"abc\"";
+        let mut h = HeaderMap::new();
+        assert!(!not_modified(&h, tag));
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"x\", W/\"abc\""),
+        );
+        assert!(not_modified(&h, tag));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
+        assert!(not_modified(&h, tag));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"abcd\""));
+        assert!(!not_modified(&h, tag));
+    }
+}

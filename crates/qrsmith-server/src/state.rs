@@ -1,0 +1,92 @@
+//! The one state every handler shares.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cache::GenerationCache;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::tasks::TaskStore;
+use crate::workers::Workers;
+
+/// Where the process is in its life; `/ready` answers 200 only in [`Phase::Ready`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not yet checked the engine.
+    Starting,
+    /// Serving.
+    Ready,
+    /// A shutdown was asked for: finishing in-flight requests.
+    Draining,
+}
+
+/// Shared by every handler; cheap to clone (every field is a handle).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The configuration the service runs with.
+    pub config: Arc<Config>,
+    /// Every metric.
+    pub metrics: Arc<Metrics>,
+    /// The bounded pool for CPU work.
+    pub workers: Workers,
+    /// Generated images by request hash.
+    pub cache: GenerationCache,
+    /// Asynchronous tasks.
+    pub tasks: TaskStore,
+    phase: Arc<AtomicU8>,
+}
+
+impl AppState {
+    /// Builds the state for `config`, in [`Phase::Starting`].
+    pub fn new(config: Config) -> AppState {
+        let metrics = Arc::new(Metrics::new());
+        let workers = Workers::new(
+            config.worker_count(),
+            config.queue_length,
+            Arc::clone(&metrics),
+        );
+        let cache = GenerationCache::new(
+            config.cache_bytes,
+            Duration::from_secs(config.cache_ttl_secs),
+            Arc::clone(&metrics),
+        );
+        let tasks = TaskStore::new(
+            config.task_capacity,
+            Duration::from_secs(config.task_ttl_secs),
+            Arc::clone(&metrics),
+        );
+        AppState {
+            config: Arc::new(config),
+            metrics,
+            workers,
+            cache,
+            tasks,
+            phase: Arc::new(AtomicU8::new(Phase::Starting as u8)),
+        }
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Acquire) {
+            0 => Phase::Starting,
+            1 => Phase::Ready,
+            _ => Phase::Draining,
+        }
+    }
+
+    /// Marks the service ready (after the engine check). A draining service stays draining.
+    pub fn set_ready(&self) {
+        let _ = self.phase.compare_exchange(
+            Phase::Starting as u8,
+            Phase::Ready as u8,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+    }
+
+    /// Marks the service draining: `/ready` answers 503 from now on.
+    pub fn begin_drain(&self) {
+        self.phase.store(Phase::Draining as u8, Ordering::Release);
+    }
+}

@@ -1,0 +1,160 @@
+//! Helpers shared by the service tests.
+#![allow(dead_code)] // Each test binary uses its own subset.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt as _;
+use qrsmith_server::{app, AppState, Config};
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+/// A ready service with `config`.
+pub fn service(config: Config) -> (Router, AppState) {
+    let state = AppState::new(config);
+    state.set_ready();
+    (app(state.clone()), state)
+}
+
+/// A configuration for tests: two workers, small limits where a test does not set its own.
+pub fn config() -> Config {
+    Config {
+        workers: 2,
+        ..Config::default()
+    }
+}
+
+/// An answer, body collected.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
+            .to_str()
+            .unwrap()
+    }
+
+    /// Asserts the documented error shape, exactly `{"error": {"code", "message"}}`, with
+    /// `status` and `code`; returns the message.
+    pub fn assert_error(&self, status: StatusCode, code: &str) -> String {
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert!(self.header("content-type").starts_with("application/json"));
+        let v = self.json();
+        let obj = v.as_object().expect("an object");
+        assert_eq!(obj.len(), 1, "only the error key: {v}");
+        let err = v["error"].as_object().expect("error object");
+        assert_eq!(err.len(), 2, "only code and message: {v}");
+        assert_eq!(err["code"], code, "{v}");
+        let message = err["message"].as_str().expect("message is text");
+        assert!(!message.is_empty());
+        message.to_owned()
+    }
+}
+
+/// Sends `req` through the router in process.
+pub async fn send(app: &Router, req: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(req).await.expect("infallible");
+    let (parts, body) = response.into_parts();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.expect("body").to_bytes(),
+    }
+}
+
+pub fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+pub fn post_json(uri: &str, json: &str) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(json.to_owned()))
+        .unwrap()
+}
+
+pub const BOUNDARY: &str = "qrsmith-test-boundary";
+
+/// A multipart/form-data body with one file field.
+pub fn multipart_body(field: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"x.png\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+pub fn post_multipart(uri: &str, field: &str, bytes: &[u8]) -> Request<Body> {
+    Request::post(uri)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(multipart_body(field, bytes)))
+        .unwrap()
+}
+
+/// A PNG of a QR code holding `text`.
+pub fn qr_png(text: &str) -> Vec<u8> {
+    let code = qrsmith_core::encode_text(text, &Default::default()).unwrap();
+    qrsmith_core::to_png(&code, &Default::default()).unwrap()
+}
+
+/// A white PNG with no code in it.
+pub fn blank_png() -> Vec<u8> {
+    let img = image::GrayImage::from_pixel(64, 64, image::Luma([255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// Occupies every worker of `state` until the returned sender is dropped or sent to; returns
+/// once all of them are running, so that the pool is deterministically busy.
+pub async fn occupy_workers(state: &AppState) -> Vec<std::sync::mpsc::Sender<()>> {
+    let mut gates = Vec::new();
+    for _ in 0..state.workers.workers() {
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let pool = state.workers.clone();
+        tokio::spawn(async move {
+            pool.run(move || {
+                let _ = started_tx.send(());
+                let _ = gate.recv();
+            })
+            .await
+        });
+        started_rx.await.expect("the job started");
+        gates.push(release);
+    }
+    gates
+}
+
+/// Waits (yielding, bounded) until `cond` holds: for state changed by other tasks.
+pub async fn wait_until(mut cond: impl FnMut() -> bool) {
+    for _ in 0..5000 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    panic!("condition not reached within ~5 s");
+}

@@ -1,0 +1,2 @@
+// Placeholder: the web interface is being written.
+"use strict";
