@@ -1,2 +1,640 @@
-// Placeholder: the web interface is being written.
-"use strict";
+// qrsmith web page: generate on the left, read on the right. Plain DOM, no framework.
+// The page runs under a strict Content-Security-Policy: no inline script or style, so every
+// handler is attached here and every look is a class in style.css. User data (decoded text,
+// error messages) only ever reaches the page through textContent and attributes, never HTML.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const QR_URL = '/api/v1/qr';
+  const DECODE_URL = '/api/v1/decode';
+
+  // ---------------------------------------------------------------- shared helpers
+
+  /** Shows a sentence in a status line; `kind` is '', 'ok' or 'error'. */
+  function say(el, text, kind = '') {
+    el.textContent = text;
+    el.classList.toggle('error', kind === 'error');
+    el.classList.toggle('ok', kind === 'ok');
+  }
+
+  /** The words of a failed API answer: the service's `{"error":{"message"}}`, else the status. */
+  async function errorText(res) {
+    try {
+      const body = await res.json();
+      if (body && body.error && typeof body.error.message === 'string' && body.error.message) {
+        return body.error.message;
+      }
+    } catch (_) {
+      // Not JSON (a proxy's page, say): fall through to the status line.
+    }
+    if (res.status === 413) return 'The picture is too large for this server.';
+    if (res.status === 429 || res.status === 503) return 'The server is busy; try again in a moment.';
+    return `The server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}.`;
+  }
+
+  /** Words for a fetch that never got an answer. */
+  function networkText(err) {
+    if (err && err.name === 'AbortError') return 'The request was cancelled.';
+    return 'Could not reach the server. Is it still running?';
+  }
+
+  /** Copies text: the async Clipboard API where allowed, else a selection + execCommand. */
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return;
+    }
+    // Plain-HTTP pages on another host are not a secure context: fall back to the old way.
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.className = 'visually-hidden';
+    area.setAttribute('readonly', '');
+    document.body.append(area);
+    area.select();
+    const done = document.execCommand('copy');
+    area.remove();
+    if (!done) throw new Error('copy refused');
+  }
+
+  function debounce(fn, ms) {
+    let timer = 0;
+    return (...args) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fn(...args), ms);
+    };
+  }
+
+  // ---------------------------------------------------------------- generate
+
+  const g = {
+    form: $('gen-form'),
+    text: $('gen-text'),
+    count: $('gen-count'),
+    ec: $('gen-ec'),
+    format: $('gen-format'),
+    size: $('gen-size'),
+    border: $('gen-border'),
+    fg: $('gen-fg'),
+    bg: $('gen-bg'),
+    transparent: $('gen-transparent'),
+    preview: $('gen-preview'),
+    empty: $('gen-empty'),
+    caption: $('gen-caption'),
+    download: $('gen-download'),
+    copy: $('gen-copy'),
+    link: $('gen-link'),
+    status: $('gen-status'),
+  };
+  let wanted = ''; // the preview URL the page is waiting for; stale load events are ignored
+  let pngUrl = ''; // the PNG of the current settings, for "Copy image"
+  let fileUrl = ''; // the download in the chosen format
+
+  /** Reads a whole number from a number input, or explains what is wrong with it. */
+  function whole(input, name) {
+    const min = Number(input.min);
+    const max = Number(input.max);
+    const raw = input.value.trim();
+    const n = Number(raw);
+    if (raw === '' || !Number.isInteger(n) || n < min || n > max) {
+      return { error: `${name} must be a whole number from ${min} to ${max}.` };
+    }
+    return { value: n };
+  }
+
+  /** The API URL for the current settings in `format`; colours go without their '#'. */
+  function qrUrl(format, size, border) {
+    const p = new URLSearchParams();
+    p.set('data', g.text.value);
+    p.set('format', format);
+    p.set('size', String(size));
+    p.set('ec', g.ec.value);
+    p.set('border', String(border));
+    p.set('fg', g.fg.value.replace('#', ''));
+    p.set('bg', g.transparent.checked ? 'transparent' : g.bg.value.replace('#', ''));
+    return `${QR_URL}?${p}`;
+  }
+
+  function setReady(ready) {
+    g.copy.disabled = !ready;
+    g.link.disabled = !ready;
+    g.download.setAttribute('aria-disabled', String(!ready));
+    if (ready) {
+      g.download.href = fileUrl;
+    } else {
+      g.download.removeAttribute('href'); // an <a> without href is out of the tab order too
+    }
+  }
+
+  function showEmpty(message) {
+    wanted = '';
+    g.preview.hidden = true;
+    g.preview.removeAttribute('src');
+    g.empty.hidden = false;
+    g.empty.textContent = message;
+    g.caption.textContent = '';
+    setReady(false);
+  }
+
+  function updateCount() {
+    const n = [...g.text.value].length;
+    g.count.textContent = `${n} character${n === 1 ? '' : 's'}`;
+  }
+
+  function refresh() {
+    g.bg.disabled = g.transparent.checked;
+    updateCount();
+    if (g.text.value === '') {
+      say(g.status, '');
+      showEmpty('Type some text to see its code.');
+      return;
+    }
+    const size = whole(g.size, 'Size');
+    const border = whole(g.border, 'Quiet zone');
+    const bad = size.error || border.error;
+    if (bad) {
+      say(g.status, bad, 'error');
+      showEmpty('Fix the setting above to see the code.');
+      return;
+    }
+    const format = g.format.value;
+    // <img> shows PNG and SVG; PDF and EPS are previewed as PNG with the same settings.
+    const previewFormat = format === 'svg' ? 'svg' : 'png';
+    pngUrl = qrUrl('png', size.value, border.value);
+    fileUrl = qrUrl(format, size.value, border.value);
+    const url = qrUrl(previewFormat, size.value, border.value);
+    g.download.download = `qr.${format}`; // the same name the service gives in Content-Disposition
+    caption(format, previewFormat);
+    if (url === wanted) {
+      // Same picture (PNG to PDF, say): only the download changes.
+      if (!g.preview.hidden && !g.preview.classList.contains('loading')) setReady(true);
+      return;
+    }
+    wanted = url;
+    g.preview.classList.add('loading');
+    say(g.status, 'Making the code…');
+    g.preview.src = url;
+  }
+
+  /** Says what the download is; sizes are the real ones (whole pixels per module, so the
+   *  image may come out a little smaller than asked). */
+  function caption(format, previewFormat) {
+    const loaded = !g.preview.hidden && !g.preview.classList.contains('loading');
+    const px = loaded ? `${g.preview.naturalWidth} × ${g.preview.naturalHeight} px` : '';
+    const name = format.toUpperCase();
+    g.caption.textContent =
+      format === previewFormat ? `${name}${px ? ', ' + px : ''}` : `Preview as PNG${px ? ' (' + px + ')' : ''}; the download is ${name}`;
+  }
+
+  g.preview.addEventListener('load', () => {
+    if (g.preview.getAttribute('src') !== wanted) return;
+    g.preview.classList.remove('loading');
+    g.preview.hidden = false;
+    g.preview.alt = `QR code for: ${g.text.value}`;
+    g.empty.hidden = true;
+    say(g.status, '');
+    setReady(true);
+    caption(g.format.value, g.format.value === 'svg' ? 'svg' : 'png');
+  });
+
+  // An <img> cannot read the error body, so ask again with fetch to learn what was wrong.
+  g.preview.addEventListener('error', async () => {
+    const url = g.preview.getAttribute('src');
+    if (!url || url !== wanted) return;
+    let message;
+    try {
+      const res = await fetch(url);
+      message = res.ok ? 'The browser could not show this image.' : await errorText(res);
+    } catch (err) {
+      message = networkText(err);
+    }
+    if (url !== wanted) return;
+    g.preview.classList.remove('loading');
+    say(g.status, message, 'error');
+    showEmpty('No code for these settings.');
+  });
+
+  const refreshSoon = debounce(refresh, 250);
+  g.form.addEventListener('input', refreshSoon);
+  g.form.addEventListener('change', refreshSoon);
+  g.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    refresh();
+  });
+
+  g.copy.addEventListener('click', async () => {
+    if (!navigator.clipboard || !navigator.clipboard.write || typeof ClipboardItem === 'undefined') {
+      say(g.status, 'This browser cannot put pictures on the clipboard; use Download instead.', 'error');
+      return;
+    }
+    const url = pngUrl;
+    // The blob is passed as a promise so the clipboard write starts inside the click
+    // (Safari refuses writes that begin after an await).
+    const blob = fetch(url).then(async (res) => {
+      if (!res.ok) throw new Error(await errorText(res));
+      return res.blob();
+    });
+    try {
+      await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
+      say(g.status, 'Image copied (PNG).', 'ok');
+    } catch (err) {
+      const why = err && err.name === 'NotAllowedError' ? 'the browser did not allow it' : err.message;
+      say(g.status, `Could not copy the image: ${why}.`, 'error');
+    }
+  });
+
+  g.link.addEventListener('click', async () => {
+    try {
+      await copyText(new URL(fileUrl, location.href).href);
+      say(g.status, 'Link copied. It works in any <img src>.', 'ok');
+    } catch (_) {
+      say(g.status, 'Could not copy the link.', 'error');
+    }
+  });
+
+  // ---------------------------------------------------------------- decode
+
+  const d = {
+    panel: $('decode'),
+    drop: $('dec-drop'),
+    file: $('dec-file'),
+    paste: $('dec-paste'),
+    camera: $('dec-camera'),
+    cam: $('dec-cam'),
+    video: $('dec-video'),
+    shot: $('dec-shot'),
+    stop: $('dec-stop'),
+    status: $('dec-status'),
+    figure: $('dec-figure'),
+    image: $('dec-image'),
+    overlay: $('dec-overlay'),
+    caption: $('dec-caption'),
+    sequences: $('dec-sequences'),
+    results: $('dec-results'),
+    template: $('result-tpl'),
+  };
+  let shownUrl = ''; // object URL of the picture on screen, revoked when replaced
+  let job = 0; // number of the latest read; answers to older ones are dropped
+
+  function clearResults() {
+    d.results.replaceChildren();
+    d.sequences.replaceChildren();
+    d.overlay.replaceChildren();
+  }
+
+  async function read(blob, name) {
+    const mine = ++job;
+    clearResults();
+    if (shownUrl) URL.revokeObjectURL(shownUrl);
+    shownUrl = URL.createObjectURL(blob);
+    d.image.src = shownUrl;
+    d.figure.hidden = false;
+    d.caption.textContent = name;
+    say(d.status, 'Reading…');
+
+    const body = new FormData();
+    body.append('image', blob, name);
+    let res;
+    try {
+      res = await fetch(DECODE_URL, { method: 'POST', body });
+    } catch (err) {
+      if (mine === job) say(d.status, networkText(err), 'error');
+      return;
+    }
+    if (mine !== job) return;
+    if (!res.ok) {
+      say(d.status, await errorText(res), 'error');
+      return;
+    }
+    let data;
+    try {
+      data = await res.json();
+    } catch (_) {
+      say(d.status, 'The server sent an answer this page does not understand.', 'error');
+      return;
+    }
+    if (mine !== job) return;
+    show(data);
+  }
+
+  /** Human names for the service's symbology names. */
+  const FORMATS = { QRCode: 'QR Code', MicroQRCode: 'Micro QR Code', rMQRCode: 'rMQR Code' };
+
+  function yesNo(v) {
+    return v ? 'yes' : 'no';
+  }
+
+  /** Text of a symbol as a node: a link only when it is one whole http(s) URL. */
+  function textNode(text) {
+    const trimmed = text.trim();
+    if (trimmed === text && !/\s/.test(text)) {
+      let url = null;
+      try {
+        url = new URL(text);
+      } catch (_) {
+        url = null;
+      }
+      if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
+        const a = document.createElement('a');
+        a.href = url.href;
+        a.textContent = text;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer nofollow';
+        return a;
+      }
+    }
+    return document.createTextNode(text);
+  }
+
+  function addMeta(dl, term, value) {
+    if (value === undefined || value === null || value === '') return;
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.textContent = String(value);
+    dl.append(dt, dd);
+  }
+
+  function byteCount(b64) {
+    if (typeof b64 !== 'string') return null;
+    const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+    return Math.floor((b64.length * 3) / 4) - pad;
+  }
+
+  function copyButton(button, text, what) {
+    button.addEventListener('click', async () => {
+      try {
+        await copyText(text);
+        say(d.status, `${what} copied.`, 'ok');
+      } catch (_) {
+        say(d.status, `Could not copy the ${what.toLowerCase()}.`, 'error');
+      }
+    });
+  }
+
+  /** Draws symbol `i`'s outline; its number sits in a dot on the symbol's top-left corner. */
+  function outline(svg, r, i) {
+    const corners = Array.isArray(r.corners) ? r.corners : [];
+    if (corners.length !== 4) return null;
+    const poly = document.createElementNS(SVG_NS, 'polygon');
+    poly.setAttribute('points', corners.map((p) => `${p[0]},${p[1]}`).join(' '));
+    poly.dataset.index = String(i);
+    const dot = document.createElementNS(SVG_NS, 'circle');
+    dot.setAttribute('cx', String(corners[0][0]));
+    dot.setAttribute('cy', String(corners[0][1]));
+    const label = document.createElementNS(SVG_NS, 'text');
+    label.setAttribute('x', String(corners[0][0]));
+    label.setAttribute('y', String(corners[0][1]));
+    label.setAttribute('text-anchor', 'middle');
+    label.setAttribute('dominant-baseline', 'central');
+    label.textContent = String(i + 1);
+    svg.append(poly, dot, label);
+    return poly;
+  }
+
+  /** Keeps the number dots the same size on screen whatever the picture's display scale. */
+  function sizeLabels() {
+    const box = d.overlay.viewBox.baseVal;
+    const shown = d.image.clientWidth;
+    if (!box || !box.width || !shown) return;
+    const k = box.width / shown; // image pixels per CSS pixel
+    d.overlay.querySelectorAll('circle').forEach((c) => c.setAttribute('r', String(11 * k)));
+    d.overlay.querySelectorAll('text').forEach((t) => t.setAttribute('font-size', String(13 * k)));
+  }
+  d.image.addEventListener('load', sizeLabels);
+  if (typeof ResizeObserver === 'function') new ResizeObserver(sizeLabels).observe(d.image);
+
+  /** A coordinate to one decimal: enough to find a corner, short enough to read. */
+  const coord = (v) => String(Math.round(Number(v) * 10) / 10);
+
+  function show(data) {
+    const results = Array.isArray(data.results) ? data.results : [];
+    const w = Number(data.width) || d.image.naturalWidth || 1;
+    const h = Number(data.height) || d.image.naturalHeight || 1;
+    d.overlay.setAttribute('viewBox', `0 0 ${w} ${h}`);
+    d.caption.textContent = `${d.caption.textContent} · ${w} × ${h} px`;
+
+    if (results.length === 0) {
+      say(d.status, 'No QR code found in this picture.', 'error');
+    } else {
+      say(d.status, results.length === 1 ? 'Found 1 code.' : `Found ${results.length} codes.`, 'ok');
+    }
+
+    results.forEach((r, i) => {
+      const li = d.template.content.firstElementChild.cloneNode(true);
+      const format = FORMATS[r.format] || String(r.format || 'code');
+      li.querySelector('.badge').textContent = String(i + 1);
+      li.querySelector('.result-title').textContent = format;
+      const textBox = li.querySelector('.result-text');
+      const bytes = byteCount(r.bytes_base64);
+      const text = typeof r.text === 'string' ? r.text : '';
+      if (text !== '') {
+        textBox.append(textNode(text));
+        copyButton(li.querySelector('.copy'), text, 'Text');
+      } else {
+        textBox.classList.add('empty');
+        textBox.textContent = bytes ? `(${bytes} bytes of binary data)` : '(empty)';
+        const b = li.querySelector('.copy');
+        b.textContent = 'Copy as base64';
+        copyButton(b, r.bytes_base64 || '', 'Base64');
+      }
+      const dl = li.querySelector('.meta');
+      addMeta(dl, 'Version', r.version);
+      addMeta(dl, 'Error correction', r.ec_level);
+      addMeta(dl, 'Mask', r.mask);
+      addMeta(dl, 'Bytes', bytes);
+      addMeta(dl, 'Rotation', typeof r.orientation === 'number' ? `${r.orientation}°` : null);
+      addMeta(dl, 'Inverted', typeof r.inverted === 'boolean' ? yesNo(r.inverted) : null);
+      addMeta(dl, 'Mirrored', typeof r.mirrored === 'boolean' ? yesNo(r.mirrored) : null);
+      const sa = r.structured_append;
+      if (sa && typeof sa === 'object') {
+        addMeta(dl, 'Structured append', `part ${Number(sa.index) + 1} of ${sa.count} (parity ${sa.parity})`);
+      }
+      if (Array.isArray(r.corners)) {
+        addMeta(dl, 'Corners', r.corners.map((p) => `(${coord(p[0])}, ${coord(p[1])})`).join(' '));
+      }
+      const poly = outline(d.overlay, r, i);
+      if (poly) {
+        const hot = (on) => () => poly.classList.toggle('hot', on);
+        li.addEventListener('mouseenter', hot(true));
+        li.addEventListener('mouseleave', hot(false));
+        li.addEventListener('focusin', hot(true));
+        li.addEventListener('focusout', hot(false));
+      }
+      d.results.append(li);
+    });
+    sizeLabels();
+
+    const sequences = Array.isArray(data.sequences) ? data.sequences : [];
+    sequences.forEach((s) => {
+      const box = document.createElement('div');
+      box.className = 'sequence';
+      const p = document.createElement('p');
+      const count = s.count ? ` of ${s.count} codes` : '';
+      if (s.complete) {
+        p.textContent = `Structured-append sequence${count}, complete. Joined text:`;
+        const t = document.createElement('div');
+        t.className = 'result-text';
+        t.append(textNode(typeof s.text === 'string' ? s.text : ''));
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'button small';
+        b.textContent = 'Copy joined text';
+        copyButton(b, s.text || '', 'Joined text');
+        box.append(p, t, b);
+      } else {
+        const missing = Array.isArray(s.missing) ? s.missing.map((m) => Number(m) + 1).join(', ') : '';
+        p.textContent = `Structured-append sequence${count}, incomplete${missing ? `: missing part ${missing}` : ''}.`;
+        box.append(p);
+      }
+      d.sequences.append(box);
+    });
+  }
+
+  d.image.addEventListener('error', () => {
+    if (!d.image.getAttribute('src')) return;
+    // The server reads formats some browsers cannot show (TIFF, say): keep the results.
+    d.figure.hidden = true;
+  });
+
+  d.file.addEventListener('change', () => {
+    const f = d.file.files && d.file.files[0];
+    if (f) read(f, f.name);
+    d.file.value = ''; // choosing the same file again must read it again
+  });
+
+  // Drag and drop anywhere on the decode half.
+  let depth = 0;
+  d.panel.addEventListener('dragenter', (e) => {
+    e.preventDefault();
+    depth += 1;
+    d.drop.classList.add('over');
+  });
+  d.panel.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+  });
+  d.panel.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) d.drop.classList.remove('over');
+  });
+  d.panel.addEventListener('drop', async (e) => {
+    e.preventDefault();
+    depth = 0;
+    d.drop.classList.remove('over');
+    const dt = e.dataTransfer;
+    const f = dt && dt.files && dt.files[0];
+    if (f) {
+      read(f, f.name);
+      return;
+    }
+    // A picture dragged from this page (the preview on the left) arrives as a URL.
+    const uri = dt && (dt.getData('text/uri-list') || dt.getData('text/plain'));
+    let url = null;
+    try {
+      url = uri ? new URL(uri.split('\n')[0].trim(), location.href) : null;
+    } catch (_) {
+      url = null;
+    }
+    if (!url || url.origin !== location.origin) {
+      say(d.status, 'Drop the picture file itself; pictures from other sites are not fetched.', 'error');
+      return;
+    }
+    try {
+      const res = await fetch(url.href);
+      if (!res.ok) {
+        say(d.status, await errorText(res), 'error');
+        return;
+      }
+      read(await res.blob(), 'dropped picture');
+    } catch (err) {
+      say(d.status, networkText(err), 'error');
+    }
+  });
+
+  // Paste: Ctrl+V anywhere (a picture on the clipboard), or the Paste button where the
+  // browser lets a page read the clipboard.
+  document.addEventListener('paste', (e) => {
+    const items = e.clipboardData ? [...e.clipboardData.items] : [];
+    const item = items.find((i) => i.kind === 'file' && i.type.startsWith('image/'));
+    if (!item) return; // ordinary text paste into the text box goes on as usual
+    e.preventDefault();
+    read(item.getAsFile(), 'pasted picture');
+  });
+
+  if (navigator.clipboard && navigator.clipboard.read) {
+    d.paste.hidden = false;
+    d.paste.addEventListener('click', async () => {
+      try {
+        for (const item of await navigator.clipboard.read()) {
+          const type = item.types.find((t) => t.startsWith('image/'));
+          if (type) {
+            read(await item.getType(type), 'pasted picture');
+            return;
+          }
+        }
+        say(d.status, 'The clipboard holds no picture.', 'error');
+      } catch (_) {
+        say(d.status, 'The browser did not let this page read the clipboard; try Ctrl+V.', 'error');
+      }
+    });
+  }
+
+  // Camera: where getUserMedia exists (secure contexts only), take a frame and read it as PNG.
+  let stream = null;
+
+  function stopCamera() {
+    if (stream) stream.getTracks().forEach((t) => t.stop());
+    stream = null;
+    d.video.srcObject = null;
+    d.cam.hidden = true;
+    d.camera.disabled = false;
+  }
+
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    d.camera.hidden = false;
+    d.camera.addEventListener('click', async () => {
+      d.camera.disabled = true;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({
+          video: { facingMode: 'environment', width: { ideal: 1920 }, height: { ideal: 1080 } },
+          audio: false,
+        });
+        d.video.srcObject = stream;
+        d.cam.hidden = false;
+        await d.video.play();
+        d.shot.focus();
+        say(d.status, 'Point the camera at a code, then press Capture.');
+      } catch (err) {
+        stopCamera();
+        const why =
+          err && err.name === 'NotAllowedError'
+            ? 'permission to use the camera was refused'
+            : err && err.name === 'NotFoundError'
+              ? 'no camera was found'
+              : 'the camera could not be started';
+        say(d.status, `No camera: ${why}.`, 'error');
+      }
+    });
+    d.stop.addEventListener('click', stopCamera);
+    d.shot.addEventListener('click', () => {
+      const v = d.video;
+      if (!v.videoWidth) {
+        say(d.status, 'The camera has no picture yet.', 'error');
+        return;
+      }
+      const canvas = document.createElement('canvas');
+      canvas.width = v.videoWidth;
+      canvas.height = v.videoHeight;
+      canvas.getContext('2d').drawImage(v, 0, 0);
+      canvas.toBlob((blob) => {
+        if (blob) read(blob, 'camera.png');
+        else say(d.status, 'Could not capture a frame.', 'error');
+      }, 'image/png');
+    });
+  }
+
+  // Settings typed before the script ran (a reload keeps form values) show at once.
+  refresh();
+})();

@@ -1,0 +1,364 @@
+// Real-browser test of the web page at `/`: Debian's Chromium driven by playwright-core.
+// Generate a code in the page, download it, feed the download to the decode side, and check the
+// text, the metadata and the outline drawn at the symbol's corners; no CSP violation anywhere.
+//
+// Needs a running qrsmith at QRSMITH_URL (e2e/run.sh starts one). Run: `node --test page.test.mjs`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const BASE = (process.env.QRSMITH_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SCREENSHOT = path.resolve(root, process.env.SCREENSHOT || 'docs/screenshot.png');
+const WEB_DIR = path.join(root, 'crates/qrsmith-server/web');
+const PAGE_BUDGET = 60 * 1024; // bytes: the issue's limit for the page, uncompressed
+const TEXT = 'https://qrsmith.example/ticket/42?seat=7';
+
+let context;
+let profile;
+
+before(async () => {
+  // A fresh profile every run: no cache, no permission or state left from an earlier run.
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'qrsmith-e2e-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 860 },
+    colorScheme: 'light',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+});
+
+/** A page whose console errors, page errors and CSP violations are recorded. */
+async function openPage() {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) {
+      problems.push(`console ${m.type()}: ${m.text()}`);
+    }
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // The listener goes in before any page script; init scripts are exempt from the page's CSP.
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  return { page, problems };
+}
+
+async function cspViolations(page) {
+  return page.evaluate(() => window.__csp);
+}
+
+test('the page is small and served with a strict CSP', async () => {
+  const onDisk = fs
+    .readdirSync(WEB_DIR)
+    .map((f) => fs.statSync(path.join(WEB_DIR, f)).size)
+    .reduce((a, b) => a + b, 0);
+  assert.ok(onDisk <= PAGE_BUDGET, `web/ holds ${onDisk} bytes, over the ${PAGE_BUDGET} byte budget`);
+
+  const { page, problems } = await openPage();
+  const loads = [];
+  page.on('requestfinished', (req) => loads.push(req));
+  const res = await page.goto(`${BASE}/`, { waitUntil: 'networkidle' });
+  assert.equal(res.status(), 200);
+
+  const csp = (await res.allHeaders())['content-security-policy'];
+  assert.ok(csp, 'GET / must send a Content-Security-Policy header');
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, `CSP too loose: ${csp}`);
+  assert.match(csp, /script-src 'self'|default-src 'self'/, `CSP must limit scripts: ${csp}`);
+
+  // What actually crossed the wire for the page itself (headers + possibly compressed bodies).
+  let transferred = 0;
+  let bodies = 0;
+  for (const req of loads) {
+    const s = await req.sizes();
+    transferred += s.responseHeadersSize + s.responseBodySize;
+    const r = await req.response();
+    if (r && !req.url().includes('/api/')) bodies += (await r.body()).length;
+  }
+  const names = loads.map((r) => new URL(r.url()).pathname);
+  for (const want of ['/', '/static/app.js', '/static/style.css']) {
+    assert.ok(names.includes(want), `the page did not load ${want} (loaded: ${names.join(', ')})`);
+  }
+  assert.ok(bodies <= PAGE_BUDGET, `page bodies are ${bodies} bytes uncompressed`);
+  assert.ok(transferred <= PAGE_BUDGET, `page load transferred ${transferred} bytes`);
+  console.log(`# page load: ${loads.length} requests, ${transferred} bytes transferred, ${bodies} bytes of content`);
+
+  // Every form control has a label a screen reader can announce.
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
+      .map((el) => el.id || el.outerHTML),
+  );
+  assert.deepEqual(unlabelled, [], 'controls without a label');
+  // No inline style or script the CSP would have to allow.
+  const inline = await page.evaluate(() => ({
+    styled: document.querySelectorAll('[style]').length,
+    scripts: [...document.scripts].filter((s) => !s.src).length,
+    handlers: [...document.querySelectorAll('*')].filter((el) =>
+      [...el.attributes].some((a) => a.name.startsWith('on')),
+    ).length,
+  }));
+  assert.deepEqual(inline, { styled: 0, scripts: 0, handlers: 0 });
+
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('generate, download, decode: the text is listed and the symbol outlined', async () => {
+  const { page, problems } = await openPage();
+  await page.goto(`${BASE}/`);
+
+  // Generate: type, and the live preview appears without pressing anything.
+  await page.getByLabel('Text or link').fill(TEXT);
+  await page.getByLabel('Size (px)').fill('330');
+  const preview = page.locator('#gen-preview');
+  await preview.waitFor({ state: 'visible' });
+  await page.waitForFunction(() => {
+    const img = document.getElementById('gen-preview');
+    return img.complete && img.naturalWidth > 0 && !img.classList.contains('loading');
+  });
+  const src = await preview.getAttribute('src');
+  assert.match(src, /^\/api\/v1\/qr\?/);
+  assert.equal(new URL(src, BASE).searchParams.get('data'), TEXT);
+
+  // Copy image: a PNG lands on the clipboard (permission granted, as a person would click "allow").
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await page.locator('#gen-copy').click();
+  await page.locator('#gen-status.ok').waitFor();
+  const clip = await page.evaluate(async () => {
+    const [item] = await navigator.clipboard.read();
+    const blob = await item.getType('image/png');
+    return { types: item.types, size: blob.size };
+  });
+  assert.ok(clip.types.includes('image/png') && clip.size > 100, `clipboard holds ${JSON.stringify(clip)}`);
+
+  // Download through the page's own link, as a person would.
+  const download = page.locator('#gen-download');
+  assert.equal(await download.getAttribute('aria-disabled'), 'false');
+  const [dl] = await Promise.all([page.waitForEvent('download'), download.click()]);
+  assert.match(dl.suggestedFilename(), /\.png$/);
+  const file = path.join(profile, 'downloaded-qrcode.png');
+  await dl.saveAs(file);
+  const png = fs.readFileSync(file);
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'not a PNG');
+  const width = png.readUInt32BE(16);
+  const height = png.readUInt32BE(20);
+  assert.ok(width > 100 && width <= 330, `PNG is ${width} px wide for size=330`);
+
+  // Decode: the downloaded file goes into the decode side's file picker.
+  await page.locator('#dec-file').setInputFiles(file);
+  const item = page.locator('#dec-results > li');
+  await item.first().waitFor({ state: 'visible' });
+  assert.equal(await item.count(), 1);
+  await assert.doesNotReject(
+    page.locator('#dec-status.ok').waitFor(),
+    'the status line should say a code was found',
+  );
+  const link = item.locator('.result-text a');
+  assert.equal(await link.textContent(), TEXT);
+  assert.equal(await link.getAttribute('href'), TEXT);
+  assert.equal(await link.getAttribute('rel'), 'noopener noreferrer nofollow');
+  const meta = await item.locator('.meta').textContent();
+  assert.match(meta, /Error correction\s*H/);
+  assert.match(meta, /Version\s*\d/);
+
+  // The outline: four corners near the symbol's own corners in the image's pixel grid. The
+  // expected box is found from the shown picture's dark pixels, independently of the server.
+  await page.waitForFunction(() => document.getElementById('dec-image').naturalWidth > 0);
+  const geo = await page.evaluate(() => {
+    const img = document.getElementById('dec-image');
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+    for (let y = 0; y < c.height; y++) {
+      for (let x = 0; x < c.width; x++) {
+        const i = (y * c.width + x) * 4;
+        if (px[i + 3] > 128 && px[i] + px[i + 1] + px[i + 2] < 384) {
+          x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+        }
+      }
+    }
+    const svg = document.getElementById('dec-overlay');
+    const polys = [...svg.querySelectorAll('polygon')];
+    const points = polys.map((p) => p.getAttribute('points').trim().split(/\s+/).map((xy) => xy.split(',').map(Number)));
+    const r = (el) => { const b = el.getBoundingClientRect(); return { x: b.x, y: b.y, w: b.width, h: b.height }; };
+    return {
+      natural: [img.naturalWidth, img.naturalHeight],
+      box: [x0, y0, x1 + 1, y1 + 1],
+      viewBox: svg.getAttribute('viewBox'),
+      points,
+      imgRect: r(img),
+      svgRect: r(svg),
+      polyRect: polys.length ? r(polys[0]) : null,
+    };
+  });
+  assert.deepEqual(geo.natural, [width, height]);
+  assert.equal(geo.viewBox, `0 0 ${width} ${height}`);
+  assert.equal(geo.points.length, 1, 'one outline per symbol');
+  const [x0, y0, x1, y1] = geo.box;
+  const module = (x1 - x0) / 21; // at least version 1's 21 modules: a generous tolerance
+  const expected = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]; // clockwise from top-left
+  assert.equal(geo.points[0].length, 4);
+  geo.points[0].forEach(([x, y], i) => {
+    const [ex, ey] = expected[i];
+    assert.ok(
+      Math.abs(x - ex) <= module && Math.abs(y - ey) <= module,
+      `corner ${i} at (${x}, ${y}), expected near (${ex}, ${ey}) ± ${module.toFixed(1)}`,
+    );
+  });
+  // And on screen: the overlay covers the displayed picture, the outline sits on the symbol.
+  const near = (a, b, tol, what) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+  near(geo.svgRect.x, geo.imgRect.x, 1, 'overlay x');
+  near(geo.svgRect.y, geo.imgRect.y, 1, 'overlay y');
+  near(geo.svgRect.w, geo.imgRect.w, 1, 'overlay width');
+  near(geo.svgRect.h, geo.imgRect.h, 1, 'overlay height');
+  const k = geo.imgRect.w / width;
+  near(geo.polyRect.x, geo.imgRect.x + x0 * k, module * k + 3, 'outline left');
+  near(geo.polyRect.y, geo.imgRect.y + y0 * k, module * k + 3, 'outline top');
+  near(geo.polyRect.w, (x1 - x0) * k, 2 * module * k + 6, 'outline width');
+
+  // Keyboard: the decoded text's copy button is reachable and labelled in words.
+  assert.equal(await item.locator('button.copy').textContent(), 'Copy text');
+
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(problems, []);
+
+  fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  await page.close();
+});
+
+test('a pasted picture and a dropped picture are read too', async () => {
+  const { page, problems } = await openPage();
+  await page.goto(`${BASE}/`);
+  const read = async (how) => {
+    await page.evaluate(async (how) => {
+      const res = await fetch(`/api/v1/qr?data=${encodeURIComponent(how)}&size=200&ec=M`);
+      const file = new File([await res.blob()], `${how}.png`, { type: 'image/png' });
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      if (how === 'pasted') {
+        document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+      } else {
+        const zone = document.getElementById('dec-drop');
+        zone.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true }));
+      }
+    }, how);
+    await page.waitForFunction(
+      (how) => document.querySelector('#dec-results .result-text')?.textContent === how,
+      how,
+    );
+  };
+  await read('pasted');
+  await read('dropped');
+  assert.equal(await page.locator('#dec-overlay polygon').count(), 1, 'the old outline is gone');
+  assert.equal(await page.locator('#dec-drop.over').count(), 0, 'the drop highlight is cleared');
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('each format downloads as that format', async () => {
+  const { page, problems } = await openPage();
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('Text or link').fill('formats');
+  const magic = { png: '\x89PNG', svg: '<svg', pdf: '%PDF', eps: '%!PS' };
+  for (const [format, start] of Object.entries(magic)) {
+    await page.getByLabel('Format').selectOption(format);
+    await page.waitForFunction(
+      (f) => {
+        const a = document.getElementById('gen-download');
+        return a.getAttribute('aria-disabled') === 'false' && a.download === `qr.${f}` &&
+          new URL(a.href).searchParams.get('format') === f;
+      },
+      format,
+    );
+    const href = await page.locator('#gen-download').getAttribute('href');
+    const res = await page.request.get(new URL(href, BASE).href);
+    assert.equal(res.status(), 200, `${format}: ${res.status()}`);
+    const body = (await res.body()).toString('latin1');
+    assert.ok(body.slice(0, 200).includes(start), `${format} download starts ${JSON.stringify(body.slice(0, 20))}`);
+  }
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('errors are shown in words', async () => {
+  const { page, problems } = await openPage();
+  // The failed upload below is logged by Chromium as a failed resource load: that is expected.
+  await page.goto(`${BASE}/`);
+  await page.locator('#dec-file').setInputFiles({
+    name: 'notes.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('this is not a picture'),
+  });
+  const status = page.locator('#dec-status.error');
+  await status.waitFor();
+  const words = (await status.textContent()).trim();
+  assert.ok(words.length > 10, `error message too short: "${words}"`);
+  assert.doesNotMatch(words, /[{}]/, 'the message is words, not JSON');
+  assert.equal(await page.locator('#dec-results > li').count(), 0);
+
+  // A size outside the allowed range is explained before anything is sent.
+  await page.getByLabel('Text or link').fill('hello');
+  await page.getByLabel('Size (px)').fill('5');
+  await page.locator('#gen-status.error').waitFor();
+  assert.match(await page.locator('#gen-status').textContent(), /Size must be a whole number/);
+  assert.equal(await page.locator('#gen-download').getAttribute('aria-disabled'), 'true');
+
+  assert.deepEqual(await cspViolations(page), []);
+  const unexpected = problems.filter((p) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(p));
+  assert.deepEqual(unexpected, []);
+  await page.close();
+});
+
+test('on a phone the two halves stack and nothing scrolls sideways', async () => {
+  const { page, problems } = await openPage();
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.goto(`${BASE}/`);
+  const layout = await page.evaluate(() => {
+    const g = document.getElementById('generate').getBoundingClientRect();
+    const d = document.getElementById('decode').getBoundingClientRect();
+    return {
+      stacked: d.top >= g.bottom,
+      overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    };
+  });
+  assert.ok(layout.stacked, 'decode half should sit under the generate half on a phone');
+  assert.ok(layout.overflow <= 0, `page is ${layout.overflow} px wider than the phone`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
