@@ -210,12 +210,6 @@ pub(crate) fn version_name(v: Version) -> String {
     }
 }
 
-/// Structured-append header fields for one symbol of a sequence.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct AppendHeader {
-    pub(crate) info: SequenceInfo,
-}
-
 const APPEND_HEADER_BITS: usize = 20;
 
 /// Picks the version, writes the codewords and places them: the core of every encode call.
@@ -223,7 +217,7 @@ pub(crate) fn encode_units(
     source: &[u8],
     units: &[Unit],
     opts: &EncodeOptions,
-    append: Option<AppendHeader>,
+    append: Option<SequenceInfo>,
 ) -> Result<QrCode> {
     validate(opts)?;
     if append.is_some() && (opts.micro || opts.version.is_some_and(Version::is_micro)) {
@@ -299,7 +293,7 @@ pub(crate) fn encode_units(
     );
     let stream = with_error_correction(&data, version, ec_level);
     let mut code = place(&stream, version, ec_level, opts.mask);
-    code.sequence = append.map(|a| a.info);
+    code.sequence = append;
     Ok(code)
 }
 
@@ -336,15 +330,15 @@ fn data_codewords(
     version: Version,
     ec: EcLevel,
     eci: Option<u32>,
-    append: Option<AppendHeader>,
+    append: Option<SequenceInfo>,
 ) -> Vec<u8> {
     let capacity = version.data_bits(ec);
     let mut w = BitWriter::with_capacity(version.data_codewords(ec));
     if let Some(a) = append {
         w.push(0b0011, 4);
-        w.push(a.info.index as u32, 4);
-        w.push(a.info.total as u32 - 1, 4);
-        w.push(a.info.parity as u32, 8);
+        w.push(a.index as u32, 4);
+        w.push(a.total as u32 - 1, 4);
+        w.push(a.parity as u32, 8);
     }
     if let Some(eci) = eci {
         segment::write_eci(&mut w, eci);

@@ -1,6 +1,6 @@
 //! Structured append: one payload over up to 16 QR symbols that readers join again.
 
-use super::{allow_kanji, encode_units, segment, AppendHeader, EncodeOptions, QrCode, Version};
+use super::{allow_kanji, encode_units, segment, EncodeOptions, QrCode, Version};
 use crate::error::{Error, ErrorKind, Result};
 
 /// A symbol's place in a structured-append sequence.
@@ -118,12 +118,10 @@ fn encode_split(
         {
             end += 1;
         }
-        let header = AppendHeader {
-            info: SequenceInfo {
-                index: i as u8,
-                total: n as u8,
-                parity,
-            },
+        let header = SequenceInfo {
+            index: i as u8,
+            total: n as u8,
+            parity,
         };
         codes.push(encode_units(
             source,
