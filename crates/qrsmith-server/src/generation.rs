@@ -237,7 +237,11 @@ impl QrOptions {
         let version = self
             .version
             .as_ref()
-            .map(|v| parse_version(&v.text()))
+            .map(|v| {
+                v.text()
+                    .parse::<Version>()
+                    .map_err(|e| ApiError::bad_parameter(e.to_string()))
+            })
             .transpose()?;
         let micro = self.micro.unwrap_or(false) || matches!(version, Some(Version::Micro(_)));
         let ec_level = match self.ec.as_deref().map(str::trim) {
@@ -312,22 +316,6 @@ impl QrOptions {
             parts: self.parts,
         })
     }
-}
-
-/// `5` → QR version 5, `M3` → Micro QR M3.
-fn parse_version(s: &str) -> ApiResult<Version> {
-    let (micro, digits) = match s.strip_prefix(['M', 'm']) {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let n: u8 = digits
-        .parse()
-        .map_err(|_| ApiError::bad_parameter(format!("version {s:?}: use 1-40 or M1-M4")))?;
-    Ok(if micro {
-        Version::Micro(n)
-    } else {
-        Version::Normal(n)
-    })
 }
 
 /// `300` or `300x300` (goQR writes both sides; they must be equal for a square symbol).

@@ -188,6 +188,31 @@ impl Version {
     }
 }
 
+impl std::str::FromStr for Version {
+    type Err = crate::Error;
+
+    /// `"5"` is QR version 5, `"M3"` (or `"m3"`) Micro QR M3; out-of-range numbers are refused.
+    fn from_str(s: &str) -> crate::Result<Version> {
+        let (micro, digits) = match s.strip_prefix(['M', 'm']) {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let version = digits.parse().ok().map(|n| {
+            if micro {
+                Version::Micro(n)
+            } else {
+                Version::Normal(n)
+            }
+        });
+        version.filter(|v| v.is_valid()).ok_or_else(|| {
+            crate::Error::new(
+                crate::ErrorKind::InvalidOption,
+                format!("version {s:?} does not exist: use 1–40 for QR or M1–M4 for Micro QR"),
+            )
+        })
+    }
+}
+
 /// Modules available for data and EC codewords (including remainder bits) in QR version `v`.
 fn raw_data_modules(v: u8) -> usize {
     let v = v as usize;
@@ -230,6 +255,15 @@ mod tests {
             Version::Normal(40).alignment_positions(),
             vec![6, 30, 58, 86, 114, 142, 170]
         );
+    }
+
+    #[test]
+    fn versions_parse_from_their_names() {
+        assert_eq!("7".parse::<Version>(), Ok(Version::Normal(7)));
+        assert_eq!("M2".parse::<Version>(), Ok(Version::Micro(2)));
+        for bad in ["0", "41", "M5", "M", "", "x"] {
+            assert!(bad.parse::<Version>().is_err(), "{bad}");
+        }
     }
 
     #[test]

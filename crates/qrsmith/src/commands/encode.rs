@@ -66,7 +66,11 @@ fn read_payload(text: Option<&str>) -> Result<Vec<u8>> {
 }
 
 fn encode_options(args: &EncodeArgs) -> Result<EncodeOptions> {
-    let version = args.version.as_deref().map(parse_version).transpose()?;
+    let version = args
+        .version
+        .as_deref()
+        .map(str::parse::<Version>)
+        .transpose()?;
     let micro = args.micro || version.is_some_and(|v| v.is_micro());
     let ec_level = match args.ec {
         Some(EcArg::L) => EcLevel::L,
@@ -90,22 +94,6 @@ fn encode_options(args: &EncodeArgs) -> Result<EncodeOptions> {
         }),
         eci: args.eci,
         boost_ec: args.boost_ec,
-    })
-}
-
-/// `5` → QR version 5, `M3` → Micro QR M3.
-fn parse_version(s: &str) -> Result<Version> {
-    let (micro, digits) = match s.strip_prefix(['M', 'm']) {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let n: u8 = digits
-        .parse()
-        .with_context(|| format!("version {s:?} is not a number 1-40 or M1-M4"))?;
-    Ok(if micro {
-        Version::Micro(n)
-    } else {
-        Version::Normal(n)
     })
 }
 
