@@ -2,7 +2,7 @@
 //! without touching image loading, coordinate mapping or sequence merging.
 
 use image::GrayImage;
-use zxingcpp::{BarcodeFormat, ImageFormat, ImageView, TextMode};
+use zxingcpp::{BarcodeFormat, Binarizer, ImageFormat, ImageView, TextMode};
 
 use super::{Point, StructuredAppend, Symbol, Symbology};
 use crate::error::{Error, ErrorKind, Result};
@@ -14,6 +14,20 @@ pub(crate) struct EngineOptions {
     pub try_harder: bool,
     /// Let the engine also scan its own downscaled copies (it keeps the full-resolution pass).
     pub try_downscale: bool,
+    /// Only look for one upright symbol that, with its quiet zone, is everything dark in the
+    /// image (a generated code, a screenshot of one): zxing-cpp's pure detector over a global
+    /// threshold. On such images it reads in about a seventh of the full search's time, and it
+    /// finds nothing anywhere else.
+    pub pure: bool,
+}
+
+impl EngineOptions {
+    /// The fast path's pass: pure detection, nothing more.
+    pub const PURE: EngineOptions = EngineOptions {
+        try_harder: false,
+        try_downscale: false,
+        pure: true,
+    };
 }
 
 /// A QR reader. Corners of the returned symbols are in the coordinates of `img`; the caller
@@ -41,6 +55,14 @@ impl Engine for ZxingEngine {
             .try_rotate(opts.try_harder)
             .try_invert(opts.try_harder)
             .try_downscale(opts.try_downscale)
+            .is_pure(opts.pure)
+            // A global threshold suits the images the pure detector can read; the local one
+            // costs more than the detection itself.
+            .binarizer(if opts.pure {
+                Binarizer::GlobalHistogram
+            } else {
+                Binarizer::LocalAverage
+            })
             // Plain: the symbol's own text, e.g. GS1 with its GS separators rather than the
             // bracketed human-readable form.
             .text_mode(TextMode::Plain);
@@ -81,6 +103,9 @@ impl Engine for ZxingEngine {
                     version: b.extra_with_key("Version"),
                     ec_level,
                     mask: b.extra_with_key("DataMask").parse().ok(),
+                    // "UEC" is printed with two decimals; one corrected codeword already
+                    // leaves at most 14/15 of the largest block's capacity, so 1.00 is exact.
+                    ec_headroom: b.extra_with_key("UEC").parse().ok(),
                     corners: [
                         pt(pos.top_left),
                         pt(pos.top_right),

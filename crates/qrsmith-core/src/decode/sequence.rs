@@ -57,27 +57,19 @@ pub(crate) fn group(symbols: &[Symbol]) -> Vec<MergedSequence> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{Point, StructuredAppend, Symbology};
+    use crate::decode::{Point, StructuredAppend};
 
     fn part(index: u8, count: u8, parity: u8, bytes: &[u8]) -> Symbol {
         Symbol {
             text: String::from_utf8_lossy(bytes).into_owned(),
             bytes: bytes.to_vec(),
-            symbology: Symbology::QrCode,
-            version: "1".into(),
-            ec_level: Some("M".into()),
-            mask: Some(0),
-            corners: [Point { x: 0.0, y: 0.0 }; 4],
-            orientation: 0,
-            inverted: false,
-            mirrored: false,
-            has_eci: false,
             symbology_identifier: "]Q1".into(),
             structured_append: Some(StructuredAppend {
                 index,
                 count,
                 parity,
             }),
+            ..Symbol::with_corners([Point { x: 0.0, y: 0.0 }; 4])
         }
     }
 

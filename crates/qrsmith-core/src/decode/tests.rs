@@ -369,26 +369,12 @@ fn large_image_second_pass_maps_corners_back() {
 
 #[test]
 fn map_to_original_scales_and_orients() {
-    let mut s = Symbol {
-        text: String::new(),
-        bytes: Vec::new(),
-        symbology: Symbology::QrCode,
-        version: "1".into(),
-        ec_level: None,
-        mask: None,
-        corners: [
-            Point { x: 9.5, y: 9.5 },
-            Point { x: 19.5, y: 9.5 },
-            Point { x: 19.5, y: 19.5 },
-            Point { x: 9.5, y: 19.5 },
-        ],
-        orientation: 0,
-        inverted: false,
-        mirrored: false,
-        has_eci: false,
-        symbology_identifier: String::new(),
-        structured_append: None,
-    };
+    let mut s = Symbol::with_corners([
+        Point { x: 9.5, y: 9.5 },
+        Point { x: 19.5, y: 9.5 },
+        Point { x: 19.5, y: 19.5 },
+        Point { x: 9.5, y: 19.5 },
+    ]);
     // Half-size copy of an upright image: every coordinate doubles (pixel centres kept).
     let frame = Frame {
         orientation: Orientation::NoTransforms,
@@ -471,10 +457,12 @@ fn measure_downscale_policy() {
     let on = EngineOptions {
         try_harder: true,
         try_downscale: true,
+        pure: false,
     };
     let off = EngineOptions {
         try_harder: true,
         try_downscale: false,
+        pure: false,
     };
     for (name, set) in &sets {
         for policy in [
