@@ -609,3 +609,35 @@ fn own_sequence_merges_in_one_call() {
     assert_eq!(d.sequences[0].text.as_deref(), Some(text.as_str()));
     assert_eq!(d.sequences[0].bytes.as_deref(), Some(text.as_bytes()));
 }
+
+#[test]
+fn packed_grey_pngs_read_as_the_image_crate_reads_them() {
+    // Widths that leave part of the last byte of each row unused.
+    for (depth, bits) in [
+        (::png::BitDepth::One, 1u32),
+        (::png::BitDepth::Two, 2),
+        (::png::BitDepth::Four, 4),
+    ] {
+        let (width, height) = (13u32, 5u32);
+        let row_bytes = (width * bits).div_ceil(8) as usize;
+        let data: Vec<u8> = (0..row_bytes * height as usize)
+            .map(|i| (i as u8).wrapping_mul(151).wrapping_add(7))
+            .collect();
+        let mut file = Vec::new();
+        let mut encoder = ::png::Encoder::new(&mut file, width, height);
+        encoder.set_color(::png::ColorType::Grayscale);
+        encoder.set_depth(depth);
+        encoder
+            .write_header()
+            .unwrap()
+            .write_image_data(&data)
+            .unwrap();
+
+        let ours = super::image_input::packed_gray_png(&file).expect("a packed grey PNG");
+        let theirs = image::load_from_memory(&file).unwrap().to_luma8();
+        assert_eq!(ours, theirs, "{bits}-bit");
+    }
+    // Everything else takes the general path.
+    let eight_bit = encode_png(&DynamicImage::ImageLuma8(GrayImage::new(4, 4)));
+    assert!(super::image_input::packed_gray_png(&eight_bit).is_none());
+}
