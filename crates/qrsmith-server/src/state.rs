@@ -1,5 +1,6 @@
 //! The one state every handler shares.
 
+use std::ops::Deref;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,11 +22,17 @@ pub enum Phase {
     Draining,
 }
 
-/// Shared by every handler; cheap to clone (every field is a handle).
+/// Shared by every handler; one reference count to clone per request.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    shared: Arc<Shared>,
+}
+
+/// What [`AppState`] points to.
+#[derive(Debug)]
+pub struct Shared {
     /// The configuration the service runs with.
-    pub config: Arc<Config>,
+    pub config: Config,
     /// Every metric.
     pub metrics: Arc<Metrics>,
     /// The bounded pool for CPU work.
@@ -34,7 +41,15 @@ pub struct AppState {
     pub cache: GenerationCache,
     /// Asynchronous tasks.
     pub tasks: TaskStore,
-    phase: Arc<AtomicU8>,
+    phase: AtomicU8,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 impl AppState {
@@ -57,15 +72,19 @@ impl AppState {
             Arc::clone(&metrics),
         );
         AppState {
-            config: Arc::new(config),
-            metrics,
-            workers,
-            cache,
-            tasks,
-            phase: Arc::new(AtomicU8::new(Phase::Starting as u8)),
+            shared: Arc::new(Shared {
+                config,
+                metrics,
+                workers,
+                cache,
+                tasks,
+                phase: AtomicU8::new(Phase::Starting as u8),
+            }),
         }
     }
+}
 
+impl Shared {
     /// The current phase.
     pub fn phase(&self) -> Phase {
         match self.phase.load(Ordering::Acquire) {
