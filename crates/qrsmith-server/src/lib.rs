@@ -28,13 +28,16 @@ use tower_http::compression::CompressionLayer;
 pub use crate::cache::{CacheKey, GenerationCache};
 pub use crate::config::{Config, LogFormat};
 pub use crate::error::{ApiError, ApiResult, ErrorCode};
-pub use crate::generation::{Generated, GeneratedImage, Generation, QrOptions};
+pub use crate::generation::{
+    Generated, GeneratedImage, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES,
+};
 pub use crate::metrics::Metrics;
 pub use crate::middleware::{RequestId, CONTENT_SECURITY_POLICY};
 pub use crate::state::{AppState, Phase};
 pub use crate::tasks::{TaskState, TaskStore};
 pub use crate::workers::{Admission, Workers};
 
+pub mod batch;
 mod cache;
 mod config;
 mod error;

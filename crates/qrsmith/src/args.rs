@@ -18,6 +18,9 @@ pub enum Command {
     Encode(EncodeArgs),
     /// Read every QR, Micro QR and rMQR code in images (exit 0 found, 1 none, 2 error).
     Decode(DecodeArgs),
+    /// Many codes at once, in parallel over the cores: CSV rows to a ZIP of images, or
+    /// directories of images to one table of results.
+    Batch(BatchArgs),
     /// Run the HTTP service: API, web page, metrics (exit 0 after a clean shutdown).
     ///
     /// Every setting can also be given as an environment variable or in a TOML file (--config).
@@ -132,6 +135,13 @@ pub struct DecodeArgs {
     /// Print JSON Lines: one object per image with every symbol's metadata.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub limits: ReadLimits,
+}
+
+/// Limits on each image read.
+#[derive(Debug, Args)]
+pub struct ReadLimits {
     /// Largest file accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_bytes: u64,
@@ -141,4 +151,63 @@ pub struct DecodeArgs {
     /// Time budget per image in milliseconds (0 = none).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    #[command(subcommand)]
+    pub command: BatchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// A code for every row of a CSV, written to a ZIP with manifest.csv (row, filename,
+    /// status, error). Exit 0 every row written, 1 some rows failed (the rest is written), 2
+    /// error (nothing written).
+    Generate(BatchGenerateArgs),
+    /// Read every image given, and every image in the directories given (not recursively);
+    /// print results.json (default) or results.csv, or write a ZIP with both. Exit 0 some code
+    /// found, 1 none, 2 some files could not be read.
+    Decode(BatchDecodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BatchGenerateArgs {
+    /// The CSV (`-` reads standard input): a header row naming `text` (or `data`, or
+    /// `data_base64`), optionally `filename`, and any option of the service's
+    /// `POST /api/v1/qr` as further columns: format, ec, version, micro, mask, mode, eci,
+    /// boost_ec, scale, size, border, fg, bg, dpi, parts. An empty cell takes the default.
+    #[arg(value_name = "CSV")]
+    pub csv: PathBuf,
+    /// The ZIP to write (replaced only once it is complete).
+    #[arg(short, long, value_name = "ZIP")]
+    pub output: PathBuf,
+    /// A default for rows that leave the column empty, e.g. `--set format=svg --set ec=M`
+    /// (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub defaults: Vec<String>,
+    /// Most rows accepted.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_rows: usize,
+    /// Threads [default: one per core].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchDecodeArgs {
+    /// Image files, and directories whose images (by extension) are all read.
+    #[arg(required = true, value_name = "DIR|IMAGE")]
+    pub inputs: Vec<PathBuf>,
+    /// Print results.csv (one line per symbol) instead of results.json.
+    #[arg(long, conflicts_with = "output")]
+    pub csv: bool,
+    /// Write a ZIP holding results.csv and results.json instead of printing.
+    #[arg(short, long, value_name = "ZIP")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: ReadLimits,
+    /// Threads [default: one per core].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
 }

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         args::Command::Encode(a) => commands::encode::run(a),
         args::Command::Decode(a) => commands::decode::run(a),
+        args::Command::Batch(a) => commands::batch::run(a),
         args::Command::Serve(config) => {
             let serve_matches = matches.subcommand_matches("serve").unwrap_or(&matches);
             commands::serve::run(config, serve_matches)
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(commands::Outcome::Found) => ExitCode::from(0),
-        Ok(commands::Outcome::NothingFound) => ExitCode::from(1),
+        Ok(commands::Outcome::NothingFound | commands::Outcome::Partial) => ExitCode::from(1),
         Ok(commands::Outcome::Failed) => ExitCode::from(2),
         Err(err) => {
             eprintln!("qrsmith: {err:#}");

@@ -194,3 +194,136 @@ fn json_decode_of_the_dev_set_meets_zxing_cpp_counts() {
         );
     }
 }
+
+/// The entries of a ZIP file, by name.
+fn zip_entries(path: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            (entry.name().to_owned(), bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn batch_generate_writes_every_good_row_and_a_manifest() {
+    let dir = scratch("batch_generate");
+    let csv = dir.join("rows.csv");
+    std::fs::write(
+        &csv,
+        "text,filename,ec,format,border\n\
+         https://example.com/1,first,M,,\n\
+         \"=HYPERLINK(\"\"http://x\"\")\",../../escape,,,\n\
+         ,no text,,,\n\
+         vector,drawing,,svg,1\n\
+         bad border,,,,two\n\
+         https://example.com/1,first,,,\n",
+    )
+    .unwrap();
+    let zip = dir.join("codes.zip");
+    let out = qrsmith(&["batch", "generate", path_str(&csv), "-o", path_str(&zip)]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "some rows failed: {}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("4 of 6 rows"), "{}", stderr(&out));
+    let entries = zip_entries(&zip);
+    let names: Vec<&str> = entries.keys().map(String::as_str).collect();
+    // No path leaves the archive's root; a repeated name gets a suffix.
+    assert_eq!(
+        names,
+        [
+            "_.._escape.png",
+            "drawing.svg",
+            "first-2.png",
+            "first.png",
+            "manifest.csv"
+        ]
+    );
+    let manifest = String::from_utf8(entries["manifest.csv"].clone()).unwrap();
+    let lines: Vec<&str> = manifest.lines().collect();
+    assert_eq!(lines[0], "row,filename,status,error_code,error");
+    assert_eq!(lines[1], "1,first.png,ok,,");
+    assert!(
+        lines[3].starts_with("3,,error,invalid_parameter,"),
+        "{manifest}"
+    );
+    assert!(
+        lines[5].starts_with("5,,error,invalid_parameter,"),
+        "{manifest}"
+    );
+    assert!(lines[5].contains("border"), "{manifest}");
+    assert_eq!(lines.len(), 7);
+
+    // The images read back with their rows' texts.
+    let first = dir.join("first.png");
+    std::fs::write(&first, &entries["first.png"]).unwrap();
+    let out = qrsmith(&["decode", path_str(&first)]);
+    assert_eq!(stdout(&out), "https://example.com/1\n");
+
+    // A whole-file problem writes nothing.
+    std::fs::write(&csv, "payload\nx\n").unwrap();
+    let none = dir.join("none.zip");
+    let out = qrsmith(&["batch", "generate", path_str(&csv), "-o", path_str(&none)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("invalid_csv"), "{}", stderr(&out));
+    assert!(!none.exists());
+}
+
+#[test]
+fn batch_decode_reports_every_file_and_neutralises_formulas() {
+    let dir = scratch("batch_decode");
+    let images = dir.join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    for (name, text) in [("a.png", "alpha"), ("b.png", "=1+2"), ("c.png", "gamma")] {
+        let out = qrsmith(&["encode", text, "-o", path_str(&images.join(name))]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    std::fs::write(images.join("broken.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    std::fs::write(images.join("notes.txt"), b"not an image, not read").unwrap();
+
+    let out = qrsmith(&["batch", "decode", path_str(&images), "--csv", "-j", "2"]);
+    assert_eq!(out.status.code(), Some(2), "one file is unreadable");
+    let csv = stdout(&out);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(lines[1].contains("a.png,found,1,alpha,QRCode"), "{csv}");
+    assert!(lines[2].contains("b.png,found,1,'=1+2,QRCode"), "{csv}");
+    assert!(lines[3].contains("broken.png,error,"), "{csv}");
+    assert!(lines[3].contains(",,corrupt_image,"), "{csv}");
+
+    let out = qrsmith(&[
+        "batch",
+        "decode",
+        path_str(&images.join("a.png")),
+        path_str(&images.join("c.png")),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let texts: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["results"][0]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["alpha", "gamma"]);
+    assert_eq!(json[0]["status"], "found");
+
+    let zip = dir.join("results.zip");
+    let out = qrsmith(&["batch", "decode", path_str(&images), "-o", path_str(&zip)]);
+    assert_eq!(out.status.code(), Some(2));
+    let entries = zip_entries(&zip);
+    assert_eq!(
+        entries.keys().collect::<Vec<_>>(),
+        ["results.csv", "results.json"]
+    );
+    let json: serde_json::Value = serde_json::from_slice(&entries["results.json"]).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 4);
+    assert_eq!(json[2]["status"], "error");
+}

@@ -13,19 +13,12 @@ use crate::args::DecodeArgs;
 use qrsmith_server::json;
 
 pub fn run(args: DecodeArgs) -> Result<Outcome> {
-    let opts = DecodeOptions {
-        limits: Limits {
-            max_bytes: args.max_bytes,
-            max_pixels: args.max_pixels,
-            max_time: (args.timeout_ms > 0).then(|| Duration::from_millis(args.timeout_ms)),
-        },
-        ..DecodeOptions::default()
-    };
+    let opts = args.limits.decode_options();
     let mut out = std::io::stdout().lock();
     let (mut found, mut failed) = (false, false);
     for path in &args.images {
         let started = Instant::now();
-        let result = read_input(path, args.max_bytes)
+        let result = read_input(path, args.limits.max_bytes)
             .and_then(|bytes| decode(&bytes, &opts).map_err(anyhow::Error::from));
         let ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         match result {
@@ -68,8 +61,22 @@ pub fn run(args: DecodeArgs) -> Result<Outcome> {
     })
 }
 
+impl crate::args::ReadLimits {
+    /// The library's options for these limits.
+    pub fn decode_options(&self) -> DecodeOptions {
+        DecodeOptions {
+            limits: Limits {
+                max_bytes: self.max_bytes,
+                max_pixels: self.max_pixels,
+                max_time: (self.timeout_ms > 0).then(|| Duration::from_millis(self.timeout_ms)),
+            },
+            ..DecodeOptions::default()
+        }
+    }
+}
+
 /// Reads a file (or stdin for `-`), refusing more than `max_bytes` without reading it all.
-fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     let reader: Box<dyn Read> = if path == Path::new("-") {
         Box::new(std::io::stdin())

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod batch;
 pub mod decode;
 pub mod encode;
 pub mod serve;
@@ -10,6 +11,8 @@ pub enum Outcome {
     Found,
     /// The command ran but found nothing (exit 1).
     NothingFound,
+    /// Some items of a batch failed; the rest was written (exit 1).
+    Partial,
     /// Some inputs failed; the errors were reported (exit 2).
     Failed,
 }

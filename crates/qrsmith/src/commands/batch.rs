@@ -1,0 +1,263 @@
+//! `qrsmith batch generate|decode`: many codes at once, in parallel over the cores (rayon), with
+//! a progress bar on standard error and a summary at the end. The file formats are the service's
+//! batch jobs' (`qrsmith_server::batch`).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ParallelProgressIterator as _, ProgressBar, ProgressStyle};
+use qrsmith_core::{decode, Format};
+use qrsmith_server::batch::{self, DecodeOutcome, GenerateOutcome};
+use qrsmith_server::{ApiError, Config, GenerationLimits};
+use rayon::prelude::*;
+use serde_json::Map;
+
+use super::decode::read_input;
+use super::Outcome;
+use crate::args::{BatchArgs, BatchCommand, BatchDecodeArgs, BatchGenerateArgs};
+
+/// Formats a batch can write (the terminal drawing is not a file format).
+const FORMATS: &[Format] = &[
+    Format::Png,
+    Format::Svg,
+    Format::Pdf,
+    Format::Eps,
+    Format::Txt,
+];
+/// Extensions of the files read from a directory.
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"];
+
+pub fn run(args: BatchArgs) -> Result<Outcome> {
+    match args.command {
+        BatchCommand::Generate(a) => generate(a),
+        BatchCommand::Decode(a) => decode_all(a),
+    }
+}
+
+fn generate(args: BatchGenerateArgs) -> Result<Outcome> {
+    let started = Instant::now();
+    let mut defaults = Map::new();
+    for set in &args.defaults {
+        let (name, value) = set
+            .split_once('=')
+            .with_context(|| format!("--set {set:?}: expected NAME=VALUE"))?;
+        let name = name.trim().to_ascii_lowercase();
+        let value = batch::option_value(&name, value).map_err(api_error)?;
+        defaults.insert(name, value);
+    }
+    let csv = read_all(&args.csv)?;
+    // The service's limits, so that a CSV that works here works as a job too.
+    let config = Config::default();
+    let limits = GenerationLimits {
+        max_text_bytes: config.max_text_bytes,
+        max_output_side: config.max_output_side,
+    };
+    let rows = batch::read_generate_csv(&csv[..], &defaults, limits, FORMATS, args.max_rows)
+        .map_err(api_error)
+        .with_context(|| args.csv.display().to_string())?;
+    let progress = progress_bar(rows.len(), "generating");
+    let outcomes: Vec<GenerateOutcome> = pool(args.jobs)?.install(|| {
+        rows.into_par_iter()
+            .progress_with(progress.clone())
+            .map(|row| GenerateOutcome {
+                row: row.row,
+                name: row.name,
+                result: row
+                    .generation
+                    .and_then(|g| g.run().map_err(ApiError::from_generate)),
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+
+    // Written beside the target and renamed, so that a failed run leaves no half a ZIP.
+    let partial = sibling(&args.output, ".partial");
+    let file = std::fs::File::create(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    batch::write_generate_zip(std::io::BufWriter::new(file), &outcomes)
+        .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, &args.output)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let images: usize = outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .map(|g| g.images.len())
+        .sum();
+    eprintln!(
+        "qrsmith: {images} images for {} of {} rows in {} ({:.1} s){}",
+        outcomes.len() - failed,
+        outcomes.len(),
+        args.output.display(),
+        started.elapsed().as_secs_f64(),
+        match failed {
+            0 => String::new(),
+            n => format!("; {n} rows failed, see manifest.csv"),
+        }
+    );
+    Ok(if failed == 0 {
+        Outcome::Found
+    } else {
+        Outcome::Partial
+    })
+}
+
+fn decode_all(args: BatchDecodeArgs) -> Result<Outcome> {
+    let started = Instant::now();
+    let files = image_files(&args.inputs)?;
+    let opts = args.limits.decode_options();
+    let max_bytes = args.limits.max_bytes;
+    let progress = progress_bar(files.len(), "reading");
+    let outcomes: Vec<DecodeOutcome> = pool(args.jobs)?.install(|| {
+        files
+            .par_iter()
+            .progress_with(progress.clone())
+            .map(|path| DecodeOutcome {
+                name: path.display().to_string(),
+                result: read_input(path, max_bytes)
+                    .map_err(|e| ("io_error", format!("{e:#}")))
+                    .and_then(|bytes| {
+                        decode(&bytes, &opts).map_err(|e| (e.kind().code(), e.to_string()))
+                    }),
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+
+    if let Some(zip_path) = &args.output {
+        let partial = sibling(zip_path, ".partial");
+        write_results_zip(&partial, &outcomes)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        std::fs::rename(&partial, zip_path)
+            .with_context(|| format!("cannot write {}", zip_path.display()))?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        if args.csv {
+            out.write_all(&batch::decode_results_csv(&outcomes)?)?;
+        } else {
+            serde_json::to_writer_pretty(&mut out, &batch::decode_results_json(&outcomes))?;
+            writeln!(out)?;
+        }
+        out.flush()?;
+    }
+
+    let errors = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let with_codes = outcomes
+        .iter()
+        .filter(|o| o.result.as_ref().is_ok_and(|d| !d.symbols.is_empty()))
+        .count();
+    let symbols: usize = outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .map(|d| d.symbols.len())
+        .sum();
+    eprintln!(
+        "qrsmith: {} files: {with_codes} with codes ({symbols} symbols), {} without, {errors} \
+         unreadable ({:.1} s)",
+        outcomes.len(),
+        outcomes.len() - with_codes - errors,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(match (errors, with_codes) {
+        (0, 0) => Outcome::NothingFound,
+        (0, _) => Outcome::Found,
+        _ => Outcome::Failed,
+    })
+}
+
+fn write_results_zip(path: &Path, outcomes: &[DecodeOutcome]) -> Result<()> {
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path)?);
+    zip.start_file("results.csv", stored)?;
+    zip.write_all(&batch::decode_results_csv(outcomes)?)?;
+    zip.start_file("results.json", stored)?;
+    serde_json::to_writer_pretty(&mut zip, &batch::decode_results_json(outcomes))?;
+    zip.finish()?;
+    Ok(())
+}
+
+/// The files to read: each file given, and the images (by extension) directly inside each
+/// directory given, in name order.
+fn image_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("cannot list {}", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                            IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+                        })
+                })
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    if files.is_empty() {
+        bail!("no images found in {}", display_list(inputs));
+    }
+    Ok(files)
+}
+
+fn display_list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A rayon pool of `jobs` threads (the default pool's size, one per core, when `None`).
+fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = jobs {
+        if n == 0 {
+            bail!("--jobs must be at least 1");
+        }
+        builder = builder.num_threads(n);
+    }
+    Ok(builder.build()?)
+}
+
+/// A progress bar on standard error (drawn only when it is a terminal).
+fn progress_bar(len: usize, verb: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    let style =
+        ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(verb.to_owned());
+    bar
+}
+
+/// The whole of a file, or of standard input for `-`.
+fn read_all(path: &Path) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin().read_to_end(&mut buf)?;
+    } else {
+        buf = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    Ok(buf)
+}
+
+/// `path` with `suffix` appended to its file name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+fn api_error(e: ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{} ({})", e.message, e.code)
+}
