@@ -18,7 +18,7 @@ use qrsmith_core::{Decoded, Format};
 use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
-use crate::generation::{Generated, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES};
+use crate::generation::{Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES};
 
 /// Columns whose cells are whole numbers.
 const NUMBER_COLUMNS: &[&str] = &["mask", "eci", "scale", "border", "margin", "dpi", "parts"];
@@ -34,8 +34,20 @@ pub struct GenerateRow {
     pub row: usize,
     /// The file name in the ZIP, without extension; unique within the batch.
     pub name: String,
+    /// The row's options over the defaults, as given (what a job stores to run later).
+    pub options: Map<String, Value>,
     /// The normalised request, or why this row cannot be generated.
     pub generation: Result<Generation, ApiError>,
+}
+
+impl GenerateRow {
+    /// The row's file name with its format's extension.
+    pub fn file_name(&self) -> String {
+        match &self.generation {
+            Ok(g) => format!("{}.{}", self.name, g.format.extension()),
+            Err(_) => self.name.clone(),
+        }
+    }
 }
 
 /// Reads a generate CSV. `defaults` are options applied where a row leaves a column out or
@@ -87,23 +99,93 @@ pub fn read_generate_csv(
         let outcome = record
             .map_err(|e| ApiError::bad_parameter(format!("row {row}: {e}")))
             .and_then(|record| row_options(&columns, &record, defaults));
-        let (filename, generation) = match outcome {
+        let (filename, options, generation) = match outcome {
             Ok((filename, options)) => {
-                let generation = serde_json::from_value::<QrOptions>(Value::Object(options))
-                    .map_err(|e| ApiError::bad_parameter(e.to_string()))
-                    .and_then(|o| o.normalise(limits, allowed));
-                (filename, generation)
+                let generation = normalise(&options, limits, allowed);
+                (filename, options, generation)
             }
-            Err(e) => (None, Err(e)),
+            Err(e) => (None, Map::new(), Err(e)),
         };
         let name = names.claim(filename.as_deref().map(safe_name), row);
         rows.push(GenerateRow {
             row,
             name,
+            options,
             generation,
         });
     }
     Ok(rows)
+}
+
+/// Generate rows from JSON items (`{"text": …, "filename": …, …options}`), each over
+/// `defaults`: the JSON form of a generate batch. More than `max_rows` items is an error; an
+/// item that is not an object, or whose options are bad, fails alone.
+pub fn read_generate_items(
+    items: &[Value],
+    defaults: &Map<String, Value>,
+    limits: GenerationLimits,
+    allowed: &[Format],
+    max_rows: usize,
+) -> Result<Vec<GenerateRow>, ApiError> {
+    if items.len() > max_rows {
+        return Err(ApiError::too_large(format!(
+            "{} items, more than the {max_rows} one batch may hold",
+            items.len()
+        )));
+    }
+    let mut names = UniqueNames::default();
+    Ok(items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let row = index + 1;
+            let (filename, options, generation) = match item {
+                Value::Object(fields) => {
+                    let mut options = defaults.clone();
+                    let mut filename = None;
+                    for (k, v) in fields {
+                        if k == "filename" {
+                            filename = v.as_str().map(safe_name);
+                        } else {
+                            options.insert(k.clone(), v.clone());
+                        }
+                    }
+                    let generation = normalise(&options, limits, allowed);
+                    (filename, options, generation)
+                }
+                _ => (
+                    None,
+                    Map::new(),
+                    Err(ApiError::bad_parameter(format!(
+                        "item {row}: expected an object such as {{\"text\": \"…\"}}"
+                    ))),
+                ),
+            };
+            GenerateRow {
+                row,
+                name: names.claim(filename, row),
+                options,
+                generation,
+            }
+        })
+        .collect())
+}
+
+/// Options (as JSON) to a normalised generation of one image: a batch writes one file per row,
+/// so structured append (`parts`) is refused here.
+pub fn normalise(
+    options: &Map<String, Value>,
+    limits: GenerationLimits,
+    allowed: &[Format],
+) -> Result<Generation, ApiError> {
+    let options = serde_json::from_value::<QrOptions>(Value::Object(options.clone()))
+        .map_err(|e| ApiError::bad_parameter(e.to_string()))?;
+    if options.parts.is_some_and(|p| p > 1) {
+        return Err(ApiError::bad_parameter(
+            "parts (structured append) is not available in batches: use POST /api/v1/qr",
+        ));
+    }
+    options.normalise(limits, allowed)
 }
 
 /// A row's cells as options over `defaults`, and its `filename` cell.
@@ -200,95 +282,84 @@ impl UniqueNames {
     }
 }
 
-/// What became of one generate row.
-#[derive(Debug)]
-pub struct GenerateOutcome {
-    /// 1-based data row.
-    pub row: usize,
-    /// The file name without extension.
-    pub name: String,
-    /// The images, or the error that stopped the row.
-    pub result: Result<Generated, ApiError>,
+/// Writes the ZIP of a generate batch one row at a time: each row's image, then
+/// `manifest.csv` with one line per row when finished.
+pub struct GenerateZip<W: Write + Seek> {
+    zip: zip::ZipWriter<W>,
+    manifest: csv::Writer<Vec<u8>>,
 }
 
-/// Writes the ZIP of a generate batch: each row's image (`name.ext`, or `name-1.ext`, … for a
-/// structured-append sequence) and `manifest.csv` with one line per row.
-pub fn write_generate_zip<W: Write + Seek>(
-    writer: W,
-    outcomes: &[GenerateOutcome],
-) -> std::io::Result<W> {
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let mut zip = zip::ZipWriter::new(writer);
-    let mut manifest = csv::Writer::from_writer(Vec::new());
-    manifest.write_record(["row", "filename", "status", "error_code", "error"])?;
-    for outcome in outcomes {
-        let row = outcome.row.to_string();
-        match &outcome.result {
-            Ok(generated) => {
-                let ext = generated.format.extension();
-                let mut files = Vec::new();
-                for (i, image) in generated.images.iter().enumerate() {
-                    let file = match generated.images.len() {
-                        1 => format!("{}.{ext}", outcome.name),
-                        _ => format!("{}-{}.{ext}", outcome.name, i + 1),
-                    };
-                    zip.start_file(file.as_str(), stored)?;
-                    zip.write_all(&image.bytes)?;
-                    files.push(file);
-                }
-                manifest.write_record([row.as_str(), &csv_cell(&files.join(" ")), "ok", "", ""])?;
-            }
-            Err(e) => {
-                manifest.write_record([row.as_str(), "", "error", e.code, &csv_cell(&e.message)])?
-            }
-        }
+impl<W: Write + Seek> GenerateZip<W> {
+    /// Starts the archive.
+    pub fn new(writer: W) -> std::io::Result<Self> {
+        let mut manifest = csv::Writer::from_writer(Vec::new());
+        manifest.write_record(["row", "filename", "status", "error_code", "error"])?;
+        Ok(GenerateZip {
+            zip: zip::ZipWriter::new(writer),
+            manifest,
+        })
     }
-    let manifest = manifest.into_inner().map_err(|e| e.into_error())?;
-    zip.start_file("manifest.csv", stored)?;
-    zip.write_all(&manifest)?;
-    Ok(zip.finish()?)
+
+    fn stored() -> zip::write::SimpleFileOptions {
+        // Images are compressed already.
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored)
+    }
+
+    /// Adds row `row` (1-based), written as `file`.
+    pub fn add_file(&mut self, row: usize, file: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.zip.start_file(file, Self::stored())?;
+        self.zip.write_all(bytes)?;
+        self.manifest
+            .write_record([row.to_string().as_str(), &csv_cell(file), "ok", "", ""])?;
+        Ok(())
+    }
+
+    /// Records that row `row` failed.
+    pub fn add_error(&mut self, row: usize, code: &str, message: &str) -> std::io::Result<()> {
+        self.manifest.write_record([
+            row.to_string().as_str(),
+            "",
+            "error",
+            &csv_cell(code),
+            &csv_cell(message),
+        ])?;
+        Ok(())
+    }
+
+    /// Writes `manifest.csv` and closes the archive.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let manifest = self.manifest.into_inner().map_err(|e| e.into_error())?;
+        self.zip.start_file("manifest.csv", Self::stored())?;
+        self.zip.write_all(&manifest)?;
+        Ok(self.zip.finish()?)
+    }
 }
 
-/// What became of one image of a decode batch.
-#[derive(Debug)]
-pub struct DecodeOutcome {
-    /// The file's name as given (a path, or the name inside an uploaded ZIP).
-    pub name: String,
-    /// Everything read, or why the file could not be read: `(code, message)`.
-    pub result: Result<Decoded, (&'static str, String)>,
+/// One file's entry of `results.json`: its name, its status (`found`, `none` or `error`),
+/// every symbol with its metadata, or the error: `(code, message)`.
+pub fn decode_file_json(name: &str, result: Result<&Decoded, (&str, &str)>) -> Value {
+    match result {
+        Ok(d) => {
+            let mut v = crate::json::decoded(d);
+            v["file"] = json!(name);
+            v["status"] = json!(if d.symbols.is_empty() {
+                "none"
+            } else {
+                "found"
+            });
+            v
+        }
+        Err((code, message)) => json!({
+            "file": name,
+            "status": "error",
+            "error": {"code": code, "message": message},
+        }),
+    }
 }
 
-/// `results.json`: per file, its status (`found`, `none` or `error`), every symbol with its
-/// metadata, and the error if any.
-pub fn decode_results_json(outcomes: &[DecodeOutcome]) -> Value {
-    Value::Array(
-        outcomes
-            .iter()
-            .map(|o| match &o.result {
-                Ok(d) => {
-                    let mut v = crate::json::decoded(d);
-                    v["file"] = json!(o.name);
-                    v["status"] = json!(if d.symbols.is_empty() {
-                        "none"
-                    } else {
-                        "found"
-                    });
-                    v
-                }
-                Err((code, message)) => json!({
-                    "file": o.name,
-                    "status": "error",
-                    "error": {"code": code, "message": message},
-                }),
-            })
-            .collect(),
-    )
-}
-
-/// `results.csv`: one line per symbol (a file with none, or with an error, has one line), with
-/// the symbol's text, format, version, EC level and corners.
-pub fn decode_results_csv(outcomes: &[DecodeOutcome]) -> csv::Result<Vec<u8>> {
+/// `results.csv` from the entries of `results.json`: one line per symbol (a file with none, or
+/// with an error, has one line), with the symbol's text, format, version, EC level and corners.
+pub fn decode_results_csv(files: &[Value]) -> csv::Result<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([
         "file",
@@ -302,35 +373,38 @@ pub fn decode_results_csv(outcomes: &[DecodeOutcome]) -> csv::Result<Vec<u8>> {
         "error_code",
         "error",
     ])?;
-    for o in outcomes {
-        let file = csv_cell(&o.name);
-        match &o.result {
-            Ok(d) if d.symbols.is_empty() => {
-                out.write_record([&*file, "none", "", "", "", "", "", "", "", ""])?
-            }
-            Ok(d) => {
-                for (i, s) in d.symbols.iter().enumerate() {
-                    let corners = s
-                        .corners
-                        .iter()
-                        .map(|p| format!("{:.1} {:.1}", p.x, p.y))
-                        .collect::<Vec<_>>()
-                        .join("; ");
+    let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    for f in files {
+        let file = text(&f["file"]);
+        let file = csv_cell(&file);
+        let symbols = f["results"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        match f["status"].as_str() {
+            Some("found") => {
+                for (i, s) in symbols.iter().enumerate() {
+                    let corners = s["corners"]
+                        .as_array()
+                        .map(|c| {
+                            c.iter()
+                                .map(|p| format!("{} {}", p[0], p[1]))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
+                        .unwrap_or_default();
                     out.write_record([
                         &*file,
                         "found",
                         &(i + 1).to_string(),
-                        &csv_cell(&s.text),
-                        s.symbology.name(),
-                        &csv_cell(&s.version),
-                        s.ec_level.as_deref().unwrap_or(""),
+                        &csv_cell(&text(&s["text"])),
+                        &text(&s["format"]),
+                        &csv_cell(&text(&s["version"])),
+                        &text(&s["ec_level"]),
                         &corners,
                         "",
                         "",
                     ])?;
                 }
             }
-            Err((code, message)) => out.write_record([
+            Some("error") => out.write_record([
                 &*file,
                 "error",
                 "",
@@ -339,13 +413,14 @@ pub fn decode_results_csv(outcomes: &[DecodeOutcome]) -> csv::Result<Vec<u8>> {
                 "",
                 "",
                 "",
-                code,
-                &csv_cell(message),
+                &csv_cell(&text(&f["error"]["code"])),
+                &csv_cell(&text(&f["error"]["message"])),
             ])?,
+            _ => out.write_record([&*file, "none", "", "", "", "", "", "", "", ""])?,
         }
     }
     out.into_inner()
-        .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))
+        .map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// A cell that a spreadsheet shows as text: one starting with `=`, `+`, `-`, `@`, a tab or a

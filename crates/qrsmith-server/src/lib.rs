@@ -48,6 +48,7 @@ mod middleware;
 mod reading;
 pub mod routes;
 mod state;
+pub mod store;
 mod tasks;
 mod workers;
 

@@ -9,10 +9,10 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use indicatif::{ParallelProgressIterator as _, ProgressBar, ProgressStyle};
 use qrsmith_core::{decode, Format};
-use qrsmith_server::batch::{self, DecodeOutcome, GenerateOutcome};
-use qrsmith_server::{ApiError, Config, GenerationLimits};
+use qrsmith_server::batch::{self, GenerateZip};
+use qrsmith_server::{ApiError, Config, Generated, GenerationLimits};
 use rayon::prelude::*;
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 use super::decode::read_input;
 use super::Outcome;
@@ -58,38 +58,33 @@ fn generate(args: BatchGenerateArgs) -> Result<Outcome> {
         .map_err(api_error)
         .with_context(|| args.csv.display().to_string())?;
     let progress = progress_bar(rows.len(), "generating");
-    let outcomes: Vec<GenerateOutcome> = pool(args.jobs)?.install(|| {
-        rows.into_par_iter()
-            .progress_with(progress.clone())
-            .map(|row| GenerateOutcome {
-                row: row.row,
-                name: row.name,
-                result: row
-                    .generation
-                    .and_then(|g| g.run().map_err(ApiError::from_generate)),
-            })
-            .collect()
-    });
+    let outcomes: Vec<(usize, String, Result<Generated, ApiError>)> =
+        pool(args.jobs)?.install(|| {
+            rows.into_par_iter()
+                .progress_with(progress.clone())
+                .map(|row| {
+                    let file = row.file_name();
+                    let result = row
+                        .generation
+                        .and_then(|g| g.run().map_err(ApiError::from_generate));
+                    (row.row, file, result)
+                })
+                .collect()
+        });
     progress.finish_and_clear();
 
     // Written beside the target and renamed, so that a failed run leaves no half a ZIP.
     let partial = sibling(&args.output, ".partial");
     let file = std::fs::File::create(&partial)
         .with_context(|| format!("cannot create {}", partial.display()))?;
-    batch::write_generate_zip(std::io::BufWriter::new(file), &outcomes)
-        .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+    write_generate_zip(std::io::BufWriter::new(file), &outcomes)
         .with_context(|| format!("cannot write {}", partial.display()))?;
     std::fs::rename(&partial, &args.output)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
 
-    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-    let images: usize = outcomes
-        .iter()
-        .filter_map(|o| o.result.as_ref().ok())
-        .map(|g| g.images.len())
-        .sum();
+    let failed = outcomes.iter().filter(|o| o.2.is_err()).count();
     eprintln!(
-        "qrsmith: {images} images for {} of {} rows in {} ({:.1} s){}",
+        "qrsmith: {} images of {} rows in {} ({:.1} s){}",
         outcomes.len() - failed,
         outcomes.len(),
         args.output.display(),
@@ -106,23 +101,41 @@ fn generate(args: BatchGenerateArgs) -> Result<Outcome> {
     })
 }
 
+fn write_generate_zip(
+    writer: impl Write + std::io::Seek,
+    outcomes: &[(usize, String, Result<Generated, ApiError>)],
+) -> std::io::Result<()> {
+    let mut zip = GenerateZip::new(writer)?;
+    for (row, file, result) in outcomes {
+        match result {
+            Ok(generated) => zip.add_file(*row, file, &generated.images[0].bytes)?,
+            Err(e) => zip.add_error(*row, e.code, &e.message)?,
+        }
+    }
+    zip.finish()?.flush()
+}
+
 fn decode_all(args: BatchDecodeArgs) -> Result<Outcome> {
     let started = Instant::now();
     let files = image_files(&args.inputs)?;
     let opts = args.limits.decode_options();
     let max_bytes = args.limits.max_bytes;
     let progress = progress_bar(files.len(), "reading");
-    let outcomes: Vec<DecodeOutcome> = pool(args.jobs)?.install(|| {
+    let outcomes: Vec<Value> = pool(args.jobs)?.install(|| {
         files
             .par_iter()
             .progress_with(progress.clone())
-            .map(|path| DecodeOutcome {
-                name: path.display().to_string(),
-                result: read_input(path, max_bytes)
+            .map(|path| {
+                let name = path.display().to_string();
+                let result = read_input(path, max_bytes)
                     .map_err(|e| ("io_error", format!("{e:#}")))
                     .and_then(|bytes| {
                         decode(&bytes, &opts).map_err(|e| (e.kind().code(), e.to_string()))
-                    }),
+                    });
+                match &result {
+                    Ok(d) => batch::decode_file_json(&name, Ok(d)),
+                    Err((code, message)) => batch::decode_file_json(&name, Err((code, message))),
+                }
             })
             .collect()
     });
@@ -139,21 +152,18 @@ fn decode_all(args: BatchDecodeArgs) -> Result<Outcome> {
         if args.csv {
             out.write_all(&batch::decode_results_csv(&outcomes)?)?;
         } else {
-            serde_json::to_writer_pretty(&mut out, &batch::decode_results_json(&outcomes))?;
+            serde_json::to_writer_pretty(&mut out, &outcomes)?;
             writeln!(out)?;
         }
         out.flush()?;
     }
 
-    let errors = outcomes.iter().filter(|o| o.result.is_err()).count();
-    let with_codes = outcomes
-        .iter()
-        .filter(|o| o.result.as_ref().is_ok_and(|d| !d.symbols.is_empty()))
-        .count();
+    let count = |status: &str| outcomes.iter().filter(|o| o["status"] == status).count();
+    let (errors, with_codes) = (count("error"), count("found"));
     let symbols: usize = outcomes
         .iter()
-        .filter_map(|o| o.result.as_ref().ok())
-        .map(|d| d.symbols.len())
+        .filter_map(|o| o["results"].as_array())
+        .map(Vec::len)
         .sum();
     eprintln!(
         "qrsmith: {} files: {with_codes} with codes ({symbols} symbols), {} without, {errors} \
@@ -169,14 +179,14 @@ fn decode_all(args: BatchDecodeArgs) -> Result<Outcome> {
     })
 }
 
-fn write_results_zip(path: &Path, outcomes: &[DecodeOutcome]) -> Result<()> {
+fn write_results_zip(path: &Path, outcomes: &[Value]) -> Result<()> {
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path)?);
     zip.start_file("results.csv", stored)?;
     zip.write_all(&batch::decode_results_csv(outcomes)?)?;
     zip.start_file("results.json", stored)?;
-    serde_json::to_writer_pretty(&mut zip, &batch::decode_results_json(outcomes))?;
+    serde_json::to_writer_pretty(&mut zip, outcomes)?;
     zip.finish()?;
     Ok(())
 }
