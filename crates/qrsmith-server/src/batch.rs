@@ -423,6 +423,18 @@ pub fn decode_results_csv(files: &[Value]) -> csv::Result<Vec<u8>> {
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
+/// Writes the ZIP of a decode batch: `results.csv` and `results.json` from the files' entries.
+pub fn write_decode_zip<W: Write + Seek>(writer: W, files: &[Value]) -> std::io::Result<W> {
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut zip = zip::ZipWriter::new(writer);
+    zip.start_file("results.csv", stored)?;
+    zip.write_all(&decode_results_csv(files)?)?;
+    zip.start_file("results.json", stored)?;
+    serde_json::to_writer_pretty(&mut zip, files)?;
+    Ok(zip.finish()?)
+}
+
 /// A cell that a spreadsheet shows as text: one starting with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return (OWASP's list of formula triggers) gets a leading `'`.
 pub fn csv_cell(value: &str) -> Cow<'_, str> {

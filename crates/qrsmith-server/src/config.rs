@@ -24,6 +24,8 @@ mod defaults {
     pub const MAX_CONCURRENT_REQUESTS: usize = 1024;
     pub const WORKERS: usize = 0;
     pub const HTTP_THREADS: usize = 0;
+    pub const MAX_JOB_ITEMS: usize = 10_000;
+    pub const JOB_TTL_SECS: u64 = 86_400;
     pub const QUEUE_LENGTH: usize = 128;
     pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
     pub const CACHE_BYTES: u64 = 16 << 20;
@@ -140,6 +142,20 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_SHUTDOWN_GRACE_MS", value_name = "MS", default_value_t = defaults::SHUTDOWN_GRACE_MS)]
     pub shutdown_grace_ms: u64,
 
+    /// Directory of the embedded database (batch jobs) and of job results [default:
+    /// $XDG_DATA_HOME/qrsmith, else ~/.local/share/qrsmith; without either, jobs are kept in
+    /// memory only].
+    #[arg(long, env = "QRSMITH_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Most items one batch job may hold.
+    #[arg(long, env = "QRSMITH_MAX_JOB_ITEMS", value_name = "N", default_value_t = defaults::MAX_JOB_ITEMS)]
+    pub max_job_items: usize,
+
+    /// How long a finished batch job and its result are kept, in seconds.
+    #[arg(long, env = "QRSMITH_JOB_TTL_SECS", value_name = "SECS", default_value_t = defaults::JOB_TTL_SECS)]
+    pub job_ttl_secs: u64,
+
     /// Log line format.
     #[arg(long, env = "QRSMITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,
@@ -177,6 +193,9 @@ impl Default for Config {
             task_capacity: defaults::TASK_CAPACITY,
             drain_delay_ms: defaults::DRAIN_DELAY_MS,
             shutdown_grace_ms: defaults::SHUTDOWN_GRACE_MS,
+            data_dir: None,
+            max_job_items: defaults::MAX_JOB_ITEMS,
+            job_ttl_secs: defaults::JOB_TTL_SECS,
             log_format: LogFormat::Auto,
             log: "info".into(),
         }
@@ -242,6 +261,14 @@ impl Config {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }
+}
+
+/// Where `qrsmith serve` keeps its data when `--data-dir` is not given: the XDG data directory.
+pub fn default_data_dir() -> Option<PathBuf> {
+    let xdg = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty());
+    xdg.map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .map(|base| base.join("qrsmith"))
 }
 
 /// The CPU cores this process may use.

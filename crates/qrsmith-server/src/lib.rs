@@ -42,6 +42,7 @@ mod cache;
 mod config;
 mod error;
 mod generation;
+pub mod jobs;
 pub mod json;
 mod metrics;
 mod middleware;
@@ -88,7 +89,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-    run(listener, AppState::new(config), signals()).await
+    let mut config = config;
+    if config.data_dir.is_none() {
+        config.data_dir = config::default_data_dir();
+    }
+    match &config.data_dir {
+        Some(dir) => tracing::info!(data_dir = %dir.display(), "storage: SQLite"),
+        None => tracing::warn!("no data directory (neither XDG_DATA_HOME nor HOME is set): batch jobs are kept in memory only"),
+    }
+    run(listener, AppState::new(config)?, signals()).await
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains. The engine is checked
@@ -120,6 +129,7 @@ pub async fn run(
         checked = warm_up(&state) => checked?,
     }
     state.set_ready();
+    jobs::start(&state);
     tracing::info!(%addr, workers = state.workers.workers(), "listening");
 
     let how = tokio::select! {

@@ -46,6 +46,14 @@ pub struct Metrics {
     pub cache_bytes: IntGauge,
     /// Asynchronous tasks held (pending or finished).
     pub tasks: IntGauge,
+    /// Batch jobs accepted, by type.
+    pub jobs_submitted: IntCounterVec,
+    /// Batch job items finished, by outcome: `ok` or `error`.
+    pub job_items: IntCounterVec,
+    /// Batch jobs finished, by final status.
+    pub jobs_finished: IntCounterVec,
+    /// Finished jobs deleted with their results when their time was up.
+    pub jobs_expired: IntCounter,
     process_rss: IntGauge,
     process_cpu: Counter,
     /// Serialises the read-modify-write of the CPU counter between concurrent scrapes.
@@ -134,6 +142,35 @@ impl Metrics {
                 "Asynchronous tasks held, pending or finished.",
             )
             .expect("valid metric"),
+            jobs_submitted: IntCounterVec::new(
+                Opts::new(
+                    "qrsmith_jobs_submitted_total",
+                    "Batch jobs accepted, by type.",
+                ),
+                &["type"],
+            )
+            .expect("valid metric"),
+            job_items: IntCounterVec::new(
+                Opts::new(
+                    "qrsmith_job_items_total",
+                    "Batch job items finished, by outcome (ok or error).",
+                ),
+                &["outcome"],
+            )
+            .expect("valid metric"),
+            jobs_finished: IntCounterVec::new(
+                Opts::new(
+                    "qrsmith_jobs_finished_total",
+                    "Batch jobs finished, by final status.",
+                ),
+                &["status"],
+            )
+            .expect("valid metric"),
+            jobs_expired: IntCounter::new(
+                "qrsmith_jobs_expired_total",
+                "Finished batch jobs deleted with their results by the TTL sweep.",
+            )
+            .expect("valid metric"),
             process_rss: IntGauge::new(
                 "process_resident_memory_bytes",
                 "Resident memory size in bytes.",
@@ -147,7 +184,7 @@ impl Metrics {
             registry,
             cpu_lock: Mutex::new(()),
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 16] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 20] = [
             Box::new(m.requests.clone()),
             Box::new(m.latency.clone()),
             Box::new(m.in_flight.clone()),
@@ -162,6 +199,10 @@ impl Metrics {
             Box::new(m.cache_misses.clone()),
             Box::new(m.cache_bytes.clone()),
             Box::new(m.tasks.clone()),
+            Box::new(m.jobs_submitted.clone()),
+            Box::new(m.job_items.clone()),
+            Box::new(m.jobs_finished.clone()),
+            Box::new(m.jobs_expired.clone()),
             Box::new(m.process_rss.clone()),
             Box::new(m.process_cpu.clone()),
         ];

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::cache::GenerationCache;
 use crate::config::Config;
+use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::tasks::TaskStore;
 use crate::workers::Workers;
@@ -41,6 +42,8 @@ pub struct Shared {
     pub cache: GenerationCache,
     /// Asynchronous tasks.
     pub tasks: TaskStore,
+    /// Batch jobs (their store).
+    pub jobs: Jobs,
     phase: AtomicU8,
 }
 
@@ -53,8 +56,9 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Builds the state for `config`, in [`Phase::Starting`].
-    pub fn new(config: Config) -> AppState {
+    /// Builds the state for `config`, in [`Phase::Starting`]; opens the job store in
+    /// `config.data_dir` (in memory without one).
+    pub fn new(config: Config) -> anyhow::Result<AppState> {
         let metrics = Arc::new(Metrics::new());
         let workers = Workers::new(
             config.worker_count(),
@@ -71,16 +75,18 @@ impl AppState {
             Duration::from_secs(config.task_ttl_secs),
             Arc::clone(&metrics),
         );
-        AppState {
+        let jobs = Jobs::open(&config)?;
+        Ok(AppState {
             shared: Arc::new(Shared {
                 config,
                 metrics,
                 workers,
                 cache,
                 tasks,
+                jobs,
                 phase: AtomicU8::new(Phase::Starting as u8),
             }),
-        }
+        })
     }
 }
 

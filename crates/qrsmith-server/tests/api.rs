@@ -25,7 +25,7 @@ fn decoded_text(png: &[u8]) -> Vec<String> {
 
 #[tokio::test]
 async fn health_and_ready_through_the_lifecycle() {
-    let state = qrsmith_server::AppState::new(config());
+    let state = qrsmith_server::AppState::new(config()).expect("state");
     let app = qrsmith_server::app(state.clone());
 
     let health = send(&app, get("/health")).await;

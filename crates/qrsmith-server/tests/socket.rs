@@ -50,7 +50,7 @@ async fn start(
 ) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(config);
+    let state = AppState::new(config).expect("state");
     let (tx, rx) = tokio::sync::oneshot::channel();
     let server = tokio::spawn(qrsmith_server::run(listener, state.clone(), async move {
         rx.await.unwrap_or(Shutdown::Interrupt)

@@ -232,7 +232,11 @@ fn batch_generate_writes_every_good_row_and_a_manifest() {
         "some rows failed: {}",
         stderr(&out)
     );
-    assert!(stderr(&out).contains("4 images of 6 rows"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("4 images of 6 rows"),
+        "{}",
+        stderr(&out)
+    );
     let entries = zip_entries(&zip);
     let names: Vec<&str> = entries.keys().map(String::as_str).collect();
     // No path leaves the archive's root; a repeated name gets a suffix.

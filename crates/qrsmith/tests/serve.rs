@@ -64,11 +64,13 @@ fn multipart(image: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-/// Starts `qrsmith serve` on a free port and returns the child and its address once the
-/// "listening" log line is out. Later log lines are drained so that the pipe never fills.
-fn spawn_server(drain_delay_ms: u64) -> (Child, SocketAddr) {
+/// Starts `qrsmith serve` on a free port (with `extra` arguments) and returns the child and its
+/// address once the "listening" log line is out. Later log lines are drained so that the pipe
+/// never fills.
+fn spawn_server(drain_delay_ms: u64, extra: &[&str]) -> (Child, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_qrsmith"))
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(extra)
         .env("QRSMITH_DRAIN_DELAY_MS", drain_delay_ms.to_string())
         .stderr(Stdio::piped())
         .spawn()
@@ -94,7 +96,8 @@ fn spawn_server(drain_delay_ms: u64) -> (Child, SocketAddr) {
 
 #[test]
 fn sigterm_under_load_drains_and_exits_zero() {
-    let (mut server, addr) = spawn_server(1500);
+    let data = scratch("sigterm-data");
+    let (mut server, addr) = spawn_server(1500, &["--data-dir", data.to_str().unwrap()]);
     let (status, png) = request(
         addr,
         "POST",
@@ -226,4 +229,130 @@ fn sigterm_under_load_drains_and_exits_zero() {
         failures.len(),
         &failures[..failures.len().min(5)]
     );
+}
+
+/// A fresh directory under the target directory.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn job_status(addr: SocketAddr, id: &str) -> serde_json::Value {
+    let (status, body) = request(
+        addr,
+        "GET",
+        &format!("/api/v1/jobs/{id}"),
+        "text/plain",
+        b"",
+    )
+    .expect("status");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).expect("JSON")
+}
+
+#[test]
+fn a_job_survives_kill_9_and_finishes_every_item_exactly_once() {
+    const ITEMS: usize = 5000;
+    let data = scratch("kill9-data");
+    let data_arg = data.to_str().unwrap();
+    let (mut server, addr) = spawn_server(0, &["--data-dir", data_arg]);
+    let items: Vec<String> = (0..ITEMS)
+        .map(|i| format!(r#"{{"text": "item {i}", "filename": "item-{i}", "size": 800}}"#))
+        .collect();
+    let body = format!(r#"{{"type": "generate", "items": [{}]}}"#, items.join(","));
+    let (status, accepted) = request(
+        addr,
+        "POST",
+        "/api/v1/jobs",
+        "application/json",
+        body.as_bytes(),
+    )
+    .expect("submit");
+    assert_eq!(status, 202, "{}", String::from_utf8_lossy(&accepted));
+    let job: serde_json::Value = serde_json::from_slice(&accepted).unwrap();
+    let id = job["id"].as_str().unwrap().to_owned();
+
+    // Killed without warning in the middle of the job.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done_at_kill = loop {
+        let done = job_status(addr, &id)["done"].as_u64().unwrap();
+        if done >= 200 {
+            Command::new("kill")
+                .args(["-KILL", &server.id().to_string()])
+                .status()
+                .expect("kill runs");
+            break done;
+        }
+        assert!(Instant::now() < deadline, "the job made no progress");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    server.wait().expect("the killed server is reaped");
+    assert!(
+        (done_at_kill as usize) < ITEMS,
+        "the job finished before it could be interrupted ({done_at_kill} done)"
+    );
+
+    // A new process on the same data directory finishes it.
+    let (mut server, addr) = spawn_server(0, &["--data-dir", data_arg]);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let finished = loop {
+        let job = job_status(addr, &id);
+        if job["status"] != "queued" && job["status"] != "running" {
+            break job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job did not finish after the restart: {job}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    assert_eq!(finished["done"], ITEMS as u64);
+    assert_eq!(finished["failed"], 0);
+
+    let (status, zip) = request(
+        addr,
+        "GET",
+        &format!("/api/v1/jobs/{id}/result"),
+        "text/plain",
+        b"",
+    )
+    .expect("result");
+    assert_eq!(status, 200);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a ZIP");
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().to_owned())
+        .collect();
+    let unique: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(names.len(), ITEMS + 1, "every image once, and the manifest");
+    assert_eq!(unique.len(), names.len());
+    for i in [0, done_at_kill as usize, ITEMS - 1] {
+        assert!(unique.contains(&format!("item-{i}.png")), "item-{i}.png");
+    }
+    let mut manifest = String::new();
+    archive
+        .by_name("manifest.csv")
+        .unwrap()
+        .read_to_string(&mut manifest)
+        .unwrap();
+    let rows: Vec<&str> = manifest.lines().skip(1).collect();
+    assert_eq!(rows.len(), ITEMS);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(*row, format!("{},item-{i}.png,ok,,", i + 1));
+    }
+    // One image read back, from before and one from after the kill.
+    for i in [0, ITEMS - 1] {
+        let mut png = Vec::new();
+        archive
+            .by_name(&format!("item-{i}.png"))
+            .unwrap()
+            .read_to_end(&mut png)
+            .unwrap();
+        let decoded = qrsmith_core::decode(&png, &Default::default()).expect("reads");
+        assert_eq!(decoded.symbols[0].text, format!("item {i}"));
+    }
+    server.kill().expect("stop the server");
+    let _ = server.wait();
 }

@@ -9,6 +9,7 @@ use crate::state::AppState;
 
 pub mod decode;
 pub mod health;
+pub mod jobs;
 pub mod legacy;
 pub mod metrics;
 pub mod openapi;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(legacy::router())
         .merge(qr::router())
         .merge(decode::router())
+        .merge(jobs::router())
         .merge(openapi::router())
         .merge(web::router())
 }

@@ -11,8 +11,9 @@ use tower::ServiceExt as _;
 
 /// A ready service with `config`.
 pub fn service(config: Config) -> (Router, AppState) {
-    let state = AppState::new(config);
+    let state = AppState::new(config).expect("state");
     state.set_ready();
+    qrsmith_server::jobs::start(&state);
     (app(state.clone()), state)
 }
 

@@ -143,7 +143,9 @@ fn decode_all(args: BatchDecodeArgs) -> Result<Outcome> {
 
     if let Some(zip_path) = &args.output {
         let partial = sibling(zip_path, ".partial");
-        write_results_zip(&partial, &outcomes)
+        std::fs::File::create(&partial)
+            .and_then(|f| batch::write_decode_zip(std::io::BufWriter::new(f), &outcomes))
+            .and_then(|mut w| w.flush())
             .with_context(|| format!("cannot write {}", partial.display()))?;
         std::fs::rename(&partial, zip_path)
             .with_context(|| format!("cannot write {}", zip_path.display()))?;
@@ -177,18 +179,6 @@ fn decode_all(args: BatchDecodeArgs) -> Result<Outcome> {
         (0, _) => Outcome::Found,
         _ => Outcome::Failed,
     })
-}
-
-fn write_results_zip(path: &Path, outcomes: &[Value]) -> Result<()> {
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path)?);
-    zip.start_file("results.csv", stored)?;
-    zip.write_all(&batch::decode_results_csv(outcomes)?)?;
-    zip.start_file("results.json", stored)?;
-    serde_json::to_writer_pretty(&mut zip, outcomes)?;
-    zip.finish()?;
-    Ok(())
 }
 
 /// The files to read: each file given, and the images (by extension) directly inside each

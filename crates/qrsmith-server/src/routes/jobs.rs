@@ -1,0 +1,324 @@
+//! Batch jobs: `POST /api/v1/jobs` (202 with a `Location`), `GET /api/v1/jobs/{id}` (progress),
+//! `GET /api/v1/jobs/{id}/result` (the ZIP), `DELETE /api/v1/jobs/{id}` (cancel).
+//!
+//! Generate jobs come as JSON (`{"type": "generate", "items": [{"text": …, "filename": …,
+//! …options}], …defaults}`) or as a form with `type=generate`, a CSV in `file` and defaults in
+//! further fields. Decode jobs come as a form with `type=decode` and images in `file` fields, or
+//! one ZIP of images.
+
+use std::io::Read as _;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Map, Value};
+
+use crate::batch::{self, GenerateRow};
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{describe, FORMATS};
+use crate::state::AppState;
+use crate::store::{ItemError, Job, JobKind, JobStatus, NewItem};
+
+/// The job routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/jobs", post(submit))
+        .route("/api/v1/jobs/{id}", get(status).delete(cancel))
+        .route("/api/v1/jobs/{id}/result", get(result))
+}
+
+async fn submit(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    let (kind, items) = match essence.as_str() {
+        "application/json" => {
+            let Json(body) = Json::<Value>::from_request(req, &()).await?;
+            from_json(&state, body)?
+        }
+        "multipart/form-data" => {
+            let form = Multipart::from_request(req, &())
+                .await
+                .map_err(|r| ApiError::new(r.status(), "invalid_multipart", r.body_text()))?;
+            from_form(&state, form).await?
+        }
+        _ => {
+            return Err(ApiError::unsupported_media_type(
+                "send a generate job as application/json, or any job as multipart/form-data",
+            ))
+        }
+    };
+    if items.is_empty() {
+        return Err(ApiError::bad_parameter("the job has no items"));
+    }
+    let job = state.jobs.submit(kind, items).await?;
+    state
+        .metrics
+        .jobs_submitted
+        .with_label_values(&[kind.name()])
+        .inc();
+    let location = format!("/api/v1/jobs/{}", job.id);
+    let mut response = (StatusCode::ACCEPTED, Json(describe(&state, job).await?)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(response)
+}
+
+/// `{"type": "generate", "items": [...], ...defaults}`.
+fn from_json(state: &AppState, body: Value) -> ApiResult<(JobKind, Vec<NewItem>)> {
+    let Value::Object(mut fields) = body else {
+        return Err(ApiError::bad_parameter(
+            r#"expected a JSON object such as {"type": "generate", "items": [{"text": "…"}]}"#,
+        ));
+    };
+    match fields.remove("type").as_ref().and_then(Value::as_str) {
+        Some("generate") => {}
+        Some("decode") => return Err(ApiError::bad_parameter(
+            "decode jobs take images: send multipart/form-data with type=decode and file fields",
+        )),
+        _ => {
+            return Err(ApiError::bad_parameter(
+                r#"type must be "generate" or "decode""#,
+            ))
+        }
+    }
+    let Some(Value::Array(items)) = fields.remove("items") else {
+        return Err(ApiError::bad_parameter("items must be a list of objects"));
+    };
+    let rows = batch::read_generate_items(
+        &items,
+        &fields,
+        crate::generation_limits(&state.config),
+        FORMATS,
+        state.config.max_job_items,
+    )?;
+    Ok((JobKind::Generate, generate_items(rows)))
+}
+
+/// A form: `type`, `file` fields, and (for generate) defaults as further fields.
+async fn from_form(state: &AppState, mut form: Multipart) -> ApiResult<(JobKind, Vec<NewItem>)> {
+    let mut kind = None;
+    let mut files: Vec<(String, Bytes)> = Vec::new();
+    let mut defaults = Map::new();
+    while let Some(field) = form.next_field().await? {
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "type" => kind = Some(field.text().await?),
+            "file" | "files" | "image" => {
+                let file_name = field.file_name().unwrap_or("").to_owned();
+                files.push((file_name, field.bytes().await?));
+            }
+            option => {
+                let value = field.text().await?;
+                defaults.insert(option.to_owned(), batch::option_value(option, &value)?);
+            }
+        }
+        if files.len() > state.config.max_job_items {
+            return Err(ApiError::too_large(format!(
+                "more than {} files, the most one job may hold",
+                state.config.max_job_items
+            )));
+        }
+    }
+    match kind.as_deref().map(str::trim) {
+        Some("generate") => {
+            let [(_, csv)] = <[_; 1]>::try_from(files).map_err(|_| {
+                ApiError::bad_parameter("a generate job takes one CSV in the field \"file\"")
+            })?;
+            let rows = batch::read_generate_csv(
+                &csv[..],
+                &defaults,
+                crate::generation_limits(&state.config),
+                FORMATS,
+                state.config.max_job_items,
+            )?;
+            Ok((JobKind::Generate, generate_items(rows)))
+        }
+        Some("decode") => {
+            if !defaults.is_empty() {
+                return Err(ApiError::bad_parameter(
+                    "a decode job takes only type and file fields",
+                ));
+            }
+            Ok((JobKind::Decode, decode_items(state, files)?))
+        }
+        _ => Err(ApiError::bad_parameter(
+            r#"the form needs a field type = "generate" or "decode""#,
+        )),
+    }
+}
+
+/// Rows to stored items: the options as JSON, or the row's error.
+fn generate_items(rows: Vec<GenerateRow>) -> Vec<NewItem> {
+    rows.into_iter()
+        .map(|row| NewItem {
+            name: row.file_name(),
+            input: match row.generation {
+                Ok(_) => serde_json::to_vec(&row.options).map_err(|e| ItemError {
+                    code: "invalid_parameter".into(),
+                    message: e.to_string(),
+                }),
+                Err(e) => Err(ItemError {
+                    code: e.code.into(),
+                    message: format!("row {}: {}", row.row, e.message),
+                }),
+            },
+        })
+        .collect()
+}
+
+/// Uploaded images to items; a single ZIP is opened and its files become the items.
+fn decode_items(state: &AppState, files: Vec<(String, Bytes)>) -> ApiResult<Vec<NewItem>> {
+    let files = match <[_; 1]>::try_from(files) {
+        Ok([(_, bytes)]) if bytes.starts_with(b"PK\x03\x04") => unzip(state, &bytes)?,
+        Ok(one) => one.to_vec(),
+        Err(many) => many,
+    };
+    let mut names = std::collections::HashSet::new();
+    Ok(files
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, bytes))| {
+            let mut name = if name.trim().is_empty() {
+                format!("file-{}", i + 1)
+            } else {
+                name
+            };
+            if !names.insert(name.clone()) {
+                name = format!("{name} ({})", i + 1);
+            }
+            NewItem {
+                name,
+                input: Ok(bytes.to_vec()),
+            }
+        })
+        .collect())
+}
+
+/// The files of a ZIP, bounded in count and in total uncompressed bytes (a ZIP bomb is refused
+/// while it is read, whatever sizes its directory claims).
+fn unzip(state: &AppState, bytes: &[u8]) -> ApiResult<Vec<(String, Bytes)>> {
+    let invalid = |e: zip::result::ZipError| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_zip",
+            format!("unreadable ZIP: {e}"),
+        )
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(invalid)?;
+    let mut budget = state.config.max_body_bytes.saturating_mul(4);
+    let mut files = Vec::new();
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(invalid)?;
+        if entry.is_dir() {
+            continue;
+        }
+        if files.len() >= state.config.max_job_items {
+            return Err(ApiError::too_large(format!(
+                "the ZIP holds more than {} files, the most one job may hold",
+                state.config.max_job_items
+            )));
+        }
+        // Only the last part of the name: a path inside the archive says nothing about us.
+        let name = entry
+            .name()
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        let mut content = Vec::new();
+        entry
+            .take(budget.saturating_add(1))
+            .read_to_end(&mut content)
+            .map_err(|e| ApiError::bad_parameter(format!("unreadable ZIP entry {name:?}: {e}")))?;
+        let size = content.len() as u64;
+        if size > budget {
+            return Err(ApiError::too_large(format!(
+                "the ZIP's files come to more than {} bytes uncompressed",
+                state.config.max_body_bytes.saturating_mul(4)
+            )));
+        }
+        budget -= size;
+        files.push((name, Bytes::from(content)));
+    }
+    Ok(files)
+}
+
+async fn find(state: &AppState, id: String) -> ApiResult<Job> {
+    let shown = id.clone();
+    state
+        .jobs
+        .with_store(move |s| s.job(&id))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "job_not_found",
+                format!("no job {shown:?} (unknown, or its result expired)"),
+            )
+        })
+}
+
+async fn status(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let job = find(&state, id).await?;
+    Ok(Json(describe(&state, job).await?))
+}
+
+async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    find(&state, id.clone()).await?;
+    let job = state
+        .jobs
+        .with_store(move |s| s.cancel(&id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("the job expired meanwhile"))?;
+    Ok(Json(describe(&state, job).await?))
+}
+
+async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let job = find(&state, id).await?;
+    let path = match (job.status, &job.result) {
+        (JobStatus::Succeeded, Some(path)) => path.clone(),
+        (status, _) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "job_not_finished",
+                format!(
+                    "the job is {}; its result is there once it has succeeded",
+                    status.name()
+                ),
+            ))
+        }
+    };
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| ApiError::internal(&format!("job result {}: {e}", path.display())))?;
+    let disposition = format!("attachment; filename=\"qrsmith-{}.zip\"", job.id);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,308 @@
+//! Batch jobs in process: submitted as JSON, as a CSV form and as images (loose or in a ZIP),
+//! run by the runner, downloaded as ZIPs; cancelling; every documented error.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read as _, Write as _};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use common::*;
+use qrsmith_server::Config;
+use serde_json::Value;
+
+/// Polls the job until it is final (or fails the test after 30 s).
+async fn wait_final(app: &Router, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let job = send(app, get(&format!("/api/v1/jobs/{id}"))).await.json();
+        if ["succeeded", "failed", "cancelled"].contains(&job["status"].as_str().unwrap()) {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "job never finished: {job}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).unwrap();
+            (entry.name().to_owned(), content)
+        })
+        .collect()
+}
+
+/// A multipart form: text fields, then file fields.
+fn form(texts: &[(&str, &str)], files: &[(&str, &[u8])]) -> Request<Body> {
+    let mut body = Vec::new();
+    for (name, value) in texts {
+        write!(
+            body,
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
+        .unwrap();
+    }
+    for (filename, bytes) in files {
+        write!(
+            body,
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .unwrap();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    write!(body, "--{BOUNDARY}--\r\n").unwrap();
+    Request::post("/api/v1/jobs")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn read_text(png: &[u8]) -> String {
+    let d = qrsmith_core::decode(png, &Default::default()).unwrap();
+    d.symbols[0].text.clone()
+}
+
+#[tokio::test]
+async fn a_json_generate_job_runs_to_a_zip_with_its_manifest() {
+    let (app, _state) = service(config());
+    let submitted = send(
+        &app,
+        post_json(
+            "/api/v1/jobs",
+            r#"{"type": "generate", "ec": "M", "items": [
+                {"text": "one", "filename": "first"},
+                {"text": "two", "format": "svg"},
+                {"filename": "no text"},
+                {"text": "=cmd|' /C calc'!A0", "filename": "../formula"}
+            ]}"#,
+        ),
+    )
+    .await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        submitted.body
+    );
+    let job = submitted.json();
+    let id = job["id"].as_str().unwrap().to_owned();
+    assert_eq!(submitted.header("location"), format!("/api/v1/jobs/{id}"));
+    assert_eq!(job["type"], "generate");
+    assert_eq!(job["total"], 4);
+
+    let done = wait_final(&app, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(
+        (done["done"].as_u64(), done["failed"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(done["errors"][0]["row"], 3);
+    assert_eq!(done["errors"][0]["code"], "invalid_parameter");
+    assert_eq!(done["result"], format!("/api/v1/jobs/{id}/result"));
+
+    let result = send(&app, get(&format!("/api/v1/jobs/{id}/result"))).await;
+    assert_eq!(result.status, StatusCode::OK);
+    assert_eq!(result.header("content-type"), "application/zip");
+    let files = unzip(&result.body);
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["_formula.png", "first.png", "manifest.csv", "row-2.svg"]
+    );
+    assert_eq!(read_text(&files["first.png"]), "one");
+    assert_eq!(read_text(&files["_formula.png"]), "=cmd|' /C calc'!A0");
+    let manifest = String::from_utf8(files["manifest.csv"].clone()).unwrap();
+    let lines: Vec<&str> = manifest.lines().collect();
+    assert_eq!(lines[1], "1,first.png,ok,,");
+    assert!(
+        lines[3].starts_with("3,,error,invalid_parameter,"),
+        "{manifest}"
+    );
+    assert_eq!(lines.len(), 5);
+}
+
+#[tokio::test]
+async fn a_csv_form_generate_job_takes_defaults_from_fields() {
+    let (app, _state) = service(config());
+    let csv = b"text,filename\nalpha,a\nbeta,b\n";
+    let submitted = send(
+        &app,
+        form(
+            &[("type", "generate"), ("format", "svg")],
+            &[("rows.csv", csv)],
+        ),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::ACCEPTED);
+    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(wait_final(&app, &id).await["status"], "succeeded");
+    let files = unzip(
+        &send(&app, get(&format!("/api/v1/jobs/{id}/result")))
+            .await
+            .body,
+    );
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["a.svg", "b.svg", "manifest.csv"]
+    );
+}
+
+#[tokio::test]
+async fn a_decode_job_reads_loose_images_and_zips_of_them() {
+    let (app, _state) = service(config());
+    let broken: &[u8] = b"\x89PNG\r\n\x1a\ngarbage";
+    let a = qr_png("alpha");
+    let b = qr_png("@beta");
+    let submitted = send(
+        &app,
+        form(
+            &[("type", "decode")],
+            &[("a.png", &a), ("b.png", &b), ("broken.png", broken)],
+        ),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::ACCEPTED);
+    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    let done = wait_final(&app, &id).await;
+    assert_eq!(
+        (done["total"].as_u64(), done["failed"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let files = unzip(
+        &send(&app, get(&format!("/api/v1/jobs/{id}/result")))
+            .await
+            .body,
+    );
+    let json: Value = serde_json::from_slice(&files["results.json"]).unwrap();
+    assert_eq!(json[0]["file"], "a.png");
+    assert_eq!(json[0]["results"][0]["text"], "alpha");
+    assert_eq!(json[2]["status"], "error");
+    assert_eq!(json[2]["error"]["code"], "corrupt_image");
+    let csv = String::from_utf8(files["results.csv"].clone()).unwrap();
+    assert!(csv.contains("b.png,found,1,'@beta,QRCode"), "{csv}");
+
+    // The same images in one ZIP, in a folder: names lose the folder.
+    let mut zipped = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in [("scans/a.png", &a), ("scans/b.png", &b)] {
+        zipped
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zipped.write_all(bytes).unwrap();
+    }
+    let zipped = zipped.finish().unwrap().into_inner();
+    let submitted = send(&app, form(&[("type", "decode")], &[("scans.zip", &zipped)])).await;
+    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    let done = wait_final(&app, &id).await;
+    assert_eq!(
+        (done["total"].as_u64(), done["failed"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let files = unzip(
+        &send(&app, get(&format!("/api/v1/jobs/{id}/result")))
+            .await
+            .body,
+    );
+    let json: Value = serde_json::from_slice(&files["results.json"]).unwrap();
+    assert_eq!(json[1]["file"], "b.png");
+}
+
+#[tokio::test]
+async fn a_queued_job_can_be_cancelled_and_has_no_result() {
+    let (app, state) = service(config());
+    // Every worker busy: the job stays queued or running with nothing done.
+    let gates = occupy_workers(&state).await;
+    let submitted = send(
+        &app,
+        post_json(
+            "/api/v1/jobs",
+            r#"{"type": "generate", "items": [{"text": "x"}, {"text": "y"}]}"#,
+        ),
+    )
+    .await;
+    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    let not_yet = send(&app, get(&format!("/api/v1/jobs/{id}/result"))).await;
+    not_yet.assert_error(StatusCode::CONFLICT, "job_not_finished");
+    let cancelled = send(
+        &app,
+        Request::delete(format!("/api/v1/jobs/{id}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    assert_eq!(cancelled.json()["status"], "cancelled");
+    drop(gates);
+    let done = wait_final(&app, &id).await;
+    assert_eq!(done["status"], "cancelled");
+    send(&app, get(&format!("/api/v1/jobs/{id}/result")))
+        .await
+        .assert_error(StatusCode::CONFLICT, "job_not_finished");
+}
+
+#[tokio::test]
+async fn bad_submissions_get_their_documented_errors() {
+    let (app, _state) = service(Config {
+        max_job_items: 3,
+        ..config()
+    });
+    send(&app, get("/api/v1/jobs/0123456789abcdef"))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "job_not_found");
+    send(
+        &app,
+        post_json("/api/v1/jobs", r#"{"type": "print", "items": []}"#),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+    send(
+        &app,
+        post_json("/api/v1/jobs", r#"{"type": "generate", "items": []}"#),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+    send(
+        &app,
+        post_json(
+            "/api/v1/jobs",
+            r#"{"type": "generate", "items": [{}, {}, {}, {}]}"#,
+        ),
+    )
+    .await
+    .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    send(
+        &app,
+        form(&[("type", "generate")], &[("rows.csv", b"colour\nred\n")]),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_csv");
+    send(
+        &app,
+        form(&[("type", "decode")], &[("x.zip", b"PK\x03\x04broken")]),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_zip");
+    send(
+        &app,
+        form(&[("type", "decode"), ("ec", "H")], &[("a.png", b"x")]),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+    let text = Request::post("/api/v1/jobs")
+        .header("content-type", "text/plain")
+        .body(Body::from("text"))
+        .unwrap();
+    send(&app, text)
+        .await
+        .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+}
