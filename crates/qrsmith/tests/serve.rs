@@ -132,29 +132,21 @@ fn sigterm_under_load_drains_and_exits_zero() {
                     let sent_after_term = terminated.load(Ordering::SeqCst);
                     // Unique texts, so that generation is real work on the pool, not a cache hit;
                     // every third request a large image keeps a worker busy for longer.
-                    let outcome = match n % 3 {
-                        0 => request(addr, "POST", "/decode", &decode_type, &decode_body),
-                        1 => {
-                            let body = format!(r#"{{"text": "client {client} request {n}"}}"#);
-                            request(
-                                addr,
-                                "POST",
-                                "/generate",
-                                "application/json",
-                                body.as_bytes(),
-                            )
-                        }
-                        _ => {
-                            let body =
-                                format!(r#"{{"text": "client {client} large {n}", "size": 2000}}"#);
-                            request(
-                                addr,
-                                "POST",
-                                "/generate",
-                                "application/json",
-                                body.as_bytes(),
-                            )
-                        }
+                    let outcome = if n % 3 == 0 {
+                        request(addr, "POST", "/decode", &decode_type, &decode_body)
+                    } else {
+                        let body = if n % 3 == 1 {
+                            format!(r#"{{"text": "client {client} request {n}"}}"#)
+                        } else {
+                            format!(r#"{{"text": "client {client} large {n}", "size": 2000}}"#)
+                        };
+                        request(
+                            addr,
+                            "POST",
+                            "/generate",
+                            "application/json",
+                            body.as_bytes(),
+                        )
                     };
                     match outcome {
                         Ok((200, _)) => {

@@ -114,6 +114,23 @@ fn read_job(conn: &Connection, id: &str) -> StoreResult<Option<Job>> {
     Ok(Some(job))
 }
 
+/// An item's bytes or error as its columns: (status, blob, error_code, error), with `ok_status`
+/// for bytes and `error` for an error.
+fn columns(
+    outcome: Result<Vec<u8>, ItemError>,
+    ok_status: &'static str,
+) -> (
+    &'static str,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+) {
+    match outcome {
+        Ok(bytes) => (ok_status, Some(bytes), None, None),
+        Err(e) => ("error", None, Some(e.code), Some(e.message)),
+    }
+}
+
 fn job_from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
     let bad = |i: usize, what: &str| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -165,26 +182,10 @@ impl JobStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for (idx, item) in items.into_iter().enumerate() {
-                match item.input {
-                    Ok(input) => insert.execute(params![
-                        id,
-                        idx as i64,
-                        item.name,
-                        "pending",
-                        input,
-                        None::<String>,
-                        None::<String>
-                    ])?,
-                    Err(e) => insert.execute(params![
-                        id,
-                        idx as i64,
-                        item.name,
-                        "error",
-                        None::<Vec<u8>>,
-                        e.code,
-                        e.message
-                    ])?,
-                };
+                let (status, input, code, message) = columns(item.input, "pending");
+                insert.execute(params![
+                    id, idx as i64, item.name, status, input, code, message
+                ])?;
             }
         }
         tx.commit()?;
@@ -249,24 +250,8 @@ impl JobStore for SqliteStore {
                  WHERE job_id = ?1 AND idx = ?2 AND status = 'pending'",
             )?;
             for (idx, outcome) in outcomes {
-                match outcome {
-                    Ok(output) => update.execute(params![
-                        id,
-                        idx as i64,
-                        "ok",
-                        output,
-                        None::<String>,
-                        None::<String>
-                    ])?,
-                    Err(e) => update.execute(params![
-                        id,
-                        idx as i64,
-                        "error",
-                        None::<Vec<u8>>,
-                        e.code,
-                        e.message
-                    ])?,
-                };
+                let (status, output, code, message) = columns(outcome, "ok");
+                update.execute(params![id, idx as i64, status, output, code, message])?;
             }
         }
         tx.commit()?;
