@@ -31,8 +31,7 @@ mod defaults {
     pub const CACHE_BYTES: u64 = 16 << 20;
     pub const CACHE_TTL_SECS: u64 = 24 * 3600;
     pub const HTTP_MAX_AGE_SECS: u64 = 365 * 24 * 3600;
-    pub const TASK_TTL_SECS: u64 = 15 * 60;
-    pub const TASK_CAPACITY: usize = 1024;
+    pub const MAX_OPEN_JOBS: u64 = 1024;
     pub const DRAIN_DELAY_MS: u64 = 5_000;
     pub const SHUTDOWN_GRACE_MS: u64 = 25_000;
 }
@@ -124,14 +123,6 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_HTTP_MAX_AGE_SECS", value_name = "SECS", default_value_t = defaults::HTTP_MAX_AGE_SECS)]
     pub http_max_age_secs: u64,
 
-    /// How long the result of an asynchronous request is kept, in seconds.
-    #[arg(long, env = "QRSMITH_TASK_TTL_SECS", value_name = "SECS", default_value_t = defaults::TASK_TTL_SECS)]
-    pub task_ttl_secs: u64,
-
-    /// Asynchronous requests kept at once (pending or finished); more are answered 429.
-    #[arg(long, env = "QRSMITH_TASK_CAPACITY", value_name = "N", default_value_t = defaults::TASK_CAPACITY)]
-    pub task_capacity: usize,
-
     /// On SIGTERM, keep accepting connections this long after /ready turns 503, so that load
     /// balancers stop sending traffic first, in milliseconds. Ctrl-C (SIGINT) skips it.
     #[arg(long, env = "QRSMITH_DRAIN_DELAY_MS", value_name = "MS", default_value_t = defaults::DRAIN_DELAY_MS)]
@@ -152,7 +143,13 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_MAX_JOB_ITEMS", value_name = "N", default_value_t = defaults::MAX_JOB_ITEMS)]
     pub max_job_items: usize,
 
-    /// How long a finished batch job and its result are kept, in seconds.
+    /// Jobs queued or running at once (batch jobs and asynchronous `POST /generate` alike);
+    /// more are answered 429.
+    #[arg(long, env = "QRSMITH_MAX_OPEN_JOBS", value_name = "N", default_value_t = defaults::MAX_OPEN_JOBS)]
+    pub max_open_jobs: u64,
+
+    /// How long a finished batch job (or asynchronous request) and its result are kept, in
+    /// seconds.
     #[arg(long, env = "QRSMITH_JOB_TTL_SECS", value_name = "SECS", default_value_t = defaults::JOB_TTL_SECS)]
     pub job_ttl_secs: u64,
 
@@ -189,12 +186,11 @@ impl Default for Config {
             cache_bytes: defaults::CACHE_BYTES,
             cache_ttl_secs: defaults::CACHE_TTL_SECS,
             http_max_age_secs: defaults::HTTP_MAX_AGE_SECS,
-            task_ttl_secs: defaults::TASK_TTL_SECS,
-            task_capacity: defaults::TASK_CAPACITY,
             drain_delay_ms: defaults::DRAIN_DELAY_MS,
             shutdown_grace_ms: defaults::SHUTDOWN_GRACE_MS,
             data_dir: None,
             max_job_items: defaults::MAX_JOB_ITEMS,
+            max_open_jobs: defaults::MAX_OPEN_JOBS,
             job_ttl_secs: defaults::JOB_TTL_SECS,
             log_format: LogFormat::Auto,
             log: "info".into(),

@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::{AppState, Phase};
 use crate::store::{
-    unix_now, ItemError, Job, JobKind, JobStatus, JobStore, PendingItem, SqliteStore,
+    unix_now, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem, SqliteStore,
 };
 
 /// Formats a generate job can write.
@@ -43,6 +43,7 @@ pub struct Jobs {
     results: PathBuf,
     wake: Notify,
     ttl: Duration,
+    max_open: u64,
 }
 
 impl Jobs {
@@ -55,7 +56,7 @@ impl Jobs {
                 std::env::temp_dir().join(format!(
                     "qrsmith-results-{}-{}",
                     std::process::id(),
-                    crate::tasks::new_id().map_err(|e| anyhow::anyhow!("{}", e.message))?
+                    crate::store::new_id()?
                 )),
             ),
         };
@@ -64,6 +65,7 @@ impl Jobs {
             results,
             wake: Notify::new(),
             ttl: Duration::from_secs(config.job_ttl_secs),
+            max_open: config.max_open_jobs,
         })
     }
 
@@ -80,16 +82,37 @@ impl Jobs {
             .map_err(|e| ApiError::internal(&format!("store: {e:#}")))
     }
 
-    /// Stores a new job and wakes the runner.
-    pub async fn submit(
+    /// Stores a new job and wakes the runner; 429 when `max_open_jobs` are queued or running.
+    pub async fn submit(&self, kind: JobKind, items: Vec<NewItem>) -> Result<Job, ApiError> {
+        self.submit_with(kind, items, Vec::new()).await
+    }
+
+    /// [`Jobs::submit`] with the outcomes of some items already known (a cache hit).
+    pub async fn submit_with(
         &self,
         kind: JobKind,
-        items: Vec<crate::store::NewItem>,
+        items: Vec<NewItem>,
+        known: Vec<(u64, Result<Vec<u8>, ItemError>)>,
     ) -> Result<Job, ApiError> {
-        let ttl = self.ttl;
+        let (ttl, max_open) = (self.ttl, self.max_open);
         let job = self
-            .with_store(move |s| s.create_job(kind, items, ttl))
-            .await?;
+            .with_store(move |s| {
+                if s.open_jobs()? >= max_open {
+                    return Ok(None);
+                }
+                let job = s.create_job(kind, items, ttl)?;
+                if !known.is_empty() {
+                    s.finish_items(&job.id, known)?;
+                }
+                Ok(Some(job))
+            })
+            .await?
+            .ok_or_else(|| {
+                ApiError::overloaded(format!(
+                    "{max_open} jobs are queued or running, the most this server takes; retry \
+                     after the delay in Retry-After"
+                ))
+            })?;
         self.wake.notify_one();
         Ok(job)
     }

@@ -34,7 +34,6 @@ pub use crate::generation::{
 pub use crate::metrics::Metrics;
 pub use crate::middleware::{RequestId, CONTENT_SECURITY_POLICY};
 pub use crate::state::{AppState, Phase};
-pub use crate::tasks::{TaskState, TaskStore};
 pub use crate::workers::{Admission, Workers};
 
 pub mod batch;
@@ -50,7 +49,6 @@ mod reading;
 pub mod routes;
 mod state;
 pub mod store;
-mod tasks;
 mod workers;
 
 /// The whole service as a router, ready for `axum::serve` or `oneshot`.

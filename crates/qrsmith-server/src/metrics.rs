@@ -44,8 +44,6 @@ pub struct Metrics {
     pub cache_misses: IntCounter,
     /// Bytes held by the generation cache.
     pub cache_bytes: IntGauge,
-    /// Asynchronous tasks held (pending or finished).
-    pub tasks: IntGauge,
     /// Batch jobs accepted, by type.
     pub jobs_submitted: IntCounterVec,
     /// Batch job items finished, by outcome: `ok` or `error`.
@@ -137,11 +135,6 @@ impl Metrics {
                 "Bytes of images held by the generation cache.",
             )
             .expect("valid metric"),
-            tasks: IntGauge::new(
-                "qrsmith_tasks",
-                "Asynchronous tasks held, pending or finished.",
-            )
-            .expect("valid metric"),
             jobs_submitted: IntCounterVec::new(
                 Opts::new(
                     "qrsmith_jobs_submitted_total",
@@ -184,7 +177,7 @@ impl Metrics {
             registry,
             cpu_lock: Mutex::new(()),
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 20] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 19] = [
             Box::new(m.requests.clone()),
             Box::new(m.latency.clone()),
             Box::new(m.in_flight.clone()),
@@ -198,7 +191,6 @@ impl Metrics {
             Box::new(m.cache_hits.clone()),
             Box::new(m.cache_misses.clone()),
             Box::new(m.cache_bytes.clone()),
-            Box::new(m.tasks.clone()),
             Box::new(m.jobs_submitted.clone()),
             Box::new(m.job_items.clone()),
             Box::new(m.jobs_finished.clone()),

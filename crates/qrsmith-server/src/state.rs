@@ -9,7 +9,6 @@ use crate::cache::GenerationCache;
 use crate::config::Config;
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
-use crate::tasks::TaskStore;
 use crate::workers::Workers;
 
 /// Where the process is in its life; `/ready` answers 200 only in [`Phase::Ready`].
@@ -40,8 +39,6 @@ pub struct Shared {
     pub workers: Workers,
     /// Generated images by request hash.
     pub cache: GenerationCache,
-    /// Asynchronous tasks.
-    pub tasks: TaskStore,
     /// Batch jobs (their store).
     pub jobs: Jobs,
     phase: AtomicU8,
@@ -70,11 +67,6 @@ impl AppState {
             Duration::from_secs(config.cache_ttl_secs),
             Arc::clone(&metrics),
         );
-        let tasks = TaskStore::new(
-            config.task_capacity,
-            Duration::from_secs(config.task_ttl_secs),
-            Arc::clone(&metrics),
-        );
         let jobs = Jobs::open(&config)?;
         Ok(AppState {
             shared: Arc::new(Shared {
@@ -82,7 +74,6 @@ impl AppState {
                 metrics,
                 workers,
                 cache,
-                tasks,
                 jobs,
                 phase: AtomicU8::new(Phase::Starting as u8),
             }),

@@ -169,7 +169,10 @@ async fn async_generate_pending_then_success_then_image() {
     assert_eq!(image.header("content-type"), "image/png");
     assert_eq!(decoded_text(&image.body), ["later"]);
 
-    // ?async=true works the same; a cached request finishes at once.
+    // ?async=true works the same; a request already in the generation cache (filled by the
+    // synchronous form) finishes at once.
+    let sync = send(&app, post_json("/generate", r#"{"text": "later"}"#)).await;
+    assert_eq!(sync.status, StatusCode::OK);
     let again = send(
         &app,
         post_json("/generate?async=true", r#"{"text": "later"}"#),
@@ -201,6 +204,15 @@ async fn async_generate_pending_then_success_then_image() {
     }
     assert_eq!(failed["status"], "error", "{failed}");
     assert!(failed["message"].as_str().unwrap().len() > 5);
+    send(&app, get(&format!("/result/{id3}/image")))
+        .await
+        .assert_error(StatusCode::CONFLICT, "task_failed");
+    // The task is a job: the jobs API sees it too.
+    let job = send(&app, get(&format!("/api/v1/jobs/{id3}"))).await.json();
+    assert_eq!(
+        (job["total"].as_u64(), job["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
 }
 
 #[tokio::test]
@@ -215,16 +227,29 @@ async fn unknown_task_is_404() {
 }
 
 #[tokio::test]
-async fn task_store_full_is_429() {
-    let (app, _) = service(Config {
-        task_capacity: 1,
+async fn too_many_open_tasks_is_429() {
+    let (app, state) = service(Config {
+        max_open_jobs: 1,
         ..config()
     });
+    // Busy workers keep the first task open.
+    let gates = occupy_workers(&state).await;
     let first = send(&app, post_json("/generate?async=true", r#"{"text": "a"}"#)).await;
     assert_eq!(first.status, StatusCode::ACCEPTED);
     let second = send(&app, post_json("/generate?async=true", r#"{"text": "b"}"#)).await;
     second.assert_error(StatusCode::TOO_MANY_REQUESTS, "overloaded");
     assert_eq!(second.header("retry-after"), "1");
+    // Batch jobs count against the same bound.
+    send(
+        &app,
+        post_json(
+            "/api/v1/jobs",
+            r#"{"type": "generate", "items": [{"text": "c"}]}"#,
+        ),
+    )
+    .await
+    .assert_error(StatusCode::TOO_MANY_REQUESTS, "overloaded");
+    drop(gates);
 }
 
 // ---- /api/v1/qr ----------------------------------------------------------------------------

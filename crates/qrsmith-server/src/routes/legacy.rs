@@ -1,8 +1,7 @@
 //! The reference service's interface, kept working for existing clients: `POST /generate`,
 //! `POST /decode`, and the asynchronous form (`Prefer: respond-async` or `?async=true` → 202
-//! `{"task_id"}`, then `GET /result/{id}`).
-
-use std::sync::Arc;
+//! `{"task_id"}`, then `GET /result/{id}`). An asynchronous request is a one-item batch job: it
+//! is stored, survives a restart, and its id works on `/api/v1/jobs/{id}` too.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State};
@@ -18,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::generation::{self, Generated, Generation, QrOptions, QR_OPTION_NAMES};
 use crate::reading::{self, Field};
 use crate::state::AppState;
-use crate::tasks::TaskState;
+use crate::store::{JobStatus, NewItem};
 
 /// Formats `POST /generate` can answer (one image, no text art).
 const FORMATS: &[Format] = &[Format::Png, Format::Svg, Format::Pdf, Format::Eps];
@@ -54,6 +53,7 @@ async fn generate(
         ));
     };
     fields.retain(|k, _| QR_OPTION_NAMES.contains(&k.as_str()));
+    let stored = fields.clone();
     let options: QrOptions = serde_json::from_value(Value::Object(fields))
         .map_err(|e| ApiError::bad_parameter(e.to_string()))?;
     if options.parts.is_some() {
@@ -63,7 +63,7 @@ async fn generate(
     }
     let generation = options.normalise(crate::generation_limits(&state.config), FORMATS)?;
     if query.asynchronous.unwrap_or(false) || prefers_async(&headers) {
-        return submit(&state, generation);
+        return submit(&state, generation, stored).await;
     }
     let generated = generation::generate(&state, generation).await?;
     Ok(image_response(&generated))
@@ -84,37 +84,29 @@ fn prefers_async(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Starts a generation in the background and answers 202 with its task id. The worker queue
-/// place is taken now, so a full server answers 429 at once rather than failing the task.
-fn submit(state: &AppState, generation: Generation) -> ApiResult<Response> {
-    let key = generation.key();
-    let cached = state.cache.get(&key);
-    let admission = match cached {
-        Some(_) => None,
-        None => Some(state.workers.admit()?),
+/// Stores the generation as a one-item job and answers 202 with its id; a cached image
+/// finishes it at once.
+async fn submit(
+    state: &AppState,
+    generation: Generation,
+    options: serde_json::Map<String, Value>,
+) -> ApiResult<Response> {
+    let name = format!("qr.{}", generation.format.extension());
+    let input = serde_json::to_vec(&options).map_err(|e| ApiError::internal(&e.to_string()))?;
+    let known = match state.cache.get(&generation.key()) {
+        Some(hit) => vec![(0, Ok(hit.images[0].bytes.to_vec()))],
+        None => Vec::new(),
     };
-    // Created after the admission: a refused task leaves nothing behind.
-    let id = state.tasks.create()?;
-    if let Some(hit) = cached {
-        state.tasks.finish(&id, TaskState::Success(hit));
-    } else if let Some(admission) = admission {
-        let state = state.clone();
-        let id = id.clone();
-        tokio::spawn(async move {
-            let outcome = match admission.run(move || generation.run()).await {
-                Ok(Ok(generated)) => {
-                    let generated = Arc::new(generated);
-                    state.cache.insert(key, Arc::clone(&generated));
-                    TaskState::Success(generated)
-                }
-                Ok(Err(e)) => TaskState::Failed(ApiError::from_generate(e)),
-                Err(e) => TaskState::Failed(e),
-            };
-            state.tasks.finish(&id, outcome);
-        });
-    }
-    let location = format!("/result/{id}");
-    let mut response = (StatusCode::ACCEPTED, Json(json!({"task_id": id}))).into_response();
+    let item = NewItem {
+        name,
+        input: Ok(input),
+    };
+    let job = state
+        .jobs
+        .submit_with(crate::store::JobKind::Generate, vec![item], known)
+        .await?;
+    let location = format!("/result/{}", job.id);
+    let mut response = (StatusCode::ACCEPTED, Json(json!({"task_id": job.id}))).into_response();
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&location) {
         headers.insert(header::LOCATION, v);
@@ -136,16 +128,58 @@ fn image_response(generated: &Generated) -> Response {
         .into_response()
 }
 
+/// What became of an asynchronous request: its one item, once finished.
+enum Outcome {
+    Pending,
+    Image { name: String, bytes: Vec<u8> },
+    Failed { code: String, message: String },
+}
+
+async fn outcome(state: &AppState, id: String) -> ApiResult<Outcome> {
+    let shown = id.clone();
+    let (job, item) = state
+        .jobs
+        .with_store(move |s| Ok((s.job(&id)?, s.finished_item(&id, 0)?)))
+        .await?;
+    let job = job.ok_or_else(|| unknown_task(&shown))?;
+    Ok(match item {
+        Some(item) => match item.output {
+            Ok(bytes) => Outcome::Image {
+                name: item.name,
+                bytes,
+            },
+            Err(e) => Outcome::Failed {
+                code: e.code,
+                message: e.message,
+            },
+        },
+        None if job.status.is_final() => Outcome::Failed {
+            code: "task_not_run".into(),
+            message: match job.status {
+                JobStatus::Cancelled => "the task was cancelled".into(),
+                _ => job.error.unwrap_or_else(|| "the task did not run".into()),
+            },
+        },
+        None => Outcome::Pending,
+    })
+}
+
+fn mime_type(name: &str) -> &'static str {
+    Format::from_path(name).map_or("application/octet-stream", Format::mime_type)
+}
+
 /// `GET /result/{id}`: pending, success (with the image's URL) or error; 404 when unknown.
 async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let body = match state.tasks.get(&id).ok_or_else(|| unknown_task(&id))? {
-        TaskState::Pending => json!({"status": "pending"}),
-        TaskState::Success(g) => json!({
+    let body = match outcome(&state, id.clone()).await? {
+        Outcome::Pending => json!({"status": "pending"}),
+        Outcome::Image { name, .. } => json!({
             "status": "success",
             "url": format!("/result/{id}/image"),
-            "content_type": g.format.mime_type(),
+            "content_type": mime_type(&name),
         }),
-        TaskState::Failed(e) => json!({"status": "error", "code": e.code, "message": e.message}),
+        Outcome::Failed { code, message } => {
+            json!({"status": "error", "code": code, "message": message})
+        }
     };
     Ok(Json(body))
 }
@@ -155,14 +189,20 @@ async fn result_image(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    match state.tasks.get(&id).ok_or_else(|| unknown_task(&id))? {
-        TaskState::Success(g) => Ok(image_response(&g)),
-        TaskState::Pending => Err(ApiError::new(
+    match outcome(&state, id).await? {
+        Outcome::Image { name, bytes } => {
+            Ok(([(header::CONTENT_TYPE, mime_type(&name))], bytes).into_response())
+        }
+        Outcome::Pending => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "result_not_ready",
             "the task has not finished; poll GET /result/{id}",
         )),
-        TaskState::Failed(e) => Err(e),
+        Outcome::Failed { message, .. } => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "task_failed",
+            format!("the task failed: {message}; GET /result/{{id}} tells why"),
+        )),
     }
 }
 

@@ -191,6 +191,12 @@ pub trait JobStore: Send + Sync + std::fmt::Debug {
         visit: &mut dyn FnMut(FinishedItem) -> anyhow::Result<()>,
     ) -> StoreResult<()>;
 
+    /// One item, once finished (`None` while pending, or for an unknown job or index).
+    fn finished_item(&self, id: &str, index: u64) -> StoreResult<Option<FinishedItem>>;
+
+    /// Jobs queued or running.
+    fn open_jobs(&self) -> StoreResult<u64>;
+
     /// The first `limit` failed items: index, name and error.
     fn item_errors(&self, id: &str, limit: usize) -> StoreResult<Vec<(u64, String, ItemError)>>;
 
@@ -204,6 +210,13 @@ pub trait JobStore: Send + Sync + std::fmt::Debug {
     /// Deletes every job whose time is up (as of `now`, Unix seconds) and returns them, so that
     /// their result files can be removed.
     fn expire(&self, now: i64) -> StoreResult<Vec<Job>>;
+}
+
+/// 128 random bits in hex: unguessable, so one client cannot read another's job.
+pub fn new_id() -> StoreResult<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Now, in Unix seconds.

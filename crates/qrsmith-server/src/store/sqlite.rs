@@ -114,6 +114,24 @@ fn read_job(conn: &Connection, id: &str) -> StoreResult<Option<Job>> {
     Ok(Some(job))
 }
 
+/// A finished item from the columns (idx, name, status, output, error_code, error).
+fn finished_from_row(r: &Row<'_>) -> rusqlite::Result<FinishedItem> {
+    let status: String = r.get(2)?;
+    let output = if status == "ok" {
+        Ok(r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default())
+    } else {
+        Err(ItemError {
+            code: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            message: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+        })
+    };
+    Ok(FinishedItem {
+        index: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+        name: r.get(1)?,
+        output,
+    })
+}
+
 /// An item's bytes or error as its columns: (status, blob, error_code, error), with `ok_status`
 /// for bytes and `error` for an error.
 fn columns(
@@ -159,7 +177,7 @@ fn job_from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
 
 impl JobStore for SqliteStore {
     fn create_job(&self, kind: JobKind, items: Vec<NewItem>, ttl: Duration) -> StoreResult<Job> {
-        let id = crate::tasks::new_id().map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let id = super::new_id()?;
         let now = unix_now();
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
         let mut conn = self.conn();
@@ -270,22 +288,31 @@ impl JobStore for SqliteStore {
         )?;
         let mut rows = select.query([id])?;
         while let Some(r) = rows.next()? {
-            let status: String = r.get(2)?;
-            let output = if status == "ok" {
-                Ok(r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default())
-            } else {
-                Err(ItemError {
-                    code: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                    message: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                })
-            };
-            visit(FinishedItem {
-                index: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                name: r.get(1)?,
-                output,
-            })?;
+            visit(finished_from_row(r)?)?;
         }
         Ok(())
+    }
+
+    fn finished_item(&self, id: &str, index: u64) -> StoreResult<Option<FinishedItem>> {
+        let item = self
+            .conn()
+            .query_row(
+                "SELECT idx, name, status, output, error_code, error FROM job_items
+                 WHERE job_id = ?1 AND idx = ?2 AND status != 'pending'",
+                params![id, index as i64],
+                finished_from_row,
+            )
+            .optional()?;
+        Ok(item)
+    }
+
+    fn open_jobs(&self) -> StoreResult<u64> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn item_errors(&self, id: &str, limit: usize) -> StoreResult<Vec<(u64, String, ItemError)>> {
