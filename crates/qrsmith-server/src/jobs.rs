@@ -211,11 +211,10 @@ async fn run_job(state: &AppState, job: &Job) -> Result<(), ApiError> {
             .await?;
     }
     let (id, kind, dir) = (job.id.clone(), job.kind, state.jobs.results.clone());
-    let store = Arc::clone(&state.jobs.store);
     let finished = state
         .jobs
         .with_store(move |s| {
-            let outcome = write_result(store.as_ref(), &id, kind, &dir).map_err(|e| {
+            let outcome = write_result(s, &id, kind, &dir).map_err(|e| {
                 tracing::error!(job = %id, error = %e, "cannot write the job's result");
                 format!("the result could not be written: {e}")
             });

@@ -278,12 +278,19 @@ async fn status(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
 }
 
 async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    find(&state, id.clone()).await?;
+    let before = find(&state, id.clone()).await?;
     let job = state
         .jobs
         .with_store(move |s| s.cancel(&id))
         .await?
         .ok_or_else(|| ApiError::not_found("the job expired meanwhile"))?;
+    if !before.status.is_final() && job.status == JobStatus::Cancelled {
+        state
+            .metrics
+            .jobs_finished
+            .with_label_values(&[job.status.name()])
+            .inc();
+    }
     Ok(Json(describe(&state, job).await?))
 }
 
