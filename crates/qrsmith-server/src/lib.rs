@@ -41,6 +41,7 @@ mod cache;
 mod config;
 mod error;
 mod generation;
+mod headers;
 pub mod jobs;
 pub mod json;
 mod metrics;

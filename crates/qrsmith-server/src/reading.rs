@@ -4,7 +4,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::header::CONTENT_TYPE;
 use qrsmith_core::{decode, DecodeOptions, Decoded, Limits};
 
 use crate::error::{ApiError, ApiResult};
@@ -22,13 +21,8 @@ pub enum Field {
 /// Takes the uploaded image out of the request: a `multipart/form-data` field, or (when
 /// `raw_allowed`) the body itself with an `image/*` or `application/octet-stream` type.
 pub async fn upload(req: Request, field: Field, raw_allowed: bool) -> ApiResult<Bytes> {
-    let content_type = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let essence = crate::headers::media_type(req.headers());
+    let essence = essence.as_str();
     if essence == "multipart/form-data" {
         let mut form = Multipart::from_request(req, &())
             .await

@@ -27,6 +27,24 @@ async fn wait_final(app: &Router, id: &str) -> Value {
     }
 }
 
+/// Submits a job, waits until it is final, asserts it succeeded; returns its last status and
+/// the files of its result.
+async fn run_to_result(app: &Router, submit: Request<Body>) -> (Value, BTreeMap<String, Vec<u8>>) {
+    let submitted = send(app, submit).await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        submitted.body
+    );
+    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    let done = wait_final(app, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let result = send(app, get(&format!("/api/v1/jobs/{id}/result"))).await;
+    assert_eq!(result.status, StatusCode::OK);
+    (done, unzip(&result.body))
+}
+
 fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     (0..zip.len())
@@ -136,22 +154,11 @@ async fn a_json_generate_job_runs_to_a_zip_with_its_manifest() {
 async fn a_csv_form_generate_job_takes_defaults_from_fields() {
     let (app, _state) = service(config());
     let csv = b"text,filename\nalpha,a\nbeta,b\n";
-    let submitted = send(
-        &app,
-        form(
-            &[("type", "generate"), ("format", "svg")],
-            &[("rows.csv", csv)],
-        ),
-    )
-    .await;
-    assert_eq!(submitted.status, StatusCode::ACCEPTED);
-    let id = submitted.json()["id"].as_str().unwrap().to_owned();
-    assert_eq!(wait_final(&app, &id).await["status"], "succeeded");
-    let files = unzip(
-        &send(&app, get(&format!("/api/v1/jobs/{id}/result")))
-            .await
-            .body,
+    let submit = form(
+        &[("type", "generate"), ("format", "svg")],
+        &[("rows.csv", csv)],
     );
+    let (_, files) = run_to_result(&app, submit).await;
     assert_eq!(
         files.keys().collect::<Vec<_>>(),
         ["a.svg", "b.svg", "manifest.csv"]
@@ -164,25 +171,14 @@ async fn a_decode_job_reads_loose_images_and_zips_of_them() {
     let broken: &[u8] = b"\x89PNG\r\n\x1a\ngarbage";
     let a = qr_png("alpha");
     let b = qr_png("@beta");
-    let submitted = send(
-        &app,
-        form(
-            &[("type", "decode")],
-            &[("a.png", &a), ("b.png", &b), ("broken.png", broken)],
-        ),
-    )
-    .await;
-    assert_eq!(submitted.status, StatusCode::ACCEPTED);
-    let id = submitted.json()["id"].as_str().unwrap().to_owned();
-    let done = wait_final(&app, &id).await;
+    let submit = form(
+        &[("type", "decode")],
+        &[("a.png", &a), ("b.png", &b), ("broken.png", broken)],
+    );
+    let (done, files) = run_to_result(&app, submit).await;
     assert_eq!(
         (done["total"].as_u64(), done["failed"].as_u64()),
         (Some(3), Some(1))
-    );
-    let files = unzip(
-        &send(&app, get(&format!("/api/v1/jobs/{id}/result")))
-            .await
-            .body,
     );
     let json: Value = serde_json::from_slice(&files["results.json"]).unwrap();
     assert_eq!(json[0]["file"], "a.png");
@@ -201,17 +197,11 @@ async fn a_decode_job_reads_loose_images_and_zips_of_them() {
         zipped.write_all(bytes).unwrap();
     }
     let zipped = zipped.finish().unwrap().into_inner();
-    let submitted = send(&app, form(&[("type", "decode")], &[("scans.zip", &zipped)])).await;
-    let id = submitted.json()["id"].as_str().unwrap().to_owned();
-    let done = wait_final(&app, &id).await;
+    let submit = form(&[("type", "decode")], &[("scans.zip", &zipped)]);
+    let (done, files) = run_to_result(&app, submit).await;
     assert_eq!(
         (done["total"].as_u64(), done["failed"].as_u64()),
         (Some(2), Some(0))
-    );
-    let files = unzip(
-        &send(&app, get(&format!("/api/v1/jobs/{id}/result")))
-            .await
-            .body,
     );
     let json: Value = serde_json::from_slice(&files["results.json"]).unwrap();
     assert_eq!(json[1]["file"], "b.png");

@@ -31,19 +31,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn submit(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    let (kind, items) = match essence.as_str() {
+    let (kind, items) = match crate::headers::media_type(req.headers()).as_str() {
         "application/json" => {
             let Json(body) = Json::<Value>::from_request(req, &()).await?;
             from_json(&state, body)?

@@ -62,26 +62,13 @@ async fn generate(
         ));
     }
     let generation = options.normalise(crate::generation_limits(&state.config), FORMATS)?;
-    if query.asynchronous.unwrap_or(false) || prefers_async(&headers) {
+    if query.asynchronous.unwrap_or(false)
+        || crate::headers::lists(&headers, "prefer", "respond-async")
+    {
         return submit(&state, generation, stored).await;
     }
     let generated = generation::generate(&state, generation).await?;
     Ok(image_response(&generated))
-}
-
-/// Whether a `Prefer` header asks for `respond-async` (RFC 7240: comma-separated preferences,
-/// tokens case-insensitive, possibly with parameters).
-fn prefers_async(headers: &HeaderMap) -> bool {
-    headers
-        .get_all("prefer")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|p| {
-            p.split(';')
-                .next()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("respond-async"))
-        })
 }
 
 /// Stores the generation as a one-item job and answers 202 with its id; a cached image

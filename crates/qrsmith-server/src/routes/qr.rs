@@ -106,24 +106,11 @@ async fn post_qr(
     let Json(options) = body?;
     let generation = options.normalise(crate::generation_limits(&state.config), POST_FORMATS)?;
     let generated = generation::generate(&state, generation).await?;
-    if wants_zip(&headers) {
+    // JSON stays the default for `*/*` and anything else.
+    if crate::headers::lists(&headers, "accept", "application/zip") {
         return zip_response(&generated);
     }
     Ok(Json(images_json(&generated)).into_response())
-}
-
-/// `Accept` names `application/zip` (JSON stays the default for `*/*` and anything else).
-fn wants_zip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| {
-            t.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/zip"))
-        })
 }
 
 /// `{"format": …, "images": [{"data_uri": …, "version": …, …}]}`.
