@@ -203,6 +203,14 @@ pub(crate) fn packed_gray_png(bytes: &[u8]) -> Option<GrayImage> {
     const ONE: [[u8; 8]; 256] = expansion_table::<8>(1);
     const TWO: [[u8; 8]; 256] = expansion_table::<8>(2);
     const FOUR: [[u8; 8]; 256] = expansion_table::<8>(4);
+    // IHDR's bit depth and colour type (bytes 24 and 25) tell at once whether this path
+    // applies, so that other PNGs do not have their header parsed twice.
+    if !(bytes.get(12..16) == Some(b"IHDR")
+        && matches!(bytes.get(24), Some(1 | 2 | 4))
+        && bytes.get(25) == Some(&0))
+    {
+        return None;
+    }
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::IDENTITY);
     let mut reader = decoder.read_info().ok()?;
