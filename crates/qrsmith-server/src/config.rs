@@ -248,6 +248,18 @@ impl Config {
         }
     }
 
+    /// The library's decode options for these limits (every decode the service runs).
+    pub fn decode_options(&self) -> qrsmith_core::DecodeOptions {
+        qrsmith_core::DecodeOptions {
+            limits: qrsmith_core::Limits {
+                max_bytes: self.max_body_bytes,
+                max_pixels: self.max_image_pixels,
+                max_time: self.decode_timeout(),
+            },
+            try_harder: self.decode_try_harder,
+        }
+    }
+
     /// `decode_timeout_ms` as a budget (`None` for 0).
     pub fn decode_timeout(&self) -> Option<Duration> {
         (self.decode_timeout_ms > 0).then(|| Duration::from_millis(self.decode_timeout_ms))

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use qrsmith_core::{decode, DecodeOptions, Format, Limits};
+use qrsmith_core::{decode, DecodeOptions, Format};
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
@@ -241,14 +241,7 @@ async fn run_item(
 ) -> (u64, Result<Vec<u8>, ItemError>) {
     let index = item.index;
     let limits = crate::generation_limits(&state.config);
-    let decode_options = DecodeOptions {
-        limits: Limits {
-            max_bytes: state.config.max_body_bytes,
-            max_pixels: state.config.max_image_pixels,
-            max_time: state.config.decode_timeout(),
-        },
-        try_harder: state.config.decode_try_harder,
-    };
+    let decode_options = state.config.decode_options();
     let admission = loop {
         match state.workers.admit() {
             Ok(admission) => break admission,

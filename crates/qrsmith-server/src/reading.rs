@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
-use qrsmith_core::{decode, DecodeOptions, Decoded, Limits};
+use qrsmith_core::{decode, Decoded};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -55,14 +55,7 @@ pub async fn upload(req: Request, field: Field, raw_allowed: bool) -> ApiResult<
 
 /// Decodes `image` on the worker pool, counting the outcome.
 pub async fn read(state: &AppState, image: Bytes) -> ApiResult<Decoded> {
-    let opts = DecodeOptions {
-        limits: Limits {
-            max_bytes: state.config.max_body_bytes,
-            max_pixels: state.config.max_image_pixels,
-            max_time: state.config.decode_timeout(),
-        },
-        try_harder: state.config.decode_try_harder,
-    };
+    let opts = state.config.decode_options();
     let outcome = state.workers.run(move || decode(&image, &opts)).await?;
     let label = match &outcome {
         Ok(d) if d.symbols.is_empty() => "none",
