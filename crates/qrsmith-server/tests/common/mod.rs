@@ -9,6 +9,8 @@ use qrsmith_server::{app, AppState, Config};
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+pub mod redis_server;
+
 /// A ready service with `config`.
 pub fn service(config: Config) -> (Router, AppState) {
     let state = AppState::new(config).expect("state");

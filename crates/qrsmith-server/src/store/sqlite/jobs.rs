@@ -1,19 +1,18 @@
-//! The embedded backend: one SQLite database (WAL mode) in the data directory; result files
-//! beside it. Zero setup, one process.
+//! Batch jobs in SQLite: a row per job, a row per item.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use rusqlite::{params, Connection, OptionalExtension as _, Row};
 
-use super::{
+use super::SqliteStore;
+use crate::store::{
     unix_now, FinishedItem, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem,
     StoreResult,
 };
 
-const SCHEMA: &str = "
+pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS jobs (
     id          TEXT PRIMARY KEY,
     kind        TEXT NOT NULL,
@@ -41,48 +40,6 @@ CREATE TABLE IF NOT EXISTS job_items (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS job_items_by_status ON job_items (job_id, status, idx);
 ";
-
-/// Jobs in a SQLite database.
-#[derive(Debug)]
-pub struct SqliteStore {
-    conn: Mutex<Connection>,
-}
-
-impl SqliteStore {
-    /// Opens (creating if needed) `dir/qrsmith.sqlite3`.
-    pub fn open(dir: &Path) -> StoreResult<SqliteStore> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
-        let path = dir.join("qrsmith.sqlite3");
-        let conn = Connection::open(&path)
-            .with_context(|| format!("cannot open the database {}", path.display()))?;
-        // WAL: readers do not wait for the writer. synchronous=NORMAL: every commit survives
-        // the process being killed (only an OS crash may lose the last ones).
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Self::with(conn)
-    }
-
-    /// A database in memory, gone with the process: for tests and library use.
-    pub fn in_memory() -> StoreResult<SqliteStore> {
-        Self::with(Connection::open_in_memory()?)
-    }
-
-    fn with(conn: Connection) -> StoreResult<SqliteStore> {
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)
-            .context("cannot create the database schema")?;
-        Ok(SqliteStore {
-            conn: Mutex::new(conn),
-        })
-    }
-
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic mid-statement leaves SQLite consistent (the transaction rolls back).
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 /// The job row plus its item counts.
 fn read_job(conn: &Connection, id: &str) -> StoreResult<Option<Job>> {
@@ -177,7 +134,7 @@ fn job_from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
 
 impl JobStore for SqliteStore {
     fn create_job(&self, kind: JobKind, items: Vec<NewItem>, ttl: Duration) -> StoreResult<Job> {
-        let id = super::new_id()?;
+        let id = crate::store::new_id()?;
         let now = unix_now();
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
         let mut conn = self.conn();
