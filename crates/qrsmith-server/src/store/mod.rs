@@ -2,11 +2,14 @@
 //! embedded backend (SQLite, the default) and a shared one can be swapped.
 //!
 //! - batch jobs and their items: [`JobStore`].
+//! - API keys, their rate limits and usage: [`KeyStore`], [`RateLimiter`], [`UsageStore`]
+//!   (types in [`keys`]).
 //!
 //! Backends: [`SqliteStore`] (embedded, the default: one file in the data directory) and
 //! [`RedisStore`] (shared by several replicas).
 
 mod jobs;
+pub mod keys;
 mod redis;
 mod sqlite;
 
@@ -15,6 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use self::jobs::{
     FinishedItem, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem,
 };
+pub use self::keys::{KeyStore, RateLimiter, UsageStore};
 pub use self::redis::RedisStore;
 pub use self::sqlite::SqliteStore;
 

@@ -7,12 +7,17 @@ use anyhow::Context as _;
 
 use super::StoreResult;
 
+mod keys;
+
 /// State kept in Redis.
 pub struct RedisStore {
     client: redis::Client,
     /// One blocking connection for the store's blocking methods (they run off the runtime).
     conn: Mutex<redis::Connection>,
     prefix: String,
+    /// The asynchronous connection of the per-request paths (rate limits), made on first use
+    /// (it needs the runtime). Multiplexed: requests do not queue behind each other.
+    aio: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -36,6 +41,7 @@ impl RedisStore {
             client,
             conn: Mutex::new(conn),
             prefix: prefix.to_owned(),
+            aio: tokio::sync::OnceCell::new(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! The embedded backend: one SQLite database (WAL mode) in the data directory; result files
 //! beside it. Zero setup, one process.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -11,11 +12,15 @@ use rusqlite::Connection;
 use super::StoreResult;
 
 mod jobs;
+mod keys;
 
 /// The embedded store: one SQLite database.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Rate-limit state (GCRA arrival times by key name): in process, since SQLite mode is one
+    /// process, and a write per request would cost more than the request.
+    rate_state: Mutex<HashMap<String, u64>>,
 }
 
 impl SqliteStore {
@@ -43,8 +48,11 @@ impl SqliteStore {
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.execute_batch(jobs::SCHEMA)
             .context("cannot create the database schema")?;
+        conn.execute_batch(keys::SCHEMA)
+            .context("cannot create the database schema of API keys")?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            rate_state: Mutex::new(HashMap::new()),
         })
     }
 

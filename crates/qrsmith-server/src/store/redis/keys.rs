@@ -1,0 +1,277 @@
+//! API keys, rate limits and usage in Redis, shared by every replica.
+//!
+//! Keys (under the store's prefix):
+//! - `keys:names`: set of every key name ever created (names stay taken after revocation);
+//! - `keys:active`: set of the names not revoked (`SCARD` answers "any keys?");
+//! - `key:{name}`: hash of the record (`hash` in hex, `rate_count`, `rate_secs`, `burst`,
+//!   `created_at`, `revoked_at`);
+//! - `keyhash:{sha256 hex}`: the name of the key with that hash;
+//! - `rate:{name}`: the GCRA arrival time in microseconds, expiring when the allowance is full;
+//! - `usage:{name}:{YYYY-MM-DD}`: hash of endpoint → requests, expiring after the retention.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use redis::Commands as _;
+
+use super::RedisStore;
+use crate::store::keys::{
+    ApiKey, BoxFuture, CreateError, Day, Decision, KeyHash, KeyStore, Rate, RateLimiter, Revoked,
+    UsageCount, UsageStore,
+};
+use crate::store::StoreResult;
+
+/// How long a rate-limit decision may wait for Redis before the request fails (500): a stuck
+/// Redis must not hold every request until the request timeout.
+const RATE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Creates a key unless its name was ever used. KEYS: names, active, key:{name},
+/// keyhash:{hex}; ARGV: name, hash hex, rate count, rate secs, burst, created_at, revoked_at
+/// (empty when active). Returns 1 when created, 0 when the name is taken.
+const CREATE: &str = r"
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[3], 'hash', ARGV[2], 'rate_count', ARGV[3], 'rate_secs', ARGV[4],
+           'burst', ARGV[5], 'created_at', ARGV[6])
+if ARGV[7] == '' then
+  redis.call('SADD', KEYS[2], ARGV[1])
+else
+  redis.call('HSET', KEYS[3], 'revoked_at', ARGV[7])
+end
+redis.call('SET', KEYS[4], ARGV[1])
+return 1
+";
+
+/// Revokes a key. KEYS: key:{name}, active; ARGV: now, name. Returns 0 unknown, 1 already
+/// revoked, 2 revoked now.
+const REVOKE: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return 1 end
+redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+return 2
+";
+
+/// GCRA, the same arithmetic as [`crate::store::keys::gcra`], atomically on the server's clock
+/// (so replicas with skewed clocks agree). KEYS: rate:{name}; ARGV: interval µs, burst.
+/// Returns {allowed 0|1, remaining, reset µs, retry-after µs}. Microsecond timestamps (~2^51)
+/// are exact in Lua's doubles; they are written with %.0f, as tostring would use an exponent.
+const GCRA: &str = r"
+local t = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tat < now then tat = now end
+local window = t * burst
+local new_tat = tat + t
+local allow_at = new_tat - window
+if now < allow_at then
+  return {0, 0, tat - now, allow_at - now}
+end
+local ttl_ms = math.floor((new_tat - now) / 1000) + 1
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl_ms)
+return {1, math.floor((now + window - new_tat) / t), new_tat - now, 0}
+";
+
+fn script(cell: &'static OnceLock<redis::Script>, source: &str) -> &'static redis::Script {
+    cell.get_or_init(|| redis::Script::new(source))
+}
+
+impl RedisStore {
+    fn key_from_hash(&self, name: &str, h: &HashMap<String, String>) -> StoreResult<ApiKey> {
+        let field = |f: &str| {
+            h.get(f)
+                .with_context(|| format!("key record {name:?} lacks {f}"))
+        };
+        let num = |f: &str| -> StoreResult<i64> {
+            field(f)?
+                .parse()
+                .with_context(|| format!("key record {name:?}: bad {f}"))
+        };
+        Ok(ApiKey {
+            name: name.to_owned(),
+            hash: KeyHash::from_hex(field("hash")?)
+                .with_context(|| format!("key record {name:?}: bad hash"))?,
+            rate: Rate {
+                count: u32::try_from(num("rate_count")?)?,
+                per_secs: u32::try_from(num("rate_secs")?)?,
+            },
+            burst: u32::try_from(num("burst")?)?,
+            created_at: num("created_at")?,
+            revoked_at: match h.get("revoked_at") {
+                Some(v) => Some(v.parse().context("bad revoked_at")?),
+                None => None,
+            },
+        })
+    }
+
+    async fn aio(&self) -> StoreResult<redis::aio::ConnectionManager> {
+        let conn = self
+            .aio
+            .get_or_try_init(|| {
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_response_timeout(Some(RATE_TIMEOUT))
+                    .set_connection_timeout(Some(RATE_TIMEOUT));
+                redis::aio::ConnectionManager::new_with_config(self.client().clone(), config)
+            })
+            .await
+            .context("cannot connect to Redis (asynchronous connection)")?;
+        Ok(conn.clone())
+    }
+}
+
+impl KeyStore for RedisStore {
+    fn create_key(&self, key: &ApiKey) -> StoreResult<Result<(), CreateError>> {
+        static S: OnceLock<redis::Script> = OnceLock::new();
+        let created: i64 = script(&S, CREATE)
+            .key(self.key("keys:names"))
+            .key(self.key("keys:active"))
+            .key(self.key(&format!("key:{}", key.name)))
+            .key(self.key(&format!("keyhash:{}", key.hash.to_hex())))
+            .arg(&key.name)
+            .arg(key.hash.to_hex())
+            .arg(key.rate.count)
+            .arg(key.rate.per_secs)
+            .arg(key.burst)
+            .arg(key.created_at)
+            .arg(key.revoked_at.map(|t| t.to_string()).unwrap_or_default())
+            .invoke(&mut *self.conn())?;
+        Ok(if created == 1 {
+            Ok(())
+        } else {
+            Err(CreateError::NameTaken)
+        })
+    }
+
+    fn list_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        let mut conn = self.conn();
+        let mut names: Vec<String> = conn.smembers(self.key("keys:names"))?;
+        names.sort();
+        let mut pipe = redis::pipe();
+        for name in &names {
+            pipe.hgetall(self.key(&format!("key:{name}")));
+        }
+        let records: Vec<HashMap<String, String>> = pipe.query(&mut *conn)?;
+        names
+            .iter()
+            .zip(&records)
+            .map(|(name, h)| self.key_from_hash(name, h))
+            .collect()
+    }
+
+    fn revoke_key(&self, name: &str, now: i64) -> StoreResult<Revoked> {
+        static S: OnceLock<redis::Script> = OnceLock::new();
+        let outcome: i64 = script(&S, REVOKE)
+            .key(self.key(&format!("key:{name}")))
+            .key(self.key("keys:active"))
+            .arg(now)
+            .arg(name)
+            .invoke(&mut *self.conn())?;
+        Ok(match outcome {
+            2 => Revoked::Now,
+            1 => Revoked::Already,
+            _ => Revoked::Unknown,
+        })
+    }
+
+    fn key_by_hash(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>> {
+        let mut conn = self.conn();
+        let name: Option<String> = conn.get(self.key(&format!("keyhash:{}", hash.to_hex())))?;
+        let Some(name) = name else {
+            return Ok(None);
+        };
+        let h: HashMap<String, String> = conn.hgetall(self.key(&format!("key:{name}")))?;
+        if h.is_empty() {
+            return Ok(None);
+        }
+        self.key_from_hash(&name, &h).map(Some)
+    }
+
+    fn has_active_keys(&self) -> StoreResult<bool> {
+        let n: u64 = self.conn().scard(self.key("keys:active"))?;
+        Ok(n > 0)
+    }
+}
+
+impl RateLimiter for RedisStore {
+    fn check<'a>(
+        &'a self,
+        name: &'a str,
+        rate: Rate,
+        burst: u32,
+    ) -> BoxFuture<'a, StoreResult<Decision>> {
+        Box::pin(async move {
+            static S: OnceLock<redis::Script> = OnceLock::new();
+            let mut conn = self.aio().await?;
+            let burst = burst.max(1);
+            let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = script(&S, GCRA)
+                .key(self.key(&format!("rate:{name}")))
+                .arg(rate.interval_us())
+                .arg(burst)
+                .invoke_async(&mut conn)
+                .await
+                .context("rate-limit script")?;
+            let us = |v: i64| Duration::from_micros(u64::try_from(v).unwrap_or(0));
+            Ok(Decision {
+                allowed: allowed == 1,
+                limit: burst,
+                remaining: u32::try_from(remaining).unwrap_or(0),
+                reset: us(reset),
+                retry_after: us(retry),
+            })
+        })
+    }
+}
+
+impl UsageStore for RedisStore {
+    fn add_usage(&self, batch: &[UsageCount], retention: Duration) -> StoreResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        // MULTI/EXEC: a batch is counted whole or not at all.
+        pipe.atomic();
+        let ttl = i64::try_from(retention.as_secs())
+            .unwrap_or(i64::MAX)
+            .max(1);
+        for u in batch {
+            let key = self.key(&format!("usage:{}:{}", u.key, u.day));
+            pipe.hincr(&key, &u.endpoint, u.count).ignore();
+            pipe.expire(&key, ttl).ignore();
+        }
+        pipe.query::<()>(&mut *self.conn())?;
+        Ok(())
+    }
+
+    fn usage(&self, key: Option<&str>, from: Day, to: Day) -> StoreResult<Vec<UsageCount>> {
+        let mut conn = self.conn();
+        let mut names: Vec<String> = match key {
+            Some(k) => vec![k.to_owned()],
+            None => conn.smembers(self.key("keys:names"))?,
+        };
+        names.sort();
+        let mut out = Vec::new();
+        // One round trip per key: the range is bounded by the caller (the API allows a year).
+        for name in names {
+            let days: Vec<Day> = (from.0..=to.0).map(Day).collect();
+            let mut pipe = redis::pipe();
+            for day in &days {
+                pipe.hgetall(self.key(&format!("usage:{name}:{day}")));
+            }
+            let counts: Vec<HashMap<String, u64>> = pipe.query(&mut *conn)?;
+            for (day, by_endpoint) in days.into_iter().zip(counts) {
+                let mut by_endpoint: Vec<(String, u64)> = by_endpoint.into_iter().collect();
+                by_endpoint.sort();
+                out.extend(by_endpoint.into_iter().map(|(endpoint, count)| UsageCount {
+                    key: name.clone(),
+                    day,
+                    endpoint,
+                    count,
+                }));
+            }
+        }
+        Ok(out)
+    }
+}
