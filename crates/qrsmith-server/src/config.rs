@@ -34,6 +34,63 @@ mod defaults {
     pub const MAX_OPEN_JOBS: u64 = 1024;
     pub const DRAIN_DELAY_MS: u64 = 5_000;
     pub const SHUTDOWN_GRACE_MS: u64 = 25_000;
+    pub const KEY_CACHE_SECS: u64 = 5;
+    pub const USAGE_FLUSH_SECS: u64 = 10;
+    pub const USAGE_RETENTION_DAYS: u64 = 400;
+}
+
+/// A secret setting (the admin and metrics keys): shown as `<redacted>` by `Debug`, so that a
+/// logged configuration does not leak it. At least 16 characters.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Secret(String);
+
+impl Secret {
+    /// Shortest secret accepted: a short one could be guessed by trying.
+    pub const MIN_LEN: usize = 16;
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl TryFrom<String> for Secret {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Secret, String> {
+        if s.chars().count() < Secret::MIN_LEN {
+            return Err(format!(
+                "a key given in the configuration needs at least {} characters (e.g. the output \
+                 of `openssl rand -base64 32`)",
+                Secret::MIN_LEN
+            ));
+        }
+        if s.chars().any(|c| !c.is_ascii_graphic()) {
+            return Err("a key given in the configuration holds printable ASCII only".into());
+        }
+        Ok(Secret(s))
+    }
+}
+
+impl From<Secret> for String {
+    fn from(s: Secret) -> String {
+        s.0
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Secret, String> {
+        Secret::try_from(s.to_owned())
+    }
 }
 
 /// How log lines are written.
@@ -153,6 +210,42 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_JOB_TTL_SECS", value_name = "SECS", default_value_t = defaults::JOB_TTL_SECS)]
     pub job_ttl_secs: u64,
 
+    /// Key that unlocks every route and the admin view of `GET /api/v1/usage` (every key's
+    /// usage). Kept in memory only; not rate limited, not counted in usage. Prefer the variable
+    /// to the flag (a flag shows in the process list).
+    #[arg(
+        long,
+        env = "QRSMITH_ADMIN_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub admin_key: Option<Secret>,
+
+    /// Key required by `/metrics` (as `Authorization: Bearer` or `X-API-Key`; the admin key
+    /// works too). Without it `/metrics` is open, whether API keys exist or not.
+    #[arg(
+        long,
+        env = "QRSMITH_METRICS_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub metrics_key: Option<Secret>,
+
+    /// How long API key lookups and the "are there any keys?" answer are cached in each
+    /// process, in seconds: a key revoked (or created) takes effect within this delay (0 = ask
+    /// the store on every request).
+    #[arg(long, env = "QRSMITH_KEY_CACHE_SECS", value_name = "SECS", default_value_t = defaults::KEY_CACHE_SECS)]
+    pub key_cache_secs: u64,
+
+    /// Usage counts are kept in memory and written to the store this often, in seconds (and at
+    /// shutdown); `GET /api/v1/usage` writes this process's counts first.
+    #[arg(long, env = "QRSMITH_USAGE_FLUSH_SECS", value_name = "SECS", default_value_t = defaults::USAGE_FLUSH_SECS)]
+    pub usage_flush_secs: u64,
+
+    /// Days of usage statistics kept; older days are deleted.
+    #[arg(long, env = "QRSMITH_USAGE_RETENTION_DAYS", value_name = "DAYS", default_value_t = defaults::USAGE_RETENTION_DAYS)]
+    pub usage_retention_days: u64,
+
     /// Log line format.
     #[arg(long, env = "QRSMITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,
@@ -192,6 +285,11 @@ impl Default for Config {
             max_job_items: defaults::MAX_JOB_ITEMS,
             max_open_jobs: defaults::MAX_OPEN_JOBS,
             job_ttl_secs: defaults::JOB_TTL_SECS,
+            admin_key: None,
+            metrics_key: None,
+            key_cache_secs: defaults::KEY_CACHE_SECS,
+            usage_flush_secs: defaults::USAGE_FLUSH_SECS,
+            usage_retention_days: defaults::USAGE_RETENTION_DAYS,
             log_format: LogFormat::Auto,
             log: "info".into(),
         }

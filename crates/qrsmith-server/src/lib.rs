@@ -26,7 +26,7 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
 pub use crate::cache::{CacheKey, GenerationCache};
-pub use crate::config::{Config, LogFormat};
+pub use crate::config::{default_data_dir, Config, LogFormat, Secret};
 pub use crate::error::{ApiError, ApiResult, ErrorCode};
 pub use crate::generation::{
     Generated, GeneratedImage, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES,
@@ -36,6 +36,7 @@ pub use crate::middleware::{RequestId, CONTENT_SECURITY_POLICY};
 pub use crate::state::{AppState, Phase};
 pub use crate::workers::{Admission, Workers};
 
+pub mod auth;
 pub mod batch;
 mod cache;
 mod config;
@@ -56,6 +57,11 @@ mod workers;
 pub fn app(state: AppState) -> Router {
     let body_limit = usize::try_from(state.config.max_body_bytes).unwrap_or(usize::MAX);
     routes::router()
+        // Inside tag_route, so that its refusals are labelled with their route too.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_key,
+        ))
         .route_layer(axum::middleware::from_fn(middleware::tag_route))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
@@ -129,6 +135,7 @@ pub async fn run(
     }
     state.set_ready();
     jobs::start(&state);
+    auth::start(&state);
     tracing::info!(%addr, workers = state.workers.workers(), "listening");
 
     let how = tokio::select! {
@@ -148,7 +155,10 @@ pub async fn run(
     }
     let _ = stop_tx.send(());
     let grace = Duration::from_millis(state.config.shutdown_grace_ms);
-    match tokio::time::timeout(grace, &mut server).await {
+    let drained = tokio::time::timeout(grace, &mut server).await;
+    // The usage of the requests just served (a failure was logged).
+    let _ = state.keys.flush_usage().await;
+    match drained {
         Ok(result) => {
             tracing::info!("drained; exiting");
             result.map_err(Into::into)

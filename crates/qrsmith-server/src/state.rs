@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::Keys;
 use crate::cache::GenerationCache;
 use crate::config::Config;
 use crate::jobs::Jobs;
@@ -41,6 +42,8 @@ pub struct Shared {
     pub cache: GenerationCache,
     /// Batch jobs (their store).
     pub jobs: Jobs,
+    /// API keys, rate limits and usage.
+    pub keys: Keys,
     phase: AtomicU8,
 }
 
@@ -68,6 +71,7 @@ impl AppState {
             Arc::clone(&metrics),
         );
         let jobs = Jobs::open(&config)?;
+        let keys = Keys::open(&config)?;
         Ok(AppState {
             shared: Arc::new(Shared {
                 config,
@@ -75,6 +79,7 @@ impl AppState {
                 workers,
                 cache,
                 jobs,
+                keys,
                 phase: AtomicU8::new(Phase::Starting as u8),
             }),
         })

@@ -21,6 +21,9 @@ pub enum Command {
     /// Many codes at once, in parallel over the cores: CSV rows to a ZIP of images, or
     /// directories of images to one table of results.
     Batch(BatchArgs),
+    /// API keys of the service: create, list, revoke. While no key exists the API is open;
+    /// once one was made (revoked ones count), every API route needs a key.
+    Keys(KeysArgs),
     /// Run the HTTP service: API, web page, metrics (exit 0 after a clean shutdown).
     ///
     /// Every setting can also be given as an environment variable or in a TOML file (--config).
@@ -210,4 +213,64 @@ pub struct BatchDecodeArgs {
     /// Threads [default: one per core].
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new key and print it once, alone on the last line of standard output (only its
+    /// SHA-256 is stored: a lost key cannot be shown again; revoke it and make another).
+    Create(KeysCreateArgs),
+    /// Every key with its rate, burst, creation time and state (never the key itself).
+    List(KeyStoreArgs),
+    /// Revoke a key: servers refuse it within their --key-cache-secs (5 s by default). Its name
+    /// stays taken, so its usage statistics stay its own.
+    Revoke(KeysRevokeArgs),
+}
+
+/// Where the keys are kept: the service's store.
+#[derive(Debug, Args)]
+pub struct KeyStoreArgs {
+    /// The service's data directory (as `qrsmith serve --data-dir`) [default:
+    /// $XDG_DATA_HOME/qrsmith, else ~/.local/share/qrsmith].
+    #[arg(long, env = "QRSMITH_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysCreateArgs {
+    /// The key's name: 1-64 ASCII letters, digits, '-', '_' or '.'; unique (names of revoked
+    /// keys stay taken).
+    #[arg(long, value_name = "NAME", value_parser = parse_key_name)]
+    pub name: String,
+    /// Sustained request rate: N/s, N/min or N/h (N from 1 to 1,000,000).
+    #[arg(long, value_name = "N/UNIT", default_value = "50/s", value_parser = parse_rate)]
+    pub rate: qrsmith_server::store::keys::Rate,
+    /// Requests allowed at once above the rate (1 to 1,000,000).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub burst: u32,
+    #[command(flatten)]
+    pub store: KeyStoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRevokeArgs {
+    /// The key's name (as `keys list` shows it).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    #[command(flatten)]
+    pub store: KeyStoreArgs,
+}
+
+fn parse_rate(s: &str) -> Result<qrsmith_server::store::keys::Rate, String> {
+    s.parse()
+}
+
+fn parse_key_name(s: &str) -> Result<String, String> {
+    qrsmith_server::store::keys::validate_name(s).map(|()| s.to_owned())
 }

@@ -14,6 +14,7 @@ pub mod legacy;
 pub mod metrics;
 pub mod openapi;
 pub mod qr;
+pub mod usage;
 pub mod web;
 
 /// Every route of the service.
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(qr::router())
         .merge(decode::router())
         .merge(jobs::router())
+        .merge(usage::router())
         .merge(openapi::router())
         .merge(web::router())
 }

@@ -221,8 +221,10 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
     /// The key with this hash, revoked or not.
     fn key_by_hash(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>>;
 
-    /// Whether any key is not revoked: while none is, the API is open.
-    fn has_active_keys(&self) -> StoreResult<bool>;
+    /// Whether any key was ever created, revoked ones included: while none was, the API is
+    /// open. Revoking every key does not open it again (revoking a leaked last key must not
+    /// open the API to all).
+    fn has_keys(&self) -> StoreResult<bool>;
 }
 
 /// A rate-limit decision, with what the `RateLimit-*` headers tell the client.
@@ -288,6 +290,11 @@ pub trait RateLimiter: Send + Sync + fmt::Debug {
         burst: u32,
     ) -> BoxFuture<'a, StoreResult<Decision>>;
 }
+
+/// Everything the API key machinery needs from one backend.
+pub trait KeyBackend: KeyStore + RateLimiter + UsageStore {}
+
+impl<T: KeyStore + RateLimiter + UsageStore> KeyBackend for T {}
 
 /// A UTC calendar day, as days since 1970-01-01.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -404,7 +411,8 @@ mod tests {
             "2024-02-29"
         );
         assert_eq!(Day::of_unix(1_763_769_600).to_string(), "2025-11-22");
-        for d in [-1000, 0, 59, 10_000, 20_000, 2_932_896] {
+        assert_eq!(Day::from_civil(1967, 4, 7), Some(Day(-1000)));
+        for d in [0, 59, 10_000, 20_000, 2_932_896] {
             assert_eq!(Day(d).to_string().parse::<Day>(), Ok(Day(d)));
         }
         for bad in [

@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use self::jobs::{
     FinishedItem, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem,
 };
-pub use self::keys::{KeyStore, RateLimiter, UsageStore};
+pub use self::keys::{KeyBackend, KeyStore, RateLimiter, UsageStore};
 pub use self::redis::RedisStore;
 pub use self::sqlite::SqliteStore;
 

@@ -1,8 +1,8 @@
 //! API keys, rate limits and usage in Redis, shared by every replica.
 //!
 //! Keys (under the store's prefix):
-//! - `keys:names`: set of every key name ever created (names stay taken after revocation);
-//! - `keys:active`: set of the names not revoked (`SCARD` answers "any keys?");
+//! - `keys:names`: set of every key name ever created (names stay taken after revocation;
+//!   `EXISTS` answers "any keys?");
 //! - `key:{name}`: hash of the record (`hash` in hex, `rate_count`, `rate_secs`, `burst`,
 //!   `created_at`, `revoked_at`);
 //! - `keyhash:{sha256 hex}`: the name of the key with that hash;
@@ -27,29 +27,26 @@ use crate::store::StoreResult;
 /// Redis must not hold every request until the request timeout.
 const RATE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Creates a key unless its name was ever used. KEYS: names, active, key:{name},
-/// keyhash:{hex}; ARGV: name, hash hex, rate count, rate secs, burst, created_at, revoked_at
-/// (empty when active). Returns 1 when created, 0 when the name is taken.
+/// Creates a key unless its name was ever used. KEYS: names, key:{name}, keyhash:{hex}; ARGV:
+/// name, hash hex, rate count, rate secs, burst, created_at, revoked_at (empty when active).
+/// Returns 1 when created, 0 when the name is taken.
 const CREATE: &str = r"
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[3], 'hash', ARGV[2], 'rate_count', ARGV[3], 'rate_secs', ARGV[4],
+redis.call('HSET', KEYS[2], 'hash', ARGV[2], 'rate_count', ARGV[3], 'rate_secs', ARGV[4],
            'burst', ARGV[5], 'created_at', ARGV[6])
-if ARGV[7] == '' then
-  redis.call('SADD', KEYS[2], ARGV[1])
-else
-  redis.call('HSET', KEYS[3], 'revoked_at', ARGV[7])
+if ARGV[7] ~= '' then
+  redis.call('HSET', KEYS[2], 'revoked_at', ARGV[7])
 end
-redis.call('SET', KEYS[4], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[1])
 return 1
 ";
 
-/// Revokes a key. KEYS: key:{name}, active; ARGV: now, name. Returns 0 unknown, 1 already
-/// revoked, 2 revoked now.
+/// Revokes a key. KEYS: key:{name}; ARGV: now. Returns 0 unknown, 1 already revoked, 2
+/// revoked now.
 const REVOKE: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return 1 end
 redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1])
-redis.call('SREM', KEYS[2], ARGV[2])
 return 2
 ";
 
@@ -127,7 +124,6 @@ impl KeyStore for RedisStore {
         static S: OnceLock<redis::Script> = OnceLock::new();
         let created: i64 = script(&S, CREATE)
             .key(self.key("keys:names"))
-            .key(self.key("keys:active"))
             .key(self.key(&format!("key:{}", key.name)))
             .key(self.key(&format!("keyhash:{}", key.hash.to_hex())))
             .arg(&key.name)
@@ -165,9 +161,7 @@ impl KeyStore for RedisStore {
         static S: OnceLock<redis::Script> = OnceLock::new();
         let outcome: i64 = script(&S, REVOKE)
             .key(self.key(&format!("key:{name}")))
-            .key(self.key("keys:active"))
             .arg(now)
-            .arg(name)
             .invoke(&mut *self.conn())?;
         Ok(match outcome {
             2 => Revoked::Now,
@@ -189,9 +183,8 @@ impl KeyStore for RedisStore {
         self.key_from_hash(&name, &h).map(Some)
     }
 
-    fn has_active_keys(&self) -> StoreResult<bool> {
-        let n: u64 = self.conn().scard(self.key("keys:active"))?;
-        Ok(n > 0)
+    fn has_keys(&self) -> StoreResult<bool> {
+        Ok(self.conn().exists(self.key("keys:names"))?)
     }
 }
 

@@ -113,12 +113,10 @@ impl KeyStore for SqliteStore {
         Ok(select.query_row([&hash.0[..]], key_from_row).optional()?)
     }
 
-    fn has_active_keys(&self) -> StoreResult<bool> {
-        Ok(self.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL)",
-            [],
-            |r| r.get(0),
-        )?)
+    fn has_keys(&self) -> StoreResult<bool> {
+        Ok(self
+            .conn()
+            .query_row("SELECT EXISTS (SELECT 1 FROM api_keys)", [], |r| r.get(0))?)
     }
 }
 

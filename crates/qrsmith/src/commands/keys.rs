@@ -1,0 +1,105 @@
+//! `qrsmith keys create|list|revoke`: the service's API keys, in its store.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _, Result};
+use qrsmith_server::store::keys::{new_key, ApiKey, CreateError, Day, KeyHash, Revoked};
+use qrsmith_server::store::{unix_now, KeyBackend, SqliteStore};
+
+use super::Outcome;
+use crate::args::{KeyStoreArgs, KeysArgs, KeysCommand};
+
+pub fn run(args: KeysArgs) -> Result<Outcome> {
+    match args.command {
+        KeysCommand::Create(a) => {
+            let (store, place) = open(&a.store)?;
+            let key = new_key()?;
+            let record = ApiKey {
+                name: a.name.clone(),
+                hash: KeyHash::of(&key),
+                rate: a.rate,
+                burst: a.burst,
+                created_at: unix_now(),
+                revoked_at: None,
+            };
+            match store.create_key(&record)? {
+                Ok(()) => {}
+                Err(CreateError::NameTaken) => bail!(
+                    "a key named {:?} exists already in {place} (names of revoked keys stay \
+                     taken); choose another name",
+                    a.name
+                ),
+            }
+            // The notes go to standard error, the key alone to standard output, so that
+            // `KEY=$(qrsmith keys create …)` takes just the key.
+            eprintln!(
+                "Created key {:?} (rate {}, burst {}) in {place}.\nIt is shown this once; only \
+                 its SHA-256 is stored. Send it as `Authorization: Bearer <key>` or `X-API-Key`.",
+                a.name, a.rate, a.burst
+            );
+            println!("{key}");
+        }
+        KeysCommand::List(a) => {
+            let (store, _) = open(&a)?;
+            let keys = store.list_keys()?;
+            if keys.is_empty() {
+                eprintln!("No keys: the API is open to all.");
+            } else {
+                println!(
+                    "{:<24} {:>12} {:>8}  {:<20}  STATE",
+                    "NAME", "RATE", "BURST", "CREATED (UTC)"
+                );
+                for k in keys {
+                    let state = match k.revoked_at {
+                        Some(t) => format!("revoked {}", timestamp(t)),
+                        None => "active".to_owned(),
+                    };
+                    println!(
+                        "{:<24} {:>12} {:>8}  {:<20}  {state}",
+                        k.name,
+                        k.rate.to_string(),
+                        k.burst,
+                        timestamp(k.created_at)
+                    );
+                }
+            }
+        }
+        KeysCommand::Revoke(a) => {
+            let (store, place) = open(&a.store)?;
+            match store.revoke_key(&a.name, unix_now())? {
+                Revoked::Now => eprintln!(
+                    "Revoked key {:?}; servers refuse it within their --key-cache-secs (5 s by \
+                     default).",
+                    a.name
+                ),
+                Revoked::Already => eprintln!("Key {:?} was revoked already.", a.name),
+                Revoked::Unknown => bail!("no key named {:?} in {place}", a.name),
+            }
+        }
+    }
+    Ok(Outcome::Found)
+}
+
+/// The store named by the arguments, and how to name it in messages.
+fn open(args: &KeyStoreArgs) -> Result<(Arc<dyn KeyBackend>, String)> {
+    let dir = match &args.data_dir {
+        Some(dir) => dir.clone(),
+        None => qrsmith_server::default_data_dir().context(
+            "no data directory: give --data-dir (neither XDG_DATA_HOME nor HOME is set)",
+        )?,
+    };
+    let store = SqliteStore::open(&dir)?;
+    Ok((Arc::new(store), dir.display().to_string()))
+}
+
+/// `YYYY-MM-DD HH:MM:SS` of Unix seconds, UTC.
+fn timestamp(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        Day::of_unix(unix),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
