@@ -14,9 +14,10 @@ use common::*;
 use qrsmith_server::Config;
 use serde_json::Value;
 
-/// Polls the job until it is final (or fails the test after 30 s).
+/// Polls the job until it is final (or fails the test after 120 s: a thousand codes in a debug
+/// build take a while).
 async fn wait_final(app: &Router, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let job = send(app, get(&format!("/api/v1/jobs/{id}"))).await.json();
         if ["succeeded", "failed", "cancelled"].contains(&job["status"].as_str().unwrap()) {
@@ -295,4 +296,120 @@ async fn bad_submissions_get_their_documented_errors() {
     send(&app, text)
         .await
         .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn a_thousand_row_csv_becomes_a_thousand_codes_that_read_back() {
+    let (app, _state) = service(config());
+    let mut csv = String::from("text,filename,ec\n");
+    for i in 0..1000 {
+        csv.push_str(&format!("https://example.com/item/{i},code-{i},M\n"));
+        // Bad rows among the good ones, each reported on its own row.
+        match i {
+            100 => csv.push_str(&format!("{},too-long,H\n", "x".repeat(4000))),
+            500 => csv.push_str("fine,bad-level,Z\n"),
+            _ => {}
+        }
+    }
+    let submit = form(&[("type", "generate")], &[("rows.csv", csv.as_bytes())]);
+    let (done, files) = run_to_result(&app, submit).await;
+    assert_eq!(
+        (done["total"].as_u64(), done["failed"].as_u64()),
+        (Some(1002), Some(2))
+    );
+    let rows: Vec<u64> = done["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [102, 503]);
+    assert_eq!(done["errors"][0]["code"], "data_too_long");
+    assert_eq!(done["errors"][1]["code"], "invalid_parameter");
+    for i in 0..1000 {
+        let png = files
+            .get(&format!("code-{i}.png"))
+            .unwrap_or_else(|| panic!("code-{i}.png is missing"));
+        assert_eq!(read_text(png), format!("https://example.com/item/{i}"));
+    }
+    let manifest = String::from_utf8(files["manifest.csv"].clone()).unwrap();
+    assert_eq!(manifest.lines().count(), 1 + 1002);
+    assert!(
+        manifest.contains("\n102,,error,data_too_long,"),
+        "{manifest:.300}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_batches_are_refused_or_fail_per_item_and_the_server_stays_healthy() {
+    let (app, _state) = service(config());
+
+    // Ten million rows: far past the body limit, refused before any row is parsed.
+    let huge = "a\n".repeat(10_000_000);
+    send(
+        &app,
+        form(&[("type", "generate")], &[("rows.csv", huge.as_bytes())]),
+    )
+    .await
+    .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    // Within the body limit but more rows than a job may hold.
+    let many = "text\n".to_owned() + &"a\n".repeat(10_001);
+    send(
+        &app,
+        form(&[("type", "generate")], &[("rows.csv", many.as_bytes())]),
+    )
+    .await
+    .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
+    // A ZIP bomb: 200 MB of zeros in a few hundred KB, past the uncompressed budget.
+    let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    bomb.start_file(
+        "zeros.png",
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true),
+    )
+    .unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..200 {
+        bomb.write_all(&zeros).unwrap();
+    }
+    let bomb = bomb.finish().unwrap().into_inner();
+    assert!(bomb.len() < 1 << 20, "the bomb is {} bytes", bomb.len());
+    send(&app, form(&[("type", "decode")], &[("bomb.zip", &bomb)]))
+        .await
+        .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
+    // Zip-slip names and a file that is no image: the names lose their path, the text file
+    // fails its own item.
+    let mut zipped = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let code = qr_png("inside");
+    for (name, bytes) in [
+        ("../../x.png", &code[..]),
+        ("/etc/passwd", b"root:x:0:0::/root:/bin/sh\n"),
+    ] {
+        zipped
+            .start_file(
+                name,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated),
+            )
+            .unwrap();
+        zipped.write_all(bytes).unwrap();
+    }
+    let zipped = zipped.finish().unwrap().into_inner();
+    let (done, files) =
+        run_to_result(&app, form(&[("type", "decode")], &[("slip.zip", &zipped)])).await;
+    assert_eq!(
+        (done["total"].as_u64(), done["failed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let json: Value = serde_json::from_slice(&files["results.json"]).unwrap();
+    assert_eq!(json[0]["file"], "x.png");
+    assert_eq!(json[0]["results"][0]["text"], "inside");
+    assert_eq!(json[1]["file"], "passwd");
+    assert_eq!(json[1]["error"]["code"], "unsupported_format");
+    assert!(files.keys().all(|name| !name.contains("..")), "{files:?}");
+
+    assert_eq!(send(&app, get("/health")).await.status, StatusCode::OK);
 }
