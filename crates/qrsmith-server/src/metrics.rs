@@ -42,6 +42,10 @@ pub struct Metrics {
     pub cache_hits: IntCounter,
     /// Generation cache misses.
     pub cache_misses: IntCounter,
+    /// Hits found in the shared (Redis) level, a subset of `cache_hits`.
+    pub cache_shared_hits: IntCounter,
+    /// Reads or writes of the shared level that failed (counted as misses; Redis down).
+    pub cache_shared_errors: IntCounter,
     /// Bytes held by the generation cache.
     pub cache_bytes: IntGauge,
     /// Batch jobs accepted, by type.
@@ -130,6 +134,16 @@ impl Metrics {
                 "Generation requests that had to encode and render.",
             )
             .expect("valid metric"),
+            cache_shared_hits: IntCounter::new(
+                "qrsmith_cache_shared_hits_total",
+                "Cache hits found in the shared Redis level (a subset of qrsmith_cache_hits_total).",
+            )
+            .expect("valid metric"),
+            cache_shared_errors: IntCounter::new(
+                "qrsmith_cache_shared_errors_total",
+                "Reads or writes of the shared Redis cache level that failed or timed out.",
+            )
+            .expect("valid metric"),
             cache_bytes: IntGauge::new(
                 "qrsmith_cache_bytes",
                 "Bytes of images held by the generation cache.",
@@ -177,7 +191,7 @@ impl Metrics {
             registry,
             cpu_lock: Mutex::new(()),
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 19] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 21] = [
             Box::new(m.requests.clone()),
             Box::new(m.latency.clone()),
             Box::new(m.in_flight.clone()),
@@ -190,6 +204,8 @@ impl Metrics {
             Box::new(m.decode_outcomes.clone()),
             Box::new(m.cache_hits.clone()),
             Box::new(m.cache_misses.clone()),
+            Box::new(m.cache_shared_hits.clone()),
+            Box::new(m.cache_shared_errors.clone()),
             Box::new(m.cache_bytes.clone()),
             Box::new(m.jobs_submitted.clone()),
             Box::new(m.job_items.clone()),

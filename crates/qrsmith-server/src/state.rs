@@ -65,6 +65,7 @@ impl AppState {
         let cache = GenerationCache::new(
             config.cache_bytes,
             Duration::from_secs(config.cache_ttl_secs),
+            None,
             Arc::clone(&metrics),
         );
         let jobs = Jobs::open(&config)?;

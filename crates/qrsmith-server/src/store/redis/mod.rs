@@ -2,6 +2,7 @@
 //! are namespaced by a prefix (`--redis-prefix`), so several deployments can share one Redis.
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -12,8 +13,14 @@ pub struct RedisStore {
     client: redis::Client,
     /// One blocking connection for the store's blocking methods (they run off the runtime).
     conn: Mutex<redis::Connection>,
+    /// One multiplexed connection for the request path, opened on first use (it needs the
+    /// runtime) and reconnected by itself.
+    async_conn: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
     prefix: String,
 }
+
+/// How long a command on the request path may wait for Redis before it counts as failed.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -35,6 +42,7 @@ impl RedisStore {
         Ok(RedisStore {
             client,
             conn: Mutex::new(conn),
+            async_conn: tokio::sync::OnceCell::new(),
             prefix: prefix.to_owned(),
         })
     }
@@ -48,6 +56,21 @@ impl RedisStore {
     pub fn conn(&self) -> MutexGuard<'_, redis::Connection> {
         // A command that panicked mid-way leaves nothing half-written on the server side.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The shared asynchronous connection (cheap to clone), for commands on the request path.
+    pub async fn async_conn(&self) -> StoreResult<redis::aio::ConnectionManager> {
+        let conn = self
+            .async_conn
+            .get_or_try_init(|| {
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(RESPONSE_TIMEOUT))
+                    .set_response_timeout(Some(RESPONSE_TIMEOUT));
+                redis::aio::ConnectionManager::new_with_config(self.client.clone(), config)
+            })
+            .await
+            .context("cannot connect to Redis")?;
+        Ok(conn.clone())
     }
 
     /// `name` under this store's prefix.
