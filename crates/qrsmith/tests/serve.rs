@@ -348,3 +348,45 @@ fn a_job_survives_kill_9_and_finishes_every_item_exactly_once() {
     server.kill().expect("stop the server");
     let _ = server.wait();
 }
+
+/// `qrsmith healthcheck` (the image's HEALTHCHECK) against a real server: 0 while /health
+/// answers 200, 1 for any other answer and for a port where nothing listens; never 2, which
+/// Docker reserves.
+#[test]
+fn healthcheck_exit_codes_follow_the_probe() {
+    let healthcheck = |listen: &str, extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_qrsmith"))
+            .args(["healthcheck", "--listen", listen, "--timeout-ms", "5000"])
+            .args(extra)
+            .env_remove("QRSMITH_LISTEN")
+            .output()
+            .expect("qrsmith healthcheck runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (mut server, addr) = spawn_server(0, &[]);
+    let listen = addr.to_string();
+    assert_eq!(healthcheck(&listen, &[]), (Some(0), String::new()));
+    assert_eq!(healthcheck(&listen, &["--path", "/ready"]).0, Some(0));
+    // Listening on every address is probed on loopback: the container's QRSMITH_LISTEN.
+    let all = format!("0.0.0.0:{}", addr.port());
+    assert_eq!(healthcheck(&all, &[]).0, Some(0));
+    let (code, stderr) = healthcheck(&listen, &["--path", "/no-such-probe"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("answered 404"), "{stderr}");
+    let (code, _) = healthcheck(&listen, &["--path", "no-slash"]);
+    assert_eq!(code, Some(2), "a bad argument is a usage error");
+    server.kill().expect("stop the server");
+    let _ = server.wait();
+
+    // Nothing listens on a port just released.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (code, stderr) = healthcheck(&free.to_string(), &[]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("cannot connect"), "{stderr}");
+}
