@@ -33,6 +33,8 @@ pub const FORMATS: &[Format] = &[
 ];
 /// How often finished jobs past their TTL are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// How often the age of the job backlog is read from the store for its metric.
+const BACKLOG_SAMPLE_EVERY: Duration = Duration::from_secs(5);
 /// Errors listed in a job's status.
 const ERRORS_SHOWN: usize = 20;
 
@@ -149,10 +151,29 @@ pub async fn describe(state: &AppState, job: Job) -> Result<Value, ApiError> {
     }))
 }
 
-/// Starts the runner and the sweep; they stop when the service drains.
+/// Starts the runner, the sweep and the backlog sampler; they stop when the service drains.
 pub fn start(state: &AppState) {
     tokio::spawn(run(state.clone()));
     tokio::spawn(sweep(state.clone()));
+    tokio::spawn(sample_backlog(state.clone()));
+}
+
+/// Sets `qrsmith_jobs_oldest_queued_age_seconds` from the store every few seconds. A sampler
+/// rather than a scrape-time query: a slow store must not slow `/metrics` down; with a shared
+/// store every replica reports the same backlog, and the alert takes the maximum.
+async fn sample_backlog(state: AppState) {
+    let mut every = tokio::time::interval(BACKLOG_SAMPLE_EVERY);
+    while state.phase() != Phase::Draining {
+        every.tick().await;
+        match state.jobs.with_store(|s| s.oldest_queued_at()).await {
+            Ok(oldest) => {
+                let age = oldest.map_or(0, |created| (unix_now() - created).max(0));
+                state.metrics.jobs_oldest_queued_age.set(age);
+            }
+            // Left at its last value: the store's failure shows in the requests' errors.
+            Err(e) => tracing::warn!(error = %e.message, "job backlog sample"),
+        }
+    }
 }
 
 async fn run(state: AppState) {

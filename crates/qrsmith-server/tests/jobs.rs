@@ -413,3 +413,56 @@ async fn hostile_batches_are_refused_or_fail_per_item_and_the_server_stays_healt
 
     assert_eq!(send(&app, get("/health")).await.status, StatusCode::OK);
 }
+
+/// `qrsmith_jobs_oldest_queued_age_seconds`: a job that waits behind a running one shows as a
+/// backlog that ages, and the backlog is 0 again once everything has started.
+#[tokio::test]
+async fn the_backlog_age_metric_follows_the_oldest_queued_job() {
+    let (app, state) = service(config());
+    let gauge = || state.metrics.jobs_oldest_queued_age.get();
+    // Every worker busy: the first job starts (the runner takes it) and waits for a worker, so
+    // the second stays queued behind it.
+    let gates = occupy_workers(&state).await;
+    let mut ids = Vec::new();
+    for text in ["first", "second"] {
+        let submitted = send(
+            &app,
+            post_json(
+                "/api/v1/jobs",
+                &format!(r#"{{"type": "generate", "items": [{{"text": "{text}"}}]}}"#),
+            ),
+        )
+        .await;
+        assert_eq!(submitted.status, StatusCode::ACCEPTED);
+        ids.push(submitted.json()["id"].as_str().unwrap().to_owned());
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while gauge() < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the queued job's age never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = String::from_utf8(send(&app, get("/metrics")).await.body.to_vec()).unwrap();
+    assert!(
+        text.lines().any(|l| l
+            .strip_prefix("qrsmith_jobs_oldest_queued_age_seconds ")
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|v| v >= 1)),
+        "{text}"
+    );
+    drop(gates);
+    for id in &ids {
+        assert_eq!(wait_final(&app, id).await["status"], "succeeded");
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while gauge() != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the backlog age stayed at {}",
+            gauge()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

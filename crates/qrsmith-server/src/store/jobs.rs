@@ -188,6 +188,10 @@ pub trait JobStore: Send + Sync + std::fmt::Debug {
     /// Jobs queued or running.
     fn open_jobs(&self) -> StoreResult<u64>;
 
+    /// When the oldest job still waiting to start was created (Unix seconds), if any: the age
+    /// of the backlog, which the `QrsmithJobBacklogOld` alert watches.
+    fn oldest_queued_at(&self) -> StoreResult<Option<i64>>;
+
     /// The first `limit` failed items: index, name and error.
     fn item_errors(&self, id: &str, limit: usize) -> StoreResult<Vec<(u64, String, ItemError)>>;
 

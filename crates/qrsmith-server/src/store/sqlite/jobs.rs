@@ -272,6 +272,15 @@ impl JobStore for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    fn oldest_queued_at(&self) -> StoreResult<Option<i64>> {
+        // The (status, created_at) index answers this without a scan.
+        Ok(self.conn().query_row(
+            "SELECT MIN(created_at) FROM jobs WHERE status = 'queued'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     fn item_errors(&self, id: &str, limit: usize) -> StoreResult<Vec<(u64, String, ItemError)>> {
         let conn = self.conn();
         let mut select = conn.prepare_cached(
