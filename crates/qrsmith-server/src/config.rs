@@ -114,7 +114,8 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_REQUEST_TIMEOUT_MS", value_name = "MS", default_value_t = defaults::REQUEST_TIMEOUT_MS)]
     pub request_timeout_ms: u64,
 
-    /// Memory for the generation cache, in bytes (0 turns the cache off).
+    /// Memory for the in-process generation cache, in bytes (0 turns the cache off, its Redis
+    /// level too).
     #[arg(long, env = "QRSMITH_CACHE_BYTES", value_name = "BYTES", default_value_t = defaults::CACHE_BYTES)]
     pub cache_bytes: u64,
 
