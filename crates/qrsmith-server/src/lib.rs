@@ -89,12 +89,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let mut config = config;
-    if config.data_dir.is_none() {
-        config.data_dir = config::default_data_dir();
-    }
-    match &config.data_dir {
-        Some(dir) => tracing::info!(data_dir = %dir.display(), "storage: SQLite"),
-        None => tracing::warn!("no data directory (neither XDG_DATA_HOME nor HOME is set): batch jobs are kept in memory only"),
+    if config.redis.is_some() {
+        // The URL may hold a password: only the prefix is logged.
+        tracing::info!(prefix = %config.redis_prefix, "storage: Redis");
+    } else {
+        if config.data_dir.is_none() {
+            config.data_dir = config::default_data_dir();
+        }
+        match &config.data_dir {
+            Some(dir) => tracing::info!(data_dir = %dir.display(), "storage: SQLite"),
+            None => tracing::warn!("no data directory (neither XDG_DATA_HOME nor HOME is set): batch jobs are kept in memory only"),
+        }
     }
     run(listener, AppState::new(config)?, signals()).await
 }

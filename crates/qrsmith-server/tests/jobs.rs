@@ -414,6 +414,95 @@ async fn hostile_batches_are_refused_or_fail_per_item_and_the_server_stays_healt
     assert_eq!(send(&app, get("/health")).await.status, StatusCode::OK);
 }
 
+/// The service with its jobs in a real Redis (kept alive by the returned server).
+fn redis_service(tune: impl FnOnce(&mut Config)) -> (Router, redis_server::RedisServer) {
+    let server = redis_server::RedisServer::start();
+    let mut config = Config {
+        redis: Some(server.url()),
+        redis_prefix: redis_server::unique_prefix(),
+        ..config()
+    };
+    tune(&mut config);
+    let (app, _state) = service(config);
+    (app, server)
+}
+
+#[tokio::test]
+async fn with_redis_jobs_and_async_requests_run_to_their_results() {
+    let (app, _redis) = redis_service(|_| {});
+    let items: Vec<String> = (0..30)
+        .map(|i| format!(r#"{{"text": "redis {i}", "filename": "r{i}"}}"#))
+        .collect();
+    let body = format!(r#"{{"type": "generate", "items": [{}]}}"#, items.join(","));
+    let (done, files) = run_to_result(&app, post_json("/api/v1/jobs", &body)).await;
+    assert_eq!(
+        (done["done"].as_u64(), done["failed"].as_u64()),
+        (Some(30), Some(0))
+    );
+    assert_eq!(files.len(), 31, "30 images and the manifest");
+    assert_eq!(read_text(&files["r17.png"]), "redis 17");
+
+    // The reference's asynchronous form reads the job's one item back.
+    let accepted = send(
+        &app,
+        post_json("/generate?async=true", r#"{"text": "later"}"#),
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED);
+    let task = accepted.json()["task_id"].as_str().unwrap().to_owned();
+    wait_final(&app, &task).await;
+    let status = send(&app, get(&format!("/result/{task}"))).await.json();
+    assert_eq!(status["status"], "success", "{status}");
+    let image = send(&app, get(&format!("/result/{task}/image"))).await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert_eq!(read_text(&image.body), "later");
+}
+
+#[tokio::test]
+async fn a_result_over_the_cap_fails_the_job_visibly() {
+    for redis in [false, true] {
+        let tune = |c: &mut Config| c.max_result_bytes = 2000;
+        let (app, _redis) = if redis {
+            let (app, server) = redis_service(tune);
+            (app, Some(server))
+        } else {
+            let mut c = config();
+            tune(&mut c);
+            (service(c).0, None)
+        };
+        let items: Vec<String> = (0..5)
+            .map(|i| format!(r#"{{"text": "big {i}", "size": 600}}"#))
+            .collect();
+        let body = format!(r#"{{"type": "generate", "items": [{}]}}"#, items.join(","));
+        let submitted = send(&app, post_json("/api/v1/jobs", &body)).await;
+        let id = submitted.json()["id"].as_str().unwrap().to_owned();
+        let done = wait_final(&app, &id).await;
+        assert_eq!(done["status"], "failed", "redis={redis}: {done}");
+        let why = done["error"].as_str().unwrap();
+        assert!(
+            why.contains("2000 bytes") && why.contains("--max-result-bytes"),
+            "redis={redis}: {why}"
+        );
+        let result = send(&app, get(&format!("/api/v1/jobs/{id}/result"))).await;
+        result.assert_error(StatusCode::CONFLICT, "job_not_finished");
+    }
+}
+
+#[test]
+fn a_redis_that_does_not_answer_is_a_startup_error() {
+    let config = Config {
+        // Nothing listens on port 1.
+        redis: Some("redis://127.0.0.1:1/".into()),
+        ..config()
+    };
+    let err = qrsmith_server::AppState::new(config).unwrap_err();
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("--redis") && message.contains("cannot connect to Redis"),
+        "{message}"
+    );
+}
+
 /// `qrsmith_jobs_oldest_queued_age_seconds`: a job that waits behind a running one shows as a
 /// backlog that ages, and the backlog is 0 again once everything has started.
 #[tokio::test]

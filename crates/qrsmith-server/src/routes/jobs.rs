@@ -8,7 +8,7 @@
 
 use std::io::Read as _;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,8 @@ use crate::batch::{self, GenerateRow};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{describe, FORMATS};
 use crate::state::AppState;
-use crate::store::{ItemError, Job, JobKind, JobStatus, NewItem};
+use crate::store::{ItemError, Job, JobKind, JobStatus, NewItem, ResultBlob};
+use tokio_util::io::ReaderStream;
 
 /// The job routes.
 pub fn router() -> Router<AppState> {
@@ -326,23 +327,41 @@ async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
 
 async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let job = find(&state, id).await?;
-    let path = match (job.status, &job.result) {
-        (JobStatus::Succeeded, Some(path)) => path.clone(),
-        (status, _) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "job_not_finished",
-                format!(
-                    "the job is {}; its result is there once it has succeeded",
-                    status.name()
-                ),
-            ))
+    if job.status != JobStatus::Succeeded {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "job_not_finished",
+            format!(
+                "the job is {}; its result is there once it has succeeded",
+                job.status.name()
+            ),
+        ));
+    }
+    let id = job.id.clone();
+    let blob = state
+        .jobs
+        .with_store(move |s| s.result(&id))
+        .await?
+        .ok_or_else(|| {
+            // Swept between the two reads, or evicted from Redis under memory pressure.
+            ApiError::new(
+                StatusCode::GONE,
+                "result_gone",
+                "the job's result is no longer stored; submit the job again",
+            )
+        })?;
+    let disposition = format!("attachment; filename=\"qrsmith-{}.zip\"", job.id);
+    let (body, len) = match blob {
+        // Streamed: a large result is not read into memory.
+        ResultBlob::File { file, len } => (
+            Body::from_stream(ReaderStream::new(tokio::fs::File::from_std(file))),
+            len,
+        ),
+        ResultBlob::Bytes(bytes) => {
+            let len = bytes.len() as u64;
+            (Body::from(bytes), len)
         }
     };
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| ApiError::internal(&format!("job result {}: {e}", path.display())))?;
-    let disposition = format!("attachment; filename=\"qrsmith-{}.zip\"", job.id);
     Ok((
         [
             (
@@ -354,8 +373,9 @@ async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
                 HeaderValue::from_str(&disposition)
                     .unwrap_or(HeaderValue::from_static("attachment")),
             ),
+            (header::CONTENT_LENGTH, HeaderValue::from(len)),
         ],
-        bytes,
+        body,
     )
         .into_response())
 }

@@ -8,6 +8,15 @@ use anyhow::Context as _;
 
 use super::StoreResult;
 
+mod jobs;
+
+/// How long connecting may take: a Redis that does not answer is a startup error, not a hang.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one command may take before the connection is given up (and opened again by the
+/// next command): a stalled Redis fails requests rather than holding them forever. Generous
+/// for the largest values (results up to `--max-result-bytes`).
+const IO_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// State kept in Redis.
 pub struct RedisStore {
     client: redis::Client,
@@ -17,6 +26,8 @@ pub struct RedisStore {
     /// runtime) and reconnected by itself.
     async_conn: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
     prefix: String,
+    /// The job store's own state (consumer name, lease, scripts).
+    jobs: jobs::State,
 }
 
 /// How long a command on the request path may wait for Redis before it counts as failed.
@@ -35,7 +46,7 @@ impl RedisStore {
     /// Connects to `url` and checks that the server answers; every key starts with `prefix`.
     pub fn connect(url: &str, prefix: &str) -> StoreResult<RedisStore> {
         let client = redis::Client::open(url).context("invalid Redis URL")?;
-        let mut conn = client.get_connection().context("cannot connect to Redis")?;
+        let mut conn = open(&client)?;
         redis::cmd("PING")
             .query::<String>(&mut conn)
             .context("Redis does not answer PING")?;
@@ -44,7 +55,41 @@ impl RedisStore {
             conn: Mutex::new(conn),
             async_conn: tokio::sync::OnceCell::new(),
             prefix: prefix.to_owned(),
+            jobs: jobs::State::new()?,
         })
+    }
+
+    /// The same store with running jobs held under leases of `lease` (default
+    /// [`crate::store::DEFAULT_LEASE`]).
+    pub fn with_lease(mut self, lease: Duration) -> RedisStore {
+        self.jobs.lease = lease;
+        self
+    }
+
+    /// Runs `f` on the blocking connection. After an I/O error or a timeout the connection's
+    /// state is unknown (a late reply could be read as the next one's), so it is replaced for
+    /// the next call; the error is returned, not retried (the command may have run).
+    pub fn run<T>(
+        &self,
+        f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.conn();
+        match f(&mut conn) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if e.is_io_error()
+                    || e.is_timeout()
+                    || e.is_connection_dropped()
+                    || e.is_unrecoverable_error()
+                {
+                    match open(&self.client) {
+                        Ok(fresh) => *conn = fresh,
+                        Err(reopen) => tracing::warn!(error = %reopen, "cannot reconnect to Redis"),
+                    }
+                }
+                Err(anyhow::Error::new(e).context("Redis"))
+            }
+        }
     }
 
     /// The client, to open further (e.g. asynchronous) connections.
@@ -77,4 +122,14 @@ impl RedisStore {
     pub fn key(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }
+}
+
+/// A blocking connection with the timeouts above.
+fn open(client: &redis::Client) -> StoreResult<redis::Connection> {
+    let conn = client
+        .get_connection_with_timeout(CONNECT_TIMEOUT)
+        .context("cannot connect to Redis")?;
+    conn.set_read_timeout(Some(IO_TIMEOUT))?;
+    conn.set_write_timeout(Some(IO_TIMEOUT))?;
+    Ok(conn)
 }
