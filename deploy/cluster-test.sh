@@ -75,7 +75,7 @@ start_replica() { # INDEX (0-2)
   "$bin" serve --listen "127.0.0.1:${ports[$i]}" --redis "$redis_url" \
     --redis-prefix "cluster-test:" --job-lease-secs 5 --data-dir "$work/replica$i" \
     --drain-delay-ms 0 --log-format json --log warn >>"$work/replica$i.log" 2>&1 &
-  replica_pid[$i]=$!
+  replica_pid[i]=$!
   pids+=($!)
 }
 for i in 0 1 2; do start_replica "$i"; done
@@ -114,7 +114,7 @@ t0=$(date +%s.%N)
 ( cd "$repo/bench" && IMG="$repo/bench/qr400.png" exec wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s \
     -s "$repo/bench/mix.lua" "$base" ) >"$work/wrk.out" 2>&1 &
 wrk_pid=$!
-pids+=($wrk_pid)
+pids+=("$wrk_pid")
 
 # Batch jobs, submitted through nginx before the kill: generate jobs of JOB_ITEMS rows each.
 sleep 2

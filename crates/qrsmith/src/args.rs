@@ -34,7 +34,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct HealthcheckArgs {
     /// The service's address, as given to `serve --listen` (the same variable, so a container's
-    /// setting serves both); an unspecified address (0.0.0.0, [::]) is probed on loopback.
+    /// setting serves both); an unspecified address (`0.0.0.0`, `[::]`) is probed on loopback.
     #[arg(
         long,
         env = "QRSMITH_LISTEN",
