@@ -334,7 +334,10 @@ async fn replicas_on_one_redis_share_generated_images() {
         if keys.len() == 1 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "no cache entry: {keys:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no cache entry: {keys:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 
