@@ -23,13 +23,15 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     deploy/build-static.sh /out/qrsmith
-# What the empty root needs besides the binary: a passwd entry for the non-root user (for tools
-# that look names up), the data directory it owns, and a world-writable /tmp with the sticky bit.
-RUN mkdir -p /out/etc /out/data /out/tmp \
-    && echo 'qrsmith:x:65532:65532:qrsmith:/data:/sbin/nologin' > /out/etc/passwd \
-    && echo 'qrsmith:x:65532:' > /out/etc/group \
-    && chown 65532:65532 /out/data \
-    && chmod 1777 /out/tmp
+# What the empty root needs besides the binary: passwd/group entries for the non-root user (for
+# tools that look names up), /tmp (a mount point: run with a tmpfs there, the root read-only)
+# and the data directory the user owns. Laid out as trees copied by their contents below, so
+# each directory is an item of the copy and keeps its mode and owner.
+RUN mkdir -p /out/root/etc /out/root/tmp /out/volume/data \
+    && echo 'qrsmith:x:65532:65532:qrsmith:/data:/sbin/nologin' > /out/root/etc/passwd \
+    && echo 'qrsmith:x:65532:' > /out/root/etc/group \
+    && chmod 1777 /out/root/tmp \
+    && chmod 0750 /out/volume/data
 
 FROM scratch
 ARG VERSION=0.1.0
@@ -43,9 +45,8 @@ LABEL org.opencontainers.image.title="qrsmith" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}"
-COPY --from=build /out/etc/passwd /out/etc/group /etc/
-COPY --from=build /out/tmp /tmp
-COPY --from=build --chown=65532:65532 /out/data /data
+COPY --from=build /out/root/ /
+COPY --from=build --chown=65532:65532 /out/volume/ /
 COPY --from=build /out/qrsmith /qrsmith
 # Listen on every address inside the container; jobs (SQLite, results) in the volume. The root
 # filesystem is never written: run with --read-only (and a tmpfs on /tmp for SQLite's
