@@ -38,7 +38,6 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::keys::{ApiKey, Day, Decision, KeyBackend, KeyHash, UsageCount};
-use crate::store::SqliteStore;
 
 /// `X-API-Key`, the alternative to `Authorization: Bearer`.
 pub static X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
@@ -89,19 +88,8 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Keys {
-    /// Opens the key store of `config`: SQLite in the data directory (in memory without one).
-    pub fn open(config: &Config) -> anyhow::Result<Keys> {
-        // A connection of its own beside the job store's: key lookups do not wait for job
-        // writes (SQLite in WAL mode lets them read meanwhile).
-        let store: Arc<dyn KeyBackend> = match &config.data_dir {
-            Some(dir) => Arc::new(SqliteStore::open(dir)?),
-            None => Arc::new(SqliteStore::in_memory()?),
-        };
-        Ok(Keys::on_store(store, config))
-    }
-
-    /// Keys on `store` with the settings of `config`.
-    pub fn on_store(store: Arc<dyn KeyBackend>, config: &Config) -> Keys {
+    /// Keys on `store` (the backend's: SQLite or Redis) with the settings of `config`.
+    pub fn new(config: &Config, store: Arc<dyn KeyBackend>) -> Keys {
         let cache_ttl = Duration::from_secs(config.key_cache_secs);
         Keys {
             store,

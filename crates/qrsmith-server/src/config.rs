@@ -26,6 +26,9 @@ mod defaults {
     pub const HTTP_THREADS: usize = 0;
     pub const MAX_JOB_ITEMS: usize = 10_000;
     pub const JOB_TTL_SECS: u64 = 86_400;
+    pub const REDIS_PREFIX: &str = "qrsmith:";
+    pub const JOB_LEASE_SECS: u64 = 30;
+    pub const MAX_RESULT_BYTES: u64 = 256 << 20;
     pub const QUEUE_LENGTH: usize = 128;
     pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
     pub const CACHE_BYTES: u64 = 16 << 20;
@@ -92,6 +95,9 @@ impl std::str::FromStr for Secret {
         Secret::try_from(s.to_owned())
     }
 }
+
+/// The default `--redis-prefix` (for tools that open the same store, like `qrsmith keys`).
+pub const DEFAULT_REDIS_PREFIX: &str = defaults::REDIS_PREFIX;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
@@ -168,7 +174,8 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_REQUEST_TIMEOUT_MS", value_name = "MS", default_value_t = defaults::REQUEST_TIMEOUT_MS)]
     pub request_timeout_ms: u64,
 
-    /// Memory for the generation cache, in bytes (0 turns the cache off).
+    /// Memory for the in-process generation cache, in bytes (0 turns the cache off, its Redis
+    /// level too).
     #[arg(long, env = "QRSMITH_CACHE_BYTES", value_name = "BYTES", default_value_t = defaults::CACHE_BYTES)]
     pub cache_bytes: u64,
 
@@ -190,11 +197,22 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_SHUTDOWN_GRACE_MS", value_name = "MS", default_value_t = defaults::SHUTDOWN_GRACE_MS)]
     pub shutdown_grace_ms: u64,
 
-    /// Directory of the embedded database (batch jobs) and of job results [default:
-    /// $XDG_DATA_HOME/qrsmith, else ~/.local/share/qrsmith; without either, jobs are kept in
-    /// memory only].
+    /// Directory of the embedded database (batch jobs) and of job results, not used with
+    /// `--redis` [default: $XDG_DATA_HOME/qrsmith, else ~/.local/share/qrsmith; without either,
+    /// jobs are kept in memory only].
     #[arg(long, env = "QRSMITH_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+
+    /// Redis to keep the state in instead of the data directory (`redis://[:PASSWORD@]HOST[:PORT][/DB]`,
+    /// `rediss://` for TLS, `redis+unix:///PATH`): jobs, results, API keys, rate limits, usage
+    /// and the generation cache's second level, shared by every replica that points at it.
+    #[arg(long, env = "QRSMITH_REDIS", value_name = "URL")]
+    pub redis: Option<String>,
+
+    /// Prefix of every Redis key this service writes, so that several deployments can share one
+    /// Redis.
+    #[arg(long, env = "QRSMITH_REDIS_PREFIX", value_name = "PREFIX", default_value = defaults::REDIS_PREFIX)]
+    pub redis_prefix: String,
 
     /// Most items one batch job may hold.
     #[arg(long, env = "QRSMITH_MAX_JOB_ITEMS", value_name = "N", default_value_t = defaults::MAX_JOB_ITEMS)]
@@ -209,6 +227,21 @@ pub struct Config {
     /// seconds.
     #[arg(long, env = "QRSMITH_JOB_TTL_SECS", value_name = "SECS", default_value_t = defaults::JOB_TTL_SECS)]
     pub job_ttl_secs: u64,
+
+    /// How long a replica holds a running job without renewing its lease, in seconds (at
+    /// least 1). The holder renews it every third of that while it works; if the holder dies,
+    /// another replica (or the next start) takes the job over once the lease has lapsed and
+    /// resumes it where it was. Shorter: faster takeover; longer: more tolerance of a stalled
+    /// store. A graceful stop gives the lease up at once.
+    #[arg(long, env = "QRSMITH_JOB_LEASE_SECS", value_name = "SECS", default_value_t = defaults::JOB_LEASE_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_lease_secs: u64,
+
+    /// Largest result (ZIP) one batch job may have, in bytes. A job whose result would be
+    /// larger fails with a clear error (nothing is truncated); split it into smaller jobs. With
+    /// `--redis` the result is held in Redis's memory until the job expires, and Redis takes
+    /// at most 512 MiB per value.
+    #[arg(long, env = "QRSMITH_MAX_RESULT_BYTES", value_name = "BYTES", default_value_t = defaults::MAX_RESULT_BYTES)]
+    pub max_result_bytes: u64,
 
     /// Key that unlocks every route and the admin view of `GET /api/v1/usage` (every key's
     /// usage). Kept in memory only; not rate limited, not counted in usage. Prefer the variable
@@ -282,9 +315,13 @@ impl Default for Config {
             drain_delay_ms: defaults::DRAIN_DELAY_MS,
             shutdown_grace_ms: defaults::SHUTDOWN_GRACE_MS,
             data_dir: None,
+            redis: None,
+            redis_prefix: defaults::REDIS_PREFIX.into(),
             max_job_items: defaults::MAX_JOB_ITEMS,
             max_open_jobs: defaults::MAX_OPEN_JOBS,
             job_ttl_secs: defaults::JOB_TTL_SECS,
+            job_lease_secs: defaults::JOB_LEASE_SECS,
+            max_result_bytes: defaults::MAX_RESULT_BYTES,
             admin_key: None,
             metrics_key: None,
             key_cache_secs: defaults::KEY_CACHE_SECS,
@@ -361,6 +398,11 @@ impl Config {
     /// `decode_timeout_ms` as a budget (`None` for 0).
     pub fn decode_timeout(&self) -> Option<Duration> {
         (self.decode_timeout_ms > 0).then(|| Duration::from_millis(self.decode_timeout_ms))
+    }
+
+    /// `job_lease_secs` as a duration (at least a second, whatever a file says).
+    pub fn job_lease(&self) -> Duration {
+        Duration::from_secs(self.job_lease_secs.max(1))
     }
 
     /// `request_timeout_ms` as a duration.
@@ -450,6 +492,12 @@ mod tests {
             "[default: 16777216]",
             "QRSMITH_QUEUE_LENGTH",
             "[default: 86400]",
+            "QRSMITH_REDIS",
+            "[default: qrsmith:]",
+            "QRSMITH_JOB_LEASE_SECS",
+            "[default: 30]",
+            "QRSMITH_MAX_RESULT_BYTES",
+            "[default: 268435456]",
         ] {
             assert!(help.contains(needle), "help lacks {needle}:\n{help}");
         }

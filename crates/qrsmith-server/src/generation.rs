@@ -429,7 +429,7 @@ pub async fn generate_keyed(
     key: CacheKey,
     generation: Generation,
 ) -> ApiResult<Arc<Generated>> {
-    if let Some(hit) = state.cache.get(&key) {
+    if let Some(hit) = state.cache.get(&key).await {
         return Ok(hit);
     }
     let generated = state

@@ -1,13 +1,14 @@
 //! Batch jobs: the runner that takes the next job from the store, runs its items on the worker
-//! pool and records each outcome, then writes the result file; and the sweep that deletes
-//! finished jobs when their time is up.
+//! pool and records each outcome, then writes the result into the store; and the sweep that
+//! deletes finished jobs when their time is up.
 //!
 //! Items wait for room on the pool instead of taking a 429, so interactive requests keep their
-//! place; at most `workers` items of a job run at once. A job interrupted by a stop or a crash
-//! is resumed by the next start (its finished items are kept).
+//! place; at most `workers` items of a job run at once. While it runs a job, the runner renews
+//! its lease on it in the background; a job interrupted by a crash is resumed, once its lease
+//! lapses, by the next start or by another replica (its finished items are kept); a graceful
+//! stop gives the lease up so that the job resumes at once.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::{AppState, Phase};
 use crate::store::{
-    unix_now, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem, SqliteStore,
+    unix_now, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem, WriteSeek,
 };
 
 /// Formats a generate job can write.
@@ -33,6 +34,8 @@ pub const FORMATS: &[Format] = &[
 ];
 /// How often finished jobs past their TTL are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// How often the age of the job backlog is read from the store for its metric.
+const BACKLOG_SAMPLE_EVERY: Duration = Duration::from_secs(5);
 /// Errors listed in a job's status.
 const ERRORS_SHOWN: usize = 20;
 
@@ -40,33 +43,29 @@ const ERRORS_SHOWN: usize = 20;
 #[derive(Debug)]
 pub struct Jobs {
     store: Arc<dyn JobStore>,
-    results: PathBuf,
     wake: Notify,
     ttl: Duration,
     max_open: u64,
+    lease: Duration,
+    max_result_bytes: u64,
 }
 
 impl Jobs {
-    /// Opens the store in `config.data_dir` (SQLite), or in memory without one.
-    pub fn open(config: &Config) -> anyhow::Result<Jobs> {
-        let (store, results): (Arc<dyn JobStore>, PathBuf) = match &config.data_dir {
-            Some(dir) => (Arc::new(SqliteStore::open(dir)?), dir.join("results")),
-            None => (
-                Arc::new(SqliteStore::in_memory()?),
-                std::env::temp_dir().join(format!(
-                    "qrsmith-results-{}-{}",
-                    std::process::id(),
-                    crate::store::new_id()?
-                )),
-            ),
-        };
-        Ok(Jobs {
+    /// The jobs kept in `store`, run with `config`'s TTL, bounds and lease.
+    pub fn new(config: &Config, store: Arc<dyn JobStore>) -> Jobs {
+        Jobs {
             store,
-            results,
             wake: Notify::new(),
             ttl: Duration::from_secs(config.job_ttl_secs),
             max_open: config.max_open_jobs,
-        })
+            lease: config.job_lease(),
+            max_result_bytes: config.max_result_bytes,
+        }
+    }
+
+    /// The store itself, for callers already off the async runtime.
+    pub fn store(&self) -> &Arc<dyn JobStore> {
+        &self.store
     }
 
     /// Runs `f` on the store off the async runtime; a storage failure is a 500.
@@ -149,16 +148,36 @@ pub async fn describe(state: &AppState, job: Job) -> Result<Value, ApiError> {
     }))
 }
 
-/// Starts the runner and the sweep; they stop when the service drains.
+/// Starts the runner, the sweep and the backlog sampler; they stop when the service drains.
 pub fn start(state: &AppState) {
     tokio::spawn(run(state.clone()));
     tokio::spawn(sweep(state.clone()));
+    tokio::spawn(sample_backlog(state.clone()));
+}
+
+/// Sets `qrsmith_jobs_oldest_queued_age_seconds` from the store every few seconds. A sampler
+/// rather than a scrape-time query: a slow store must not slow `/metrics` down; with a shared
+/// store every replica reports the same backlog, and the alert takes the maximum.
+async fn sample_backlog(state: AppState) {
+    let mut every = tokio::time::interval(BACKLOG_SAMPLE_EVERY);
+    while state.phase() != Phase::Draining {
+        every.tick().await;
+        match state.jobs.with_store(|s| s.oldest_queued_at()).await {
+            Ok(oldest) => {
+                let age = oldest.map_or(0, |created| (unix_now() - created).max(0));
+                state.metrics.jobs_oldest_queued_age.set(age);
+            }
+            // Left at its last value: the store's failure shows in the requests' errors.
+            Err(e) => tracing::warn!(error = %e.message, "job backlog sample"),
+        }
+    }
 }
 
 async fn run(state: AppState) {
     while state.phase() != Phase::Draining {
         match state.jobs.with_store(|s| s.start_next()).await {
             Ok(Some(job)) => {
+                tracing::info!(job = %job.id, total = job.total, done = job.done, "job started");
                 if let Err(e) = run_job(&state, &job).await {
                     tracing::error!(job = %job.id, error = %e.message, "job runner");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -174,11 +193,65 @@ async fn run(state: AppState) {
     }
 }
 
+/// Renews the lease on job `id` every third of the lease until dropped; `lost` turns true
+/// when the store says this process no longer holds the job.
+struct Heartbeat {
+    task: tokio::task::JoinHandle<()>,
+    lost: Arc<AtomicBool>,
+}
+
+impl Heartbeat {
+    fn start(state: &AppState, id: &str) -> Heartbeat {
+        let lost = Arc::new(AtomicBool::new(false));
+        let every = (state.jobs.lease / 3).max(Duration::from_millis(10));
+        let (state, id, flag) = (state.clone(), id.to_owned(), Arc::clone(&lost));
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await; // the first tick is now: the lease was just taken
+            loop {
+                tick.tick().await;
+                let id = id.clone();
+                match state.jobs.with_store(move |s| s.renew(&id)).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        flag.store(true, Ordering::Release);
+                        return;
+                    }
+                    // A failed renewal is retried; if the store stays away the lease lapses
+                    // and another replica may take the job over, which is what it is for.
+                    Err(e) => tracing::warn!(error = %e.message, "cannot renew a job's lease"),
+                }
+            }
+        });
+        Heartbeat { task, lost }
+    }
+
+    fn lost(&self) -> bool {
+        self.lost.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 async fn run_job(state: &AppState, job: &Job) -> Result<(), ApiError> {
     let batch = state.workers.workers();
+    let heartbeat = Heartbeat::start(state, &job.id);
     loop {
         if state.phase() == Phase::Draining {
-            // Left running: the next start resumes it.
+            // Left running, its lease given up: another replica, or the next start, resumes it
+            // at once.
+            drop(heartbeat);
+            let id = job.id.clone();
+            state.jobs.with_store(move |s| s.release(&id)).await?;
+            tracing::info!(job = %job.id, "job left to resume (draining)");
+            return Ok(());
+        }
+        if heartbeat.lost() {
+            tracing::warn!(job = %job.id, "job no longer held by this process (lease lapsed, or cancelled)");
             return Ok(());
         }
         let id = job.id.clone();
@@ -210,17 +283,24 @@ async fn run_job(state: &AppState, job: &Job) -> Result<(), ApiError> {
             .with_store(move |s| s.finish_items(&id, outcomes))
             .await?;
     }
-    let (id, kind, dir) = (job.id.clone(), job.kind, state.jobs.results.clone());
+    let (id, kind, max_bytes) = (job.id.clone(), job.kind, state.jobs.max_result_bytes);
     let finished = state
         .jobs
         .with_store(move |s| {
-            let outcome = write_result(s, &id, kind, &dir).map_err(|e| {
-                tracing::error!(job = %id, error = %e, "cannot write the job's result");
-                format!("the result could not be written: {e}")
-            });
+            let outcome = s
+                .put_result(&id, max_bytes, &mut |out| write_result(s, &id, kind, out))
+                .map(drop)
+                .map_err(|e| {
+                    tracing::error!(job = %id, error = %format!("{e:#}"), "cannot store the job's result");
+                    match e.downcast_ref::<crate::store::ResultTooLarge>() {
+                        Some(too_large) => too_large.to_string(),
+                        None => format!("the result could not be stored: {e:#}"),
+                    }
+                });
             s.finish_job(&id, outcome)
         })
         .await?;
+    drop(heartbeat);
     if let Some(job) = finished {
         state
             .metrics
@@ -298,20 +378,16 @@ fn decode_item(item: &PendingItem, opts: &DecodeOptions) -> Result<Vec<u8>, Item
     }
 }
 
-/// Writes the job's result file from its finished items: beside the target, then renamed.
+/// Writes the job's result ZIP from its finished items into `out` (the store's).
 fn write_result(
     store: &dyn JobStore,
     id: &str,
     kind: JobKind,
-    dir: &Path,
-) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join(format!("{id}.zip"));
-    let partial = dir.join(format!("{id}.zip.partial"));
-    let file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+    out: &mut dyn WriteSeek,
+) -> anyhow::Result<()> {
     match kind {
         JobKind::Generate => {
-            let mut zip = GenerateZip::new(file)?;
+            let mut zip = GenerateZip::new(out)?;
             store.visit_items(id, &mut |item| {
                 let row = usize::try_from(item.index)
                     .unwrap_or(usize::MAX)
@@ -333,27 +409,19 @@ fn write_result(
                 });
                 Ok(())
             })?;
-            batch::write_decode_zip(file, &files)?.flush()?;
+            batch::write_decode_zip(out, &files)?.flush()?;
         }
     }
-    std::fs::rename(&partial, &path)?;
-    Ok(path)
+    Ok(())
 }
 
-/// Deletes finished jobs past their TTL, and their result files, every minute.
+/// Deletes finished jobs past their TTL, and their results, every minute.
 async fn sweep(state: AppState) {
     let mut every = tokio::time::interval(SWEEP_EVERY);
     while state.phase() != Phase::Draining {
         every.tick().await;
         match state.jobs.with_store(|s| s.expire(unix_now())).await {
-            Ok(expired) => {
-                for job in &expired {
-                    if let Some(path) = &job.result {
-                        let _ = std::fs::remove_file(path);
-                    }
-                }
-                state.metrics.jobs_expired.inc_by(expired.len() as u64);
-            }
+            Ok(expired) => state.metrics.jobs_expired.inc_by(expired.len() as u64),
             Err(e) => tracing::error!(error = %e.message, "job sweep"),
         }
     }

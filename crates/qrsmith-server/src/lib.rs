@@ -26,7 +26,7 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
 pub use crate::cache::{CacheKey, GenerationCache};
-pub use crate::config::{default_data_dir, Config, LogFormat, Secret};
+pub use crate::config::{default_data_dir, Config, LogFormat, Secret, DEFAULT_REDIS_PREFIX};
 pub use crate::error::{ApiError, ApiResult, ErrorCode};
 pub use crate::generation::{
     Generated, GeneratedImage, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES,
@@ -95,12 +95,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let mut config = config;
-    if config.data_dir.is_none() {
-        config.data_dir = config::default_data_dir();
-    }
-    match &config.data_dir {
-        Some(dir) => tracing::info!(data_dir = %dir.display(), "storage: SQLite"),
-        None => tracing::warn!("no data directory (neither XDG_DATA_HOME nor HOME is set): batch jobs are kept in memory only"),
+    if config.redis.is_some() {
+        // The URL may hold a password: only the prefix is logged.
+        tracing::info!(prefix = %config.redis_prefix, "storage: Redis");
+    } else {
+        if config.data_dir.is_none() {
+            config.data_dir = config::default_data_dir();
+        }
+        match &config.data_dir {
+            Some(dir) => tracing::info!(data_dir = %dir.display(), "storage: SQLite"),
+            None => tracing::warn!("no data directory (neither XDG_DATA_HOME nor HOME is set): batch jobs are kept in memory only"),
+        }
     }
     run(listener, AppState::new(config)?, signals()).await
 }

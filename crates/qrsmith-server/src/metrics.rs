@@ -42,6 +42,10 @@ pub struct Metrics {
     pub cache_hits: IntCounter,
     /// Generation cache misses.
     pub cache_misses: IntCounter,
+    /// Hits found in the shared (Redis) level, a subset of `cache_hits`.
+    pub cache_shared_hits: IntCounter,
+    /// Reads or writes of the shared level that failed (counted as misses; Redis down).
+    pub cache_shared_errors: IntCounter,
     /// Bytes held by the generation cache.
     pub cache_bytes: IntGauge,
     /// Batch jobs accepted, by type.
@@ -52,6 +56,9 @@ pub struct Metrics {
     pub jobs_finished: IntCounterVec,
     /// Finished jobs deleted with their results when their time was up.
     pub jobs_expired: IntCounter,
+    /// Seconds the oldest job still waiting to start has waited (0: none waiting), sampled from
+    /// the store by the job runner.
+    pub jobs_oldest_queued_age: IntGauge,
     process_rss: IntGauge,
     process_cpu: Counter,
     /// Serialises the read-modify-write of the CPU counter between concurrent scrapes.
@@ -130,6 +137,16 @@ impl Metrics {
                 "Generation requests that had to encode and render.",
             )
             .expect("valid metric"),
+            cache_shared_hits: IntCounter::new(
+                "qrsmith_cache_shared_hits_total",
+                "Cache hits found in the shared Redis level (a subset of qrsmith_cache_hits_total).",
+            )
+            .expect("valid metric"),
+            cache_shared_errors: IntCounter::new(
+                "qrsmith_cache_shared_errors_total",
+                "Reads or writes of the shared Redis cache level that failed or timed out.",
+            )
+            .expect("valid metric"),
             cache_bytes: IntGauge::new(
                 "qrsmith_cache_bytes",
                 "Bytes of images held by the generation cache.",
@@ -164,6 +181,12 @@ impl Metrics {
                 "Finished batch jobs deleted with their results by the TTL sweep.",
             )
             .expect("valid metric"),
+            jobs_oldest_queued_age: IntGauge::new(
+                "qrsmith_jobs_oldest_queued_age_seconds",
+                "Seconds the oldest batch job still waiting to start has waited (0 when none waits), \
+                 as the shared store sees it; sampled every few seconds.",
+            )
+            .expect("valid metric"),
             process_rss: IntGauge::new(
                 "process_resident_memory_bytes",
                 "Resident memory size in bytes.",
@@ -177,7 +200,7 @@ impl Metrics {
             registry,
             cpu_lock: Mutex::new(()),
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 19] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 22] = [
             Box::new(m.requests.clone()),
             Box::new(m.latency.clone()),
             Box::new(m.in_flight.clone()),
@@ -190,11 +213,14 @@ impl Metrics {
             Box::new(m.decode_outcomes.clone()),
             Box::new(m.cache_hits.clone()),
             Box::new(m.cache_misses.clone()),
+            Box::new(m.cache_shared_hits.clone()),
+            Box::new(m.cache_shared_errors.clone()),
             Box::new(m.cache_bytes.clone()),
             Box::new(m.jobs_submitted.clone()),
             Box::new(m.job_items.clone()),
             Box::new(m.jobs_finished.clone()),
             Box::new(m.jobs_expired.clone()),
+            Box::new(m.jobs_oldest_queued_age.clone()),
             Box::new(m.process_rss.clone()),
             Box::new(m.process_cpu.clone()),
         ];
@@ -285,6 +311,7 @@ mod tests {
             "qrsmith_workers_active 0",
             "qrsmith_decode_outcomes_total{outcome=\"none\"} 0",
             "qrsmith_cache_hits_total 0",
+            "qrsmith_jobs_oldest_queued_age_seconds 0",
             "process_resident_memory_bytes",
             "process_cpu_seconds_total",
         ] {

@@ -10,6 +10,7 @@ use crate::cache::GenerationCache;
 use crate::config::Config;
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
+use crate::store::Backend;
 use crate::workers::Workers;
 
 /// Where the process is in its life; `/ready` answers 200 only in [`Phase::Ready`].
@@ -59,6 +60,7 @@ impl AppState {
     /// Builds the state for `config`, in [`Phase::Starting`]; opens the job store in
     /// `config.data_dir` (in memory without one).
     pub fn new(config: Config) -> anyhow::Result<AppState> {
+        let backend = Backend::open(&config)?;
         let metrics = Arc::new(Metrics::new());
         let workers = Workers::new(
             config.worker_count(),
@@ -68,10 +70,11 @@ impl AppState {
         let cache = GenerationCache::new(
             config.cache_bytes,
             Duration::from_secs(config.cache_ttl_secs),
+            backend.redis(),
             Arc::clone(&metrics),
         );
-        let jobs = Jobs::open(&config)?;
-        let keys = Keys::open(&config)?;
+        let jobs = Jobs::new(&config, backend.jobs());
+        let keys = Keys::new(&config, backend.keys());
         Ok(AppState {
             shared: Arc::new(Shared {
                 config,

@@ -305,6 +305,60 @@ async fn get_qr_with_etag_and_304() {
 }
 
 #[tokio::test]
+async fn replicas_on_one_redis_share_generated_images() {
+    let redis = common::redis_server::RedisServer::start();
+    let prefix = common::redis_server::unique_prefix();
+    let replica = || {
+        service(Config {
+            redis: Some(redis.url()),
+            redis_prefix: prefix.clone(),
+            ..config()
+        })
+    };
+    let ((a, _), (b, b_state)) = (replica(), replica());
+    let request = || post_json("/generate", r#"{"text": "made once, served twice"}"#);
+    let made = send(&a, request()).await;
+    assert_eq!(made.status, StatusCode::OK);
+
+    // A writes the entry in the background: wait until it is in Redis.
+    let mut conn = redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}cache:*"))
+            .query(&mut conn)
+            .unwrap();
+        if keys.len() == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no cache entry: {keys:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    let served = send(&b, request()).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.body, made.body);
+    let m = &b_state.metrics;
+    assert_eq!((m.cache_shared_hits.get(), m.cache_misses.get()), (1, 0));
+    // Kept locally too: the next one does not ask Redis.
+    send(&b, request()).await;
+    assert_eq!((m.cache_hits.get(), m.cache_shared_hits.get()), (2, 1));
+
+    // Without Redis, generation goes on; the shared level's failures are counted.
+    drop(redis);
+    let alone = send(&b, post_json("/generate", r#"{"text": "redis is gone"}"#)).await;
+    assert_eq!(alone.status, StatusCode::OK);
+    assert_eq!(decoded_text(&alone.body), ["redis is gone"]);
+    assert!(m.cache_shared_errors.get() >= 1);
+}
+
+#[tokio::test]
 async fn get_qr_bad_parameters_are_400() {
     let (app, _) = service(config());
     for uri in [

@@ -14,9 +14,10 @@ use common::*;
 use qrsmith_server::Config;
 use serde_json::Value;
 
-/// Polls the job until it is final (or fails the test after 30 s).
+/// Polls the job until it is final (or fails the test after 120 s: a thousand codes in a debug
+/// build take a while).
 async fn wait_final(app: &Router, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let job = send(app, get(&format!("/api/v1/jobs/{id}"))).await.json();
         if ["succeeded", "failed", "cancelled"].contains(&job["status"].as_str().unwrap()) {
@@ -295,4 +296,262 @@ async fn bad_submissions_get_their_documented_errors() {
     send(&app, text)
         .await
         .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn a_thousand_row_csv_becomes_a_thousand_codes_that_read_back() {
+    let (app, _state) = service(config());
+    let mut csv = String::from("text,filename,ec\n");
+    for i in 0..1000 {
+        csv.push_str(&format!("https://example.com/item/{i},code-{i},M\n"));
+        // Bad rows among the good ones, each reported on its own row.
+        match i {
+            100 => csv.push_str(&format!("{},too-long,H\n", "x".repeat(4000))),
+            500 => csv.push_str("fine,bad-level,Z\n"),
+            _ => {}
+        }
+    }
+    let submit = form(&[("type", "generate")], &[("rows.csv", csv.as_bytes())]);
+    let (done, files) = run_to_result(&app, submit).await;
+    assert_eq!(
+        (done["total"].as_u64(), done["failed"].as_u64()),
+        (Some(1002), Some(2))
+    );
+    let rows: Vec<u64> = done["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [102, 503]);
+    assert_eq!(done["errors"][0]["code"], "data_too_long");
+    assert_eq!(done["errors"][1]["code"], "invalid_parameter");
+    for i in 0..1000 {
+        let png = files
+            .get(&format!("code-{i}.png"))
+            .unwrap_or_else(|| panic!("code-{i}.png is missing"));
+        assert_eq!(read_text(png), format!("https://example.com/item/{i}"));
+    }
+    let manifest = String::from_utf8(files["manifest.csv"].clone()).unwrap();
+    assert_eq!(manifest.lines().count(), 1 + 1002);
+    assert!(
+        manifest.contains("\n102,,error,data_too_long,"),
+        "{manifest:.300}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_batches_are_refused_or_fail_per_item_and_the_server_stays_healthy() {
+    let (app, _state) = service(config());
+
+    // Ten million rows: far past the body limit, refused before any row is parsed.
+    let huge = "a\n".repeat(10_000_000);
+    send(
+        &app,
+        form(&[("type", "generate")], &[("rows.csv", huge.as_bytes())]),
+    )
+    .await
+    .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    // Within the body limit but more rows than a job may hold.
+    let many = "text\n".to_owned() + &"a\n".repeat(10_001);
+    send(
+        &app,
+        form(&[("type", "generate")], &[("rows.csv", many.as_bytes())]),
+    )
+    .await
+    .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
+    // A ZIP bomb: 200 MB of zeros in a few hundred KB, past the uncompressed budget.
+    let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    bomb.start_file(
+        "zeros.png",
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true),
+    )
+    .unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..200 {
+        bomb.write_all(&zeros).unwrap();
+    }
+    let bomb = bomb.finish().unwrap().into_inner();
+    assert!(bomb.len() < 1 << 20, "the bomb is {} bytes", bomb.len());
+    send(&app, form(&[("type", "decode")], &[("bomb.zip", &bomb)]))
+        .await
+        .assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
+    // Zip-slip names and a file that is no image: the names lose their path, the text file
+    // fails its own item.
+    let mut zipped = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let code = qr_png("inside");
+    for (name, bytes) in [
+        ("../../x.png", &code[..]),
+        ("/etc/passwd", b"root:x:0:0::/root:/bin/sh\n"),
+    ] {
+        zipped
+            .start_file(
+                name,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated),
+            )
+            .unwrap();
+        zipped.write_all(bytes).unwrap();
+    }
+    let zipped = zipped.finish().unwrap().into_inner();
+    let (done, files) =
+        run_to_result(&app, form(&[("type", "decode")], &[("slip.zip", &zipped)])).await;
+    assert_eq!(
+        (done["total"].as_u64(), done["failed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let json: Value = serde_json::from_slice(&files["results.json"]).unwrap();
+    assert_eq!(json[0]["file"], "x.png");
+    assert_eq!(json[0]["results"][0]["text"], "inside");
+    assert_eq!(json[1]["file"], "passwd");
+    assert_eq!(json[1]["error"]["code"], "unsupported_format");
+    assert!(files.keys().all(|name| !name.contains("..")), "{files:?}");
+
+    assert_eq!(send(&app, get("/health")).await.status, StatusCode::OK);
+}
+
+/// The service with its jobs in a real Redis (kept alive by the returned server).
+fn redis_service(tune: impl FnOnce(&mut Config)) -> (Router, redis_server::RedisServer) {
+    let server = redis_server::RedisServer::start();
+    let mut config = Config {
+        redis: Some(server.url()),
+        redis_prefix: redis_server::unique_prefix(),
+        ..config()
+    };
+    tune(&mut config);
+    let (app, _state) = service(config);
+    (app, server)
+}
+
+#[tokio::test]
+async fn with_redis_jobs_and_async_requests_run_to_their_results() {
+    let (app, _redis) = redis_service(|_| {});
+    let items: Vec<String> = (0..30)
+        .map(|i| format!(r#"{{"text": "redis {i}", "filename": "r{i}"}}"#))
+        .collect();
+    let body = format!(r#"{{"type": "generate", "items": [{}]}}"#, items.join(","));
+    let (done, files) = run_to_result(&app, post_json("/api/v1/jobs", &body)).await;
+    assert_eq!(
+        (done["done"].as_u64(), done["failed"].as_u64()),
+        (Some(30), Some(0))
+    );
+    assert_eq!(files.len(), 31, "30 images and the manifest");
+    assert_eq!(read_text(&files["r17.png"]), "redis 17");
+
+    // The reference's asynchronous form reads the job's one item back.
+    let accepted = send(
+        &app,
+        post_json("/generate?async=true", r#"{"text": "later"}"#),
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED);
+    let task = accepted.json()["task_id"].as_str().unwrap().to_owned();
+    wait_final(&app, &task).await;
+    let status = send(&app, get(&format!("/result/{task}"))).await.json();
+    assert_eq!(status["status"], "success", "{status}");
+    let image = send(&app, get(&format!("/result/{task}/image"))).await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert_eq!(read_text(&image.body), "later");
+}
+
+#[tokio::test]
+async fn a_result_over_the_cap_fails_the_job_visibly() {
+    for redis in [false, true] {
+        let tune = |c: &mut Config| c.max_result_bytes = 2000;
+        let (app, _redis) = if redis {
+            let (app, server) = redis_service(tune);
+            (app, Some(server))
+        } else {
+            let mut c = config();
+            tune(&mut c);
+            (service(c).0, None)
+        };
+        let items: Vec<String> = (0..5)
+            .map(|i| format!(r#"{{"text": "big {i}", "size": 600}}"#))
+            .collect();
+        let body = format!(r#"{{"type": "generate", "items": [{}]}}"#, items.join(","));
+        let submitted = send(&app, post_json("/api/v1/jobs", &body)).await;
+        let id = submitted.json()["id"].as_str().unwrap().to_owned();
+        let done = wait_final(&app, &id).await;
+        assert_eq!(done["status"], "failed", "redis={redis}: {done}");
+        let why = done["error"].as_str().unwrap();
+        assert!(
+            why.contains("2000 bytes") && why.contains("--max-result-bytes"),
+            "redis={redis}: {why}"
+        );
+        let result = send(&app, get(&format!("/api/v1/jobs/{id}/result"))).await;
+        result.assert_error(StatusCode::CONFLICT, "job_not_finished");
+    }
+}
+
+#[test]
+fn a_redis_that_does_not_answer_is_a_startup_error() {
+    let config = Config {
+        // Nothing listens on port 1.
+        redis: Some("redis://127.0.0.1:1/".into()),
+        ..config()
+    };
+    let err = qrsmith_server::AppState::new(config).unwrap_err();
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("--redis") && message.contains("cannot connect to Redis"),
+        "{message}"
+    );
+}
+
+/// `qrsmith_jobs_oldest_queued_age_seconds`: a job that waits behind a running one shows as a
+/// backlog that ages, and the backlog is 0 again once everything has started.
+#[tokio::test]
+async fn the_backlog_age_metric_follows_the_oldest_queued_job() {
+    let (app, state) = service(config());
+    let gauge = || state.metrics.jobs_oldest_queued_age.get();
+    // Every worker busy: the first job starts (the runner takes it) and waits for a worker, so
+    // the second stays queued behind it.
+    let gates = occupy_workers(&state).await;
+    let mut ids = Vec::new();
+    for text in ["first", "second"] {
+        let submitted = send(
+            &app,
+            post_json(
+                "/api/v1/jobs",
+                &format!(r#"{{"type": "generate", "items": [{{"text": "{text}"}}]}}"#),
+            ),
+        )
+        .await;
+        assert_eq!(submitted.status, StatusCode::ACCEPTED);
+        ids.push(submitted.json()["id"].as_str().unwrap().to_owned());
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while gauge() < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the queued job's age never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = String::from_utf8(send(&app, get("/metrics")).await.body.to_vec()).unwrap();
+    assert!(
+        text.lines().any(|l| l
+            .strip_prefix("qrsmith_jobs_oldest_queued_age_seconds ")
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|v| v >= 1)),
+        "{text}"
+    );
+    drop(gates);
+    for id in &ids {
+        assert_eq!(wait_final(&app, id).await["status"], "succeeded");
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while gauge() != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the backlog age stayed at {}",
+            gauge()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

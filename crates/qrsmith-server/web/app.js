@@ -58,6 +58,106 @@
     if (!done) throw new Error('copy refused');
   }
 
+  // ---------------------------------------------------------------- API key
+
+  // When the server has API keys it answers 401 to every API call without one. The key the
+  // person types is kept for this tab only (sessionStorage) and sent as X-API-Key on every call.
+  const k = { form: $('key-form'), input: $('key-input'), forget: $('key-forget'), status: $('key-status') };
+  const KEY_ITEM = 'qrsmith.apiKey';
+  let onKey = () => {}; // what to redo once a key is given (the preview)
+
+  /** The key of this tab, or ''; storage can be refused (private modes), then there is none. */
+  function apiKey() {
+    try {
+      return sessionStorage.getItem(KEY_ITEM) || '';
+    } catch (_) {
+      return '';
+    }
+  }
+
+  /** fetch() for the API: adds the key, and on a 401 asks for one. Callers still see the 401. */
+  async function api(url, opts = {}) {
+    const headers = new Headers(opts.headers);
+    const key = apiKey();
+    if (key) headers.set('X-API-Key', key);
+    const res = await fetch(url, { ...opts, headers });
+    if (res.status === 401) {
+      let code = '';
+      try {
+        code = (await res.clone().json()).error.code;
+      } catch (_) {
+        // Not the service's JSON: still a request for a key.
+      }
+      k.form.hidden = false;
+      say(
+        k.status,
+        key && code !== 'api_key_required'
+          ? 'The server refused this API key. Enter another one.'
+          : 'This server needs an API key. Enter yours to go on.',
+        'error',
+      );
+    }
+    return res;
+  }
+
+  k.form.hidden = !apiKey();
+  k.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const key = k.input.value.trim();
+    if (!key) {
+      say(k.status, 'Type or paste the key first.', 'error');
+      return;
+    }
+    try {
+      sessionStorage.setItem(KEY_ITEM, key);
+    } catch (_) {
+      say(k.status, 'This browser does not let the page keep the key.', 'error');
+      return;
+    }
+    k.input.value = '';
+    say(k.status, 'Key set for this tab; it is sent with every request.', 'ok');
+    onKey();
+  });
+  k.forget.addEventListener('click', () => {
+    try {
+      sessionStorage.removeItem(KEY_ITEM);
+    } catch (_) {
+      // Nothing was kept.
+    }
+    k.input.value = '';
+    say(k.status, 'Key forgotten.', 'ok');
+  });
+
+  /** Saves what `url` answers as a file: how links download when a key must go with them. */
+  async function saveFrom(url, name, status) {
+    try {
+      const res = await api(url);
+      if (!res.ok) {
+        say(status, await errorText(res), 'error');
+        return;
+      }
+      const blobUrl = URL.createObjectURL(await res.blob());
+      const a = document.createElement('a');
+      a.href = blobUrl;
+      a.download = name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(blobUrl), 60000);
+    } catch (err) {
+      say(status, networkText(err), 'error');
+    }
+  }
+
+  /** A download link that fetches with the key when there is one (a plain link cannot send it). */
+  function keyedLink(a, status) {
+    a.addEventListener('click', (e) => {
+      if (!apiKey() || !a.getAttribute('href') || a.href.startsWith('blob:')) return;
+      e.preventDefault();
+      saveFrom(a.href, a.download, status);
+    });
+  }
+
   function debounce(fn, ms) {
     let timer = 0;
     return (...args) => {
@@ -90,6 +190,7 @@
   let wanted = ''; // the preview URL the page is waiting for; stale load events are ignored
   let pngUrl = ''; // the PNG of the current settings, for "Copy image"
   let fileUrl = ''; // the download in the chosen format
+  let previewBlob = ''; // object URL of a preview fetched with the API key
 
   /** Reads a whole number from a number input, or explains what is wrong with it. */
   function whole(input, name) {
@@ -131,6 +232,7 @@
     wanted = '';
     g.preview.hidden = true;
     g.preview.removeAttribute('src');
+    delete g.preview.dataset.api;
     g.empty.hidden = false;
     g.empty.textContent = message;
     g.caption.textContent = '';
@@ -174,8 +276,35 @@
     wanted = url;
     g.preview.classList.add('loading');
     say(g.status, 'Making the code…');
-    g.preview.src = url;
+    if (!apiKey()) {
+      g.preview.dataset.api = url; // the API URL the <img> shows, whatever its src
+      g.preview.src = url;
+      return;
+    }
+    // An <img src> cannot send the key: fetch the picture and show it from an object URL.
+    api(url)
+      .then(async (res) => {
+        if (!res.ok) throw new Error(await errorText(res));
+        const blob = await res.blob();
+        if (url !== wanted) return;
+        if (previewBlob) URL.revokeObjectURL(previewBlob);
+        previewBlob = URL.createObjectURL(blob);
+        g.preview.dataset.api = url;
+        g.preview.src = previewBlob;
+      })
+      .catch((err) => previewFailed(url, err instanceof TypeError ? networkText(err) : err.message));
   }
+
+  function previewFailed(url, message) {
+    if (url !== wanted) return;
+    g.preview.classList.remove('loading');
+    say(g.status, message, 'error');
+    showEmpty('No code for these settings.');
+  }
+  onKey = () => {
+    wanted = ''; // the same settings again, now with the key
+    refresh();
+  };
 
   /** Says what the download is; sizes are the real ones (whole pixels per module, so the
    *  image may come out a little smaller than asked). */
@@ -188,7 +317,7 @@
   }
 
   g.preview.addEventListener('load', () => {
-    if (g.preview.getAttribute('src') !== wanted) return;
+    if (g.preview.dataset.api !== wanted) return;
     g.preview.classList.remove('loading');
     g.preview.hidden = false;
     g.preview.alt = `QR code for: ${g.text.value}`;
@@ -200,19 +329,18 @@
 
   // An <img> cannot read the error body, so ask again with fetch to learn what was wrong.
   g.preview.addEventListener('error', async () => {
-    const url = g.preview.getAttribute('src');
+    const url = g.preview.dataset.api;
     if (!url || url !== wanted) return;
-    let message;
-    try {
-      const res = await fetch(url);
-      message = res.ok ? 'The browser could not show this image.' : await errorText(res);
-    } catch (err) {
-      message = networkText(err);
+    let message = 'The browser could not show this image.';
+    if (!g.preview.src.startsWith('blob:')) {
+      try {
+        const res = await api(url);
+        if (!res.ok) message = await errorText(res);
+      } catch (err) {
+        message = networkText(err);
+      }
     }
-    if (url !== wanted) return;
-    g.preview.classList.remove('loading');
-    say(g.status, message, 'error');
-    showEmpty('No code for these settings.');
+    previewFailed(url, message);
   });
 
   const refreshSoon = debounce(refresh, 250);
@@ -231,7 +359,7 @@
     const url = pngUrl;
     // The blob is passed as a promise so the clipboard write starts inside the click
     // (Safari refuses writes that begin after an await).
-    const blob = fetch(url).then(async (res) => {
+    const blob = api(url).then(async (res) => {
       if (!res.ok) throw new Error(await errorText(res));
       return res.blob();
     });
@@ -247,11 +375,14 @@
   g.link.addEventListener('click', async () => {
     try {
       await copyText(new URL(fileUrl, location.href).href);
-      say(g.status, 'Link copied. It works in any <img src>.', 'ok');
+      const where = apiKey() ? 'This server wants an API key with it.' : 'It works in any <img src>.';
+      say(g.status, `Link copied. ${where}`, 'ok');
     } catch (_) {
       say(g.status, 'Could not copy the link.', 'error');
     }
   });
+
+  keyedLink(g.download, g.status);
 
   // ---------------------------------------------------------------- decode
 
@@ -297,7 +428,7 @@
     body.append('image', blob, name);
     let res;
     try {
-      res = await fetch(DECODE_URL, { method: 'POST', body });
+      res = await api(DECODE_URL, { method: 'POST', body });
     } catch (err) {
       if (mine === job) say(d.status, networkText(err), 'error');
       return;
@@ -542,7 +673,7 @@
       return;
     }
     try {
-      const res = await fetch(url.href);
+      const res = await api(url.href);
       if (!res.ok) {
         say(d.status, await errorText(res), 'error');
         return;
@@ -635,6 +766,258 @@
     });
   }
 
+  // ---------------------------------------------------------------- batch
+
+  const b = {
+    form: $('b-form'),
+    drop: $('b-drop'),
+    dropText: $('b-drop-text'),
+    file: $('b-file'),
+    choose: $('b-choose'),
+    chosen: $('b-chosen'),
+    gen: $('b-gen'),
+    dec: $('b-dec'),
+    format: $('b-format'),
+    size: $('b-size'),
+    ec: $('b-ec'),
+    start: $('b-start'),
+    status: $('b-status'),
+    job: $('b-job'),
+    progress: $('b-progress'),
+    counts: $('b-counts'),
+    download: $('b-download'),
+    cancel: $('b-cancel'),
+    errors: $('b-errors'),
+  };
+  const JOBS_URL = '/api/v1/jobs';
+  const FINAL = ['succeeded', 'failed', 'cancelled'];
+  let files = []; // what the next job will upload
+  let watching = ''; // id of the job being shown; a poll for another one stops
+  let pollTimer = 0;
+
+  const kind = () => b.form.elements.type.value;
+  const isCsv = (f) => /\.csv$/i.test(f.name) || f.type === 'text/csv';
+
+  /** Sets the kind of job, and what the picker offers for it. */
+  function setKind(value) {
+    b.form.elements.type.value = value;
+    const gen = value === 'generate';
+    b.gen.hidden = !gen;
+    b.dec.hidden = gen;
+    b.file.multiple = !gen;
+    b.file.accept = gen ? '.csv,text/csv' : 'image/*,.zip,application/zip';
+    b.dropText.textContent = gen ? 'Drop a CSV file here, or' : 'Drop pictures or a ZIP here, or';
+    b.choose.textContent = gen ? 'Choose a CSV file…' : 'Choose pictures or a ZIP…';
+    if (gen && files.length && !(files.length === 1 && isCsv(files[0]))) choose([]);
+    if (!gen && files.some(isCsv)) choose([]);
+  }
+
+  function choose(list) {
+    files = list;
+    const size = list.reduce((n, f) => n + f.size, 0);
+    b.chosen.textContent = list.length
+      ? `${list.length === 1 ? list[0].name : `${list.length} files`} (${(size / 1024).toFixed(1)} KB)`
+      : 'Nothing chosen yet.';
+  }
+
+  b.form.addEventListener('change', (e) => {
+    if (e.target.name === 'type') setKind(kind());
+  });
+  b.file.addEventListener('change', () => {
+    choose([...b.file.files]);
+    b.file.value = '';
+  });
+
+  let bDepth = 0;
+  b.drop.addEventListener('dragenter', (e) => {
+    e.preventDefault();
+    bDepth += 1;
+    b.drop.classList.add('over');
+  });
+  b.drop.addEventListener('dragover', (e) => e.preventDefault());
+  b.drop.addEventListener('dragleave', () => {
+    bDepth = Math.max(0, bDepth - 1);
+    if (bDepth === 0) b.drop.classList.remove('over');
+  });
+  b.drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    bDepth = 0;
+    b.drop.classList.remove('over');
+    const list = e.dataTransfer ? [...e.dataTransfer.files] : [];
+    if (!list.length) return;
+    // The files say what the job is: one CSV makes codes, anything else is read.
+    setKind(list.length === 1 && isCsv(list[0]) ? 'generate' : 'decode');
+    choose(list);
+    say(b.status, '');
+  });
+
+  b.form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const gen = kind() === 'generate';
+    if (!files.length) {
+      say(b.status, gen ? 'Choose a CSV file first.' : 'Choose some pictures or a ZIP first.', 'error');
+      return;
+    }
+    const body = new FormData();
+    body.append('type', kind());
+    if (gen) {
+      // Blank size: the server's default; a row's own cells win over these.
+      const size = b.size.value.trim();
+      if (size) {
+        const n = whole(b.size, 'Size');
+        if (n.error) {
+          say(b.status, n.error, 'error');
+          return;
+        }
+        body.append('size', String(n.value));
+      }
+      body.append('format', b.format.value);
+      body.append('ec', b.ec.value);
+    }
+    files.forEach((f) => body.append('file', f, f.name));
+    b.start.disabled = true;
+    say(b.status, 'Sending…');
+    try {
+      const res = await api(JOBS_URL, { method: 'POST', body });
+      if (!res.ok) {
+        say(b.status, await errorText(res), 'error');
+        return;
+      }
+      const job = await res.json();
+      say(b.status, '');
+      watch(job);
+    } catch (err) {
+      say(b.status, networkText(err), 'error');
+    } finally {
+      b.start.disabled = false;
+    }
+  });
+
+  /** Shows a job and polls it until it is final: 250 ms, growing by half up to 3 s. */
+  function watch(job) {
+    clearTimeout(pollTimer);
+    watching = job.id;
+    b.job.hidden = false;
+    b.errors.replaceChildren();
+    let delay = 250;
+    const poll = async () => {
+      try {
+        const res = await api(`${JOBS_URL}/${encodeURIComponent(job.id)}`);
+        if (watching !== job.id) return;
+        if (res.status === 404) {
+          say(b.status, await errorText(res), 'error');
+          b.cancel.hidden = true;
+          return;
+        }
+        if (res.ok) {
+          if (!showJob(await res.json())) return;
+        } else {
+          say(b.status, `${await errorText(res)} Still trying…`, 'error');
+        }
+      } catch (err) {
+        if (watching !== job.id) return;
+        say(b.status, `${networkText(err)} Still trying…`, 'error');
+      }
+      delay = Math.min(delay * 1.5, 3000);
+      pollTimer = setTimeout(poll, delay);
+    };
+    if (showJob(job)) pollTimer = setTimeout(poll, delay);
+  }
+
+  /** Draws a job's state; false once it is final (nothing more to wait for). */
+  function showJob(job) {
+    if (job.id !== watching) return false;
+    const total = Number(job.total) || 0;
+    const done = Number(job.done) || 0;
+    const failed = Number(job.failed) || 0;
+    const final = FINAL.includes(job.status);
+    b.progress.max = Math.max(total, 1);
+    b.progress.value = Math.min(done, total);
+    const what = job.type === 'decode' ? 'pictures' : 'rows';
+    const state = {
+      queued: 'Waiting to start',
+      running: 'Working',
+      succeeded: 'Done',
+      failed: 'Failed',
+      cancelled: 'Cancelled',
+    }[job.status] || String(job.status);
+    b.counts.textContent = `${state}: ${done} of ${total} ${what} done, ${failed} failed.`;
+    b.cancel.hidden = final;
+
+    const items = Array.isArray(job.errors) ? job.errors : [];
+    const lis = items.map((x) => {
+      const li = document.createElement('li');
+      const which = job.type === 'decode' ? 'File' : 'Row';
+      const name = x.name ? ` (${x.name})` : '';
+      // Rows refused on arrival carry "row N: " already; say it once.
+      li.textContent = `${which} ${x.row}${name}: ${String(x.message || x.code).replace(/^row \d+: /, '')}`;
+      return li;
+    });
+    if (failed > items.length) {
+      const li = document.createElement('li');
+      const list = job.type === 'decode' ? 'results.csv' : 'manifest.csv';
+      li.textContent = `…and ${failed - items.length} more; ${list} in the ZIP lists them all.`;
+      lis.push(li);
+    }
+    b.errors.replaceChildren(...lis);
+
+    if (job.status === 'succeeded' && job.result) {
+      b.download.href = job.result;
+      b.download.download = `qrsmith-${job.id}.zip`;
+      b.download.hidden = false;
+      say(b.status, failed ? `Finished; ${failed} failed, see below.` : 'Finished.', failed ? '' : 'ok');
+    } else {
+      b.download.hidden = true;
+      b.download.removeAttribute('href');
+      if (job.status === 'failed') say(b.status, job.error ? `The job failed: ${job.error}` : 'The job failed.', 'error');
+      if (job.status === 'cancelled') say(b.status, 'The job was cancelled.');
+    }
+    return !final;
+  }
+
+  b.cancel.addEventListener('click', async () => {
+    const id = watching;
+    if (!id) return;
+    try {
+      const res = await api(`${JOBS_URL}/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      if (!res.ok) {
+        say(b.status, await errorText(res), 'error');
+        return;
+      }
+      clearTimeout(pollTimer);
+      showJob(await res.json());
+    } catch (err) {
+      say(b.status, networkText(err), 'error');
+    }
+  });
+  keyedLink(b.download, b.status);
+
+  // ---------------------------------------------------------------- tabs
+
+  // Tabs as ARIA describes them: one tab stop, arrow keys (and Home/End) move between tabs.
+  const tabs = [...document.querySelectorAll('[role=tab]')];
+  function select(tab, focus) {
+    tabs.forEach((t) => {
+      const on = t === tab;
+      t.setAttribute('aria-selected', String(on));
+      t.tabIndex = on ? 0 : -1;
+      $(t.getAttribute('aria-controls')).hidden = !on;
+    });
+    if (focus) tab.focus();
+  }
+  tabs.forEach((t, i) => {
+    t.addEventListener('click', () => select(t, false));
+    t.addEventListener('keydown', (e) => {
+      const n = tabs.length;
+      const to = { ArrowRight: i + 1, ArrowLeft: i - 1 + n, Home: 0, End: n - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      select(tabs[to % n], true);
+    });
+  });
+  if (location.hash === '#batch') select($('tab-batch'), false);
+
   // Settings typed before the script ran (a reload keeps form values) show at once.
+  setKind(kind());
   refresh();
 })();

@@ -28,6 +28,41 @@ pub enum Command {
     ///
     /// Every setting can also be given as an environment variable or in a TOML file (--config).
     Serve(qrsmith_server::Config),
+    /// Ask a running service whether it is healthy, for container health checks that have no
+    /// curl (the image has nothing but this binary): exit 0 when the probe answers 200, 1
+    /// otherwise (Docker's HEALTHCHECK reserves 2).
+    Healthcheck(HealthcheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// The service's address, as given to `serve --listen` (the same variable, so a container's
+    /// setting serves both); an unspecified address (`0.0.0.0`, `[::]`) is probed on loopback.
+    #[arg(
+        long,
+        env = "QRSMITH_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub listen: std::net::SocketAddr,
+    /// The path probed: /health (alive) or /ready (taking traffic).
+    #[arg(long, value_name = "PATH", default_value = "/health", value_parser = parse_probe_path)]
+    pub path: String,
+    /// Time allowed for connecting and for the whole answer, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub timeout_ms: u64,
+}
+
+/// An absolute path with nothing that could break the request line.
+fn parse_probe_path(path: &str) -> Result<String, String> {
+    if !path.starts_with('/')
+        || path
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        return Err("expected an absolute path without spaces, such as /health".into());
+    }
+    Ok(path.to_owned())
 }
 
 /// Error-correction level.
@@ -233,13 +268,25 @@ pub enum KeysCommand {
     Revoke(KeysRevokeArgs),
 }
 
-/// Where the keys are kept: the service's store.
+/// Where the keys are kept: the service's store, named as `qrsmith serve` names it.
 #[derive(Debug, Args)]
 pub struct KeyStoreArgs {
-    /// The service's data directory (as `qrsmith serve --data-dir`) [default:
-    /// $XDG_DATA_HOME/qrsmith, else ~/.local/share/qrsmith].
-    #[arg(long, env = "QRSMITH_DATA_DIR", value_name = "DIR")]
+    /// The service's data directory (as `qrsmith serve --data-dir`), when it runs on SQLite
+    /// [default: $XDG_DATA_HOME/qrsmith, else ~/.local/share/qrsmith].
+    #[arg(
+        long,
+        env = "QRSMITH_DATA_DIR",
+        value_name = "DIR",
+        conflicts_with = "redis"
+    )]
     pub data_dir: Option<PathBuf>,
+    /// The service's Redis (as `qrsmith serve --redis`), when it runs on Redis: keys made here
+    /// are seen by every replica.
+    #[arg(long, env = "QRSMITH_REDIS", value_name = "URL")]
+    pub redis: Option<String>,
+    /// The service's `--redis-prefix`.
+    #[arg(long, env = "QRSMITH_REDIS_PREFIX", value_name = "PREFIX", default_value = qrsmith_server::DEFAULT_REDIS_PREFIX)]
+    pub redis_prefix: String,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         args::Command::Encode(a) => commands::encode::run(a),
         args::Command::Decode(a) => commands::decode::run(a),
         args::Command::Batch(a) => commands::batch::run(a),
+        args::Command::Healthcheck(a) => commands::healthcheck::run(a),
         args::Command::Keys(a) => commands::keys::run(a),
         args::Command::Serve(config) => {
             let serve_matches = matches.subcommand_matches("serve").unwrap_or(&matches);

@@ -281,6 +281,51 @@ fn batch_generate_writes_every_good_row_and_a_manifest() {
 }
 
 #[test]
+fn batch_generate_writes_a_thousand_codes_that_batch_decode_reads_back() {
+    let dir = scratch("batch_thousand");
+    let csv = dir.join("rows.csv");
+    let mut rows = String::from("text,filename\n");
+    for i in 0..1000 {
+        rows.push_str(&format!("https://example.com/item/{i},code-{i:04}\n"));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let zip = dir.join("codes.zip");
+    let out = qrsmith(&["batch", "generate", path_str(&csv), "-o", path_str(&zip)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1000 images of 1000 rows"),
+        "{}",
+        stderr(&out)
+    );
+
+    let images = dir.join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    let entries = zip_entries(&zip);
+    assert_eq!(entries.len(), 1001, "1000 images and the manifest");
+    for (name, bytes) in entries.iter().filter(|(n, _)| n.ends_with(".png")) {
+        std::fs::write(images.join(name), bytes).unwrap();
+    }
+    let out = qrsmith(&["batch", "decode", path_str(&images), "--csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let csv = stdout(&out);
+    let mut read: Vec<(String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            let file = Path::new(fields[0]).file_name().unwrap();
+            (file.to_string_lossy().into_owned(), fields[3].to_owned())
+        })
+        .collect();
+    read.sort();
+    assert_eq!(read.len(), 1000, "{csv:.400}");
+    for (i, (file, text)) in read.iter().enumerate() {
+        assert_eq!(file, &format!("code-{i:04}.png"));
+        assert_eq!(text, &format!("https://example.com/item/{i}"));
+    }
+}
+
+#[test]
 fn batch_decode_reports_every_file_and_neutralises_formulas() {
     let dir = scratch("batch_decode");
     let images = dir.join("images");

@@ -7,8 +7,13 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
+
+#[path = "../../qrsmith-server/tests/common/redis_server.rs"]
+mod redis_server;
+
+use redis_server::{unique_prefix, RedisServer};
 
 /// One request on its own connection (`Connection: close`), so that each request meets the
 /// listener. Returns the status and body; an incomplete response is an error.
@@ -68,6 +73,15 @@ fn multipart(image: &[u8]) -> (String, Vec<u8>) {
 /// address once the "listening" log line is out. Later log lines are drained so that the pipe
 /// never fills.
 fn spawn_server(drain_delay_ms: u64, extra: &[&str]) -> (Child, SocketAddr) {
+    let (child, addr, _logs) = spawn_logged(drain_delay_ms, extra);
+    (child, addr)
+}
+
+/// [`spawn_server`], with the later log lines (JSON) handed out as they come.
+fn spawn_logged(
+    drain_delay_ms: u64,
+    extra: &[&str],
+) -> (Child, SocketAddr, mpsc::Receiver<serde_json::Value>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_qrsmith"))
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
         .args(extra)
@@ -90,8 +104,16 @@ fn spawn_server(drain_delay_ms: u64, extra: &[&str]) -> (Child, SocketAddr) {
                 .expect("a socket address");
         }
     };
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, addr)
+    let (send, logs) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Ok(event) = serde_json::from_str(&line) {
+                // Nobody listening is fine: the lines are drained all the same.
+                let _ = send.send(event);
+            }
+        }
+    });
+    (child, addr, logs)
 }
 
 #[test]
@@ -231,6 +253,91 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// The body of a generate job of `n` items, `item-{i}` holding "item {i}".
+fn generate_job(n: usize) -> String {
+    let items: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"text": "item {i}", "filename": "item-{i}", "size": 800}}"#))
+        .collect();
+    format!(r#"{{"type": "generate", "items": [{}]}}"#, items.join(","))
+}
+
+/// Submits `body` as a job; returns its id.
+fn submit_job(addr: SocketAddr, body: &str) -> String {
+    let (status, accepted) = request(
+        addr,
+        "POST",
+        "/api/v1/jobs",
+        "application/json",
+        body.as_bytes(),
+    )
+    .expect("submit");
+    assert_eq!(status, 202, "{}", String::from_utf8_lossy(&accepted));
+    let job: serde_json::Value = serde_json::from_slice(&accepted).unwrap();
+    job["id"].as_str().unwrap().to_owned()
+}
+
+/// Polls the job on `addr` until it is final; asserts it succeeded with all `items` done.
+fn wait_succeeded(addr: SocketAddr, id: &str, items: usize) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let finished = loop {
+        let job = job_status(addr, id);
+        if job["status"] != "queued" && job["status"] != "running" {
+            break job;
+        }
+        assert!(Instant::now() < deadline, "the job did not finish: {job}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    assert_eq!(finished["done"], items as u64);
+    assert_eq!(finished["failed"], 0);
+}
+
+/// Downloads the result of a [`generate_job`] of `items` from `addr`: every image exactly
+/// once, the manifest in order, images from before and after `interrupted_at` readable.
+fn assert_every_item_once(addr: SocketAddr, id: &str, items: usize, interrupted_at: usize) {
+    let (status, zip) = request(
+        addr,
+        "GET",
+        &format!("/api/v1/jobs/{id}/result"),
+        "text/plain",
+        b"",
+    )
+    .expect("result");
+    assert_eq!(status, 200);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a ZIP");
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().to_owned())
+        .collect();
+    let unique: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(names.len(), items + 1, "every image once, and the manifest");
+    assert_eq!(unique.len(), names.len());
+    for i in [0, interrupted_at, items - 1] {
+        assert!(unique.contains(&format!("item-{i}.png")), "item-{i}.png");
+    }
+    let mut manifest = String::new();
+    archive
+        .by_name("manifest.csv")
+        .unwrap()
+        .read_to_string(&mut manifest)
+        .unwrap();
+    let rows: Vec<&str> = manifest.lines().skip(1).collect();
+    assert_eq!(rows.len(), items);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(*row, format!("{},item-{i}.png,ok,,", i + 1));
+    }
+    // One image read back, from before and one from after the interruption.
+    for i in [0, items - 1] {
+        let mut png = Vec::new();
+        archive
+            .by_name(&format!("item-{i}.png"))
+            .unwrap()
+            .read_to_end(&mut png)
+            .unwrap();
+        let decoded = qrsmith_core::decode(&png, &Default::default()).expect("reads");
+        assert_eq!(decoded.symbols[0].text, format!("item {i}"));
+    }
+}
+
 fn job_status(addr: SocketAddr, id: &str) -> serde_json::Value {
     let (status, body) = request(
         addr,
@@ -249,102 +356,162 @@ fn a_job_survives_kill_9_and_finishes_every_item_exactly_once() {
     const ITEMS: usize = 5000;
     let data = scratch("kill9-data");
     let data_arg = data.to_str().unwrap();
-    let (mut server, addr) = spawn_server(0, &["--data-dir", data_arg]);
-    let items: Vec<String> = (0..ITEMS)
-        .map(|i| format!(r#"{{"text": "item {i}", "filename": "item-{i}", "size": 800}}"#))
-        .collect();
-    let body = format!(r#"{{"type": "generate", "items": [{}]}}"#, items.join(","));
-    let (status, accepted) = request(
-        addr,
-        "POST",
-        "/api/v1/jobs",
-        "application/json",
-        body.as_bytes(),
-    )
-    .expect("submit");
-    assert_eq!(status, 202, "{}", String::from_utf8_lossy(&accepted));
-    let job: serde_json::Value = serde_json::from_slice(&accepted).unwrap();
-    let id = job["id"].as_str().unwrap().to_owned();
+    // A short lease: the restarted process takes the job over once the dead one's lapses.
+    let args = ["--data-dir", data_arg, "--job-lease-secs", "2"];
+    let (mut server, addr) = spawn_server(0, &args);
+    let id = submit_job(addr, &generate_job(ITEMS));
 
     // Killed without warning in the middle of the job.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let done_at_kill = loop {
-        let done = job_status(addr, &id)["done"].as_u64().unwrap();
-        if done >= 200 {
-            Command::new("kill")
-                .args(["-KILL", &server.id().to_string()])
-                .status()
-                .expect("kill runs");
-            break done;
-        }
-        assert!(Instant::now() < deadline, "the job made no progress");
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    server.wait().expect("the killed server is reaped");
+    let done_at_kill = kill_when_done(&mut server, addr, &id, 200);
     assert!(
         (done_at_kill as usize) < ITEMS,
         "the job finished before it could be interrupted ({done_at_kill} done)"
     );
 
     // A new process on the same data directory finishes it.
-    let (mut server, addr) = spawn_server(0, &["--data-dir", data_arg]);
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let finished = loop {
-        let job = job_status(addr, &id);
-        if job["status"] != "queued" && job["status"] != "running" {
-            break job;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the job did not finish after the restart: {job}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(finished["status"], "succeeded", "{finished}");
-    assert_eq!(finished["done"], ITEMS as u64);
-    assert_eq!(finished["failed"], 0);
-
-    let (status, zip) = request(
-        addr,
-        "GET",
-        &format!("/api/v1/jobs/{id}/result"),
-        "text/plain",
-        b"",
-    )
-    .expect("result");
-    assert_eq!(status, 200);
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a ZIP");
-    let names: Vec<String> = (0..archive.len())
-        .map(|i| archive.by_index(i).unwrap().name().to_owned())
-        .collect();
-    let unique: std::collections::HashSet<&String> = names.iter().collect();
-    assert_eq!(names.len(), ITEMS + 1, "every image once, and the manifest");
-    assert_eq!(unique.len(), names.len());
-    for i in [0, done_at_kill as usize, ITEMS - 1] {
-        assert!(unique.contains(&format!("item-{i}.png")), "item-{i}.png");
-    }
-    let mut manifest = String::new();
-    archive
-        .by_name("manifest.csv")
-        .unwrap()
-        .read_to_string(&mut manifest)
-        .unwrap();
-    let rows: Vec<&str> = manifest.lines().skip(1).collect();
-    assert_eq!(rows.len(), ITEMS);
-    for (i, row) in rows.iter().enumerate() {
-        assert_eq!(*row, format!("{},item-{i}.png,ok,,", i + 1));
-    }
-    // One image read back, from before and one from after the kill.
-    for i in [0, ITEMS - 1] {
-        let mut png = Vec::new();
-        archive
-            .by_name(&format!("item-{i}.png"))
-            .unwrap()
-            .read_to_end(&mut png)
-            .unwrap();
-        let decoded = qrsmith_core::decode(&png, &Default::default()).expect("reads");
-        assert_eq!(decoded.symbols[0].text, format!("item {i}"));
-    }
+    let (mut server, addr) = spawn_server(0, &args);
+    wait_succeeded(addr, &id, ITEMS);
+    assert_every_item_once(addr, &id, ITEMS, done_at_kill as usize);
     server.kill().expect("stop the server");
     let _ = server.wait();
+}
+
+/// Polls the job's progress on `addr` and SIGKILLs `server` once `done` items are done;
+/// returns how many were done then.
+fn kill_when_done(server: &mut Child, addr: SocketAddr, id: &str, done: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done_at_kill = loop {
+        let now_done = job_status(addr, id)["done"].as_u64().unwrap();
+        if now_done >= done {
+            let kill = Command::new("kill")
+                .args(["-KILL", &server.id().to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(kill.success());
+            break now_done;
+        }
+        assert!(Instant::now() < deadline, "the job made no progress");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    server.wait().expect("the killed server is reaped");
+    done_at_kill
+}
+
+/// Waits for the "job started" log line of job `id` among `logs`; returns the index of the
+/// replica that logged it (the job's holder).
+fn holder_of(logs: &[&mpsc::Receiver<serde_json::Value>], id: &str) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        for (replica, log) in logs.iter().enumerate() {
+            while let Ok(event) = log.try_recv() {
+                if event["message"] == "job started" && event["job"] == id {
+                    return replica;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "no replica started the job");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn with_redis_and_two_replicas_the_survivor_finishes_a_killed_replicas_job() {
+    const ITEMS: usize = 5000;
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let prefix = unique_prefix();
+    let args = [
+        "--redis",
+        &url,
+        "--redis-prefix",
+        &prefix,
+        "--job-lease-secs",
+        "2",
+    ];
+    let replicas = [spawn_logged(0, &args), spawn_logged(0, &args)];
+    let id = submit_job(replicas[0].1, &generate_job(ITEMS));
+    let logs: Vec<_> = replicas.iter().map(|r| &r.2).collect();
+    let holder = holder_of(&logs, &id);
+    let [first, second] = replicas;
+    let (mut killed, mut survivor) = if holder == 0 {
+        (first, second)
+    } else {
+        (second, first)
+    };
+
+    // The holder is killed without warning in the middle of the job (progress read from the
+    // survivor: the state is shared).
+    let done_at_kill = kill_when_done(&mut killed.0, survivor.1, &id, 200);
+    assert!(
+        (done_at_kill as usize) < ITEMS,
+        "the job finished before it could be interrupted ({done_at_kill} done)"
+    );
+    // The survivor takes it over once the lease lapses, and finishes it.
+    assert_eq!(
+        holder_of(&[&survivor.2], &id),
+        0,
+        "the survivor takes the job over"
+    );
+    wait_succeeded(survivor.1, &id, ITEMS);
+    assert_every_item_once(survivor.1, &id, ITEMS, done_at_kill as usize);
+    survivor.0.kill().expect("stop the survivor");
+    let _ = survivor.0.wait();
+}
+
+#[test]
+fn a_redis_that_does_not_answer_stops_serve_with_a_clear_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_qrsmith"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+        // Nothing listens on port 1.
+        .args(["--redis", "redis://127.0.0.1:1/"])
+        .output()
+        .expect("qrsmith serve runs");
+    assert!(
+        !output.status.success(),
+        "serve must not start without its store"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot connect to Redis"), "{stderr}");
+}
+
+/// `qrsmith healthcheck` (the image's HEALTHCHECK) against a real server: 0 while /health
+/// answers 200, 1 for any other answer and for a port where nothing listens; never 2, which
+/// Docker reserves.
+#[test]
+fn healthcheck_exit_codes_follow_the_probe() {
+    let healthcheck = |listen: &str, extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_qrsmith"))
+            .args(["healthcheck", "--listen", listen, "--timeout-ms", "5000"])
+            .args(extra)
+            .env_remove("QRSMITH_LISTEN")
+            .output()
+            .expect("qrsmith healthcheck runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (mut server, addr) = spawn_server(0, &[]);
+    let listen = addr.to_string();
+    assert_eq!(healthcheck(&listen, &[]), (Some(0), String::new()));
+    assert_eq!(healthcheck(&listen, &["--path", "/ready"]).0, Some(0));
+    // Listening on every address is probed on loopback: the container's QRSMITH_LISTEN.
+    let all = format!("0.0.0.0:{}", addr.port());
+    assert_eq!(healthcheck(&all, &[]).0, Some(0));
+    let (code, stderr) = healthcheck(&listen, &["--path", "/no-such-probe"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("answered 404"), "{stderr}");
+    let (code, _) = healthcheck(&listen, &["--path", "no-slash"]);
+    assert_eq!(code, Some(2), "a bad argument is a usage error");
+    server.kill().expect("stop the server");
+    let _ = server.wait();
+
+    // Nothing listens on a port just released.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (code, stderr) = healthcheck(&free.to_string(), &[]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("cannot connect"), "{stderr}");
 }

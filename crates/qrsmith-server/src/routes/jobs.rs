@@ -8,7 +8,7 @@
 
 use std::io::Read as _;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,8 @@ use crate::batch::{self, GenerateRow};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{describe, FORMATS};
 use crate::state::AppState;
-use crate::store::{ItemError, Job, JobKind, JobStatus, NewItem};
+use crate::store::{ItemError, Job, JobKind, JobStatus, NewItem, ResultBlob};
+use tokio_util::io::ReaderStream;
 
 /// The job routes.
 pub fn router() -> Router<AppState> {
@@ -31,16 +32,31 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn submit(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    // Parsing a CSV of 10,000 rows or inflating a ZIP takes milliseconds: it runs off the
+    // async runtime, whose few threads serve every other request meanwhile.
     let (kind, items) = match crate::headers::media_type(req.headers()).as_str() {
         "application/json" => {
-            let Json(body) = Json::<Value>::from_request(req, &()).await?;
-            from_json(&state, body)?
+            let body = Bytes::from_request(req, &()).await?;
+            let state = state.clone();
+            off_runtime(move || {
+                let body = serde_json::from_slice(&body).map_err(|e| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_json",
+                        format!("the body is not valid JSON: {e}"),
+                    )
+                })?;
+                from_json(&state, body)
+            })
+            .await?
         }
         "multipart/form-data" => {
             let form = Multipart::from_request(req, &())
                 .await
                 .map_err(|r| ApiError::new(r.status(), "invalid_multipart", r.body_text()))?;
-            from_form(&state, form).await?
+            let form = read_form(&state, form).await?;
+            let state = state.clone();
+            off_runtime(move || from_form(&state, form)).await?
         }
         _ => {
             return Err(ApiError::unsupported_media_type(
@@ -96,31 +112,58 @@ fn from_json(state: &AppState, body: Value) -> ApiResult<(JobKind, Vec<NewItem>)
     Ok((JobKind::Generate, generate_items(rows)))
 }
 
-/// A form: `type`, `file` fields, and (for generate) defaults as further fields.
-async fn from_form(state: &AppState, mut form: Multipart) -> ApiResult<(JobKind, Vec<NewItem>)> {
-    let mut kind = None;
-    let mut files: Vec<(String, Bytes)> = Vec::new();
-    let mut defaults = Map::new();
+/// Runs `parse` on tokio's blocking pool.
+async fn off_runtime<T: Send + 'static>(
+    parse: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(parse)
+        .await
+        .map_err(|e| ApiError::internal(&format!("parse task: {e}")))?
+}
+
+/// A job form as received: `type`, the files, and (for generate) defaults from further fields.
+struct JobForm {
+    kind: Option<String>,
+    files: Vec<(String, Bytes)>,
+    defaults: Map<String, Value>,
+}
+
+async fn read_form(state: &AppState, mut form: Multipart) -> ApiResult<JobForm> {
+    let mut job = JobForm {
+        kind: None,
+        files: Vec::new(),
+        defaults: Map::new(),
+    };
     while let Some(field) = form.next_field().await? {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
-            "type" => kind = Some(field.text().await?),
+            "type" => job.kind = Some(field.text().await?),
             "file" | "files" | "image" => {
                 let file_name = field.file_name().unwrap_or("").to_owned();
-                files.push((file_name, field.bytes().await?));
+                job.files.push((file_name, field.bytes().await?));
             }
             option => {
                 let value = field.text().await?;
-                defaults.insert(option.to_owned(), batch::option_value(option, &value)?);
+                job.defaults
+                    .insert(option.to_owned(), batch::option_value(option, &value)?);
             }
         }
-        if files.len() > state.config.max_job_items {
+        if job.files.len() > state.config.max_job_items {
             return Err(ApiError::too_large(format!(
                 "more than {} files, the most one job may hold",
                 state.config.max_job_items
             )));
         }
     }
+    Ok(job)
+}
+
+fn from_form(state: &AppState, form: JobForm) -> ApiResult<(JobKind, Vec<NewItem>)> {
+    let JobForm {
+        kind,
+        files,
+        defaults,
+    } = form;
     match kind.as_deref().map(str::trim) {
         Some("generate") => {
             let [(_, csv)] = <[_; 1]>::try_from(files).map_err(|_| {
@@ -284,23 +327,41 @@ async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
 
 async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let job = find(&state, id).await?;
-    let path = match (job.status, &job.result) {
-        (JobStatus::Succeeded, Some(path)) => path.clone(),
-        (status, _) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "job_not_finished",
-                format!(
-                    "the job is {}; its result is there once it has succeeded",
-                    status.name()
-                ),
-            ))
+    if job.status != JobStatus::Succeeded {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "job_not_finished",
+            format!(
+                "the job is {}; its result is there once it has succeeded",
+                job.status.name()
+            ),
+        ));
+    }
+    let id = job.id.clone();
+    let blob = state
+        .jobs
+        .with_store(move |s| s.result(&id))
+        .await?
+        .ok_or_else(|| {
+            // Swept between the two reads, or evicted from Redis under memory pressure.
+            ApiError::new(
+                StatusCode::GONE,
+                "result_gone",
+                "the job's result is no longer stored; submit the job again",
+            )
+        })?;
+    let disposition = format!("attachment; filename=\"qrsmith-{}.zip\"", job.id);
+    let (body, len) = match blob {
+        // Streamed: a large result is not read into memory.
+        ResultBlob::File { file, len } => (
+            Body::from_stream(ReaderStream::new(tokio::fs::File::from_std(file))),
+            len,
+        ),
+        ResultBlob::Bytes(bytes) => {
+            let len = bytes.len() as u64;
+            (Body::from(bytes), len)
         }
     };
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| ApiError::internal(&format!("job result {}: {e}", path.display())))?;
-    let disposition = format!("attachment; filename=\"qrsmith-{}.zip\"", job.id);
     Ok((
         [
             (
@@ -312,8 +373,9 @@ async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
                 HeaderValue::from_str(&disposition)
                     .unwrap_or(HeaderValue::from_static("attachment")),
             ),
+            (header::CONTENT_LENGTH, HeaderValue::from(len)),
         ],
-        bytes,
+        body,
     )
         .into_response())
 }

@@ -80,7 +80,7 @@ async fn submit(
 ) -> ApiResult<Response> {
     let name = format!("qr.{}", generation.format.extension());
     let input = serde_json::to_vec(&options).map_err(|e| ApiError::internal(&e.to_string()))?;
-    let known = match state.cache.get(&generation.key()) {
+    let known = match state.cache.get(&generation.key()).await {
         Some(hit) => vec![(0, Ok(hit.images[0].bytes.to_vec()))],
         None => Vec::new(),
     };

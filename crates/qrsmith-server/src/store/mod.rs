@@ -13,14 +13,73 @@ pub mod keys;
 mod redis;
 mod sqlite;
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use anyhow::Context as _;
+
+use crate::config::Config;
+
 pub use self::jobs::{
-    FinishedItem, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem,
+    CappedWriter, FinishedItem, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem,
+    ResultBlob, ResultTooLarge, WriteResult, WriteSeek, DEFAULT_LEASE,
 };
 pub use self::keys::{KeyBackend, KeyStore, RateLimiter, UsageStore};
 pub use self::redis::RedisStore;
 pub use self::sqlite::SqliteStore;
+
+/// The backend the configuration chose, opened once at start and shared by every part of the
+/// state that remembers something.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// `--data-dir` (or memory only, without one).
+    Sqlite(Arc<SqliteStore>),
+    /// `--redis`.
+    Redis(Arc<RedisStore>),
+}
+
+impl Backend {
+    /// Connects to `--redis` if given, else opens the database in `--data-dir`, else one in
+    /// memory. A Redis that does not answer is an error: a replica must not start alone.
+    pub fn open(config: &Config) -> StoreResult<Backend> {
+        let lease = config.job_lease();
+        Ok(match (&config.redis, &config.data_dir) {
+            (Some(url), _) => Backend::Redis(Arc::new(
+                RedisStore::connect(url, &config.redis_prefix)
+                    .context("--redis: cannot use the Redis given")?
+                    .with_lease(lease),
+            )),
+            (None, Some(dir)) => {
+                Backend::Sqlite(Arc::new(SqliteStore::open(dir)?.with_lease(lease)))
+            }
+            (None, None) => Backend::Sqlite(Arc::new(SqliteStore::in_memory()?.with_lease(lease))),
+        })
+    }
+
+    /// Where batch jobs live.
+    pub fn jobs(&self) -> Arc<dyn JobStore> {
+        match self {
+            Backend::Sqlite(s) => Arc::clone(s) as Arc<dyn JobStore>,
+            Backend::Redis(r) => Arc::clone(r) as Arc<dyn JobStore>,
+        }
+    }
+
+    /// Where API keys, rate limits and usage live.
+    pub fn keys(&self) -> Arc<dyn KeyBackend> {
+        match self {
+            Backend::Sqlite(s) => Arc::clone(s) as Arc<dyn KeyBackend>,
+            Backend::Redis(r) => Arc::clone(r) as Arc<dyn KeyBackend>,
+        }
+    }
+
+    /// The Redis store, when state is shared (the generation cache's second level).
+    pub fn redis(&self) -> Option<Arc<RedisStore>> {
+        match self {
+            Backend::Sqlite(_) => None,
+            Backend::Redis(r) => Some(Arc::clone(r)),
+        }
+    }
+}
 
 /// Errors of the storage backend (not of the client's input): the service answers them with
 /// 500 and logs them.
@@ -31,6 +90,19 @@ pub fn new_id() -> StoreResult<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Now, in Unix milliseconds (leases).
+pub fn unix_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A name for one store instance (a process, a replica), unique across processes and hosts:
+/// it holds leases on running jobs.
+pub fn instance_name() -> StoreResult<String> {
+    Ok(format!("{}-{}", std::process::id(), &new_id()?[..12]))
 }
 
 /// Now, in Unix seconds.

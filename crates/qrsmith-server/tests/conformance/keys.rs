@@ -7,6 +7,8 @@ use qrsmith_server::store::keys::{
 };
 use qrsmith_server::store::{unix_now, KeyStore, RateLimiter, UsageStore};
 
+use crate::for_each_backend;
+
 fn record(name: &str, key: &str, rate: Rate, burst: u32) -> ApiKey {
     ApiKey {
         name: name.to_owned(),

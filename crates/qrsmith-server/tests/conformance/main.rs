@@ -5,6 +5,10 @@
 #[path = "../common/redis_server.rs"]
 mod redis_server;
 
+// Before the macro, so that modules name it by path (`use crate::for_each_backend;`).
+mod jobs;
+mod keys;
+
 use qrsmith_server::store::{RedisStore, SqliteStore};
 use redis_server::{unique_prefix, RedisServer};
 
@@ -37,5 +41,3 @@ pub fn fresh_redis() -> (RedisServer, RedisStore) {
     let store = RedisStore::connect(&server.url(), &unique_prefix()).expect("Redis store");
     (server, store)
 }
-
-mod keys;

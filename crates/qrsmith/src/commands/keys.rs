@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context as _, Result};
 use qrsmith_server::store::keys::{new_key, ApiKey, CreateError, Day, KeyHash, Revoked};
-use qrsmith_server::store::{unix_now, KeyBackend, SqliteStore};
+use qrsmith_server::store::{unix_now, KeyBackend, RedisStore, SqliteStore};
 
 use super::Outcome;
 use crate::args::{KeyStoreArgs, KeysArgs, KeysCommand};
@@ -82,6 +82,15 @@ pub fn run(args: KeysArgs) -> Result<Outcome> {
 
 /// The store named by the arguments, and how to name it in messages.
 fn open(args: &KeyStoreArgs) -> Result<(Arc<dyn KeyBackend>, String)> {
+    if let Some(url) = &args.redis {
+        let store = RedisStore::connect(url, &args.redis_prefix)
+            .context("--redis: cannot use the Redis given")?;
+        // The URL may hold a password: messages name the prefix only.
+        return Ok((
+            Arc::new(store),
+            format!("Redis (prefix {:?})", args.redis_prefix),
+        ));
+    }
     let dir = match &args.data_dir {
         Some(dir) => dir.clone(),
         None => qrsmith_server::default_data_dir().context(

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod decode;
 pub mod encode;
+pub mod healthcheck;
 pub mod keys;
 pub mod serve;
 

@@ -23,10 +23,6 @@ use crate::store::keys::{
 };
 use crate::store::StoreResult;
 
-/// How long a rate-limit decision may wait for Redis before the request fails (500): a stuck
-/// Redis must not hold every request until the request timeout.
-const RATE_TIMEOUT: Duration = Duration::from_secs(2);
-
 /// Creates a key unless its name was ever used. KEYS: names, key:{name}, keyhash:{hex}; ARGV:
 /// name, hash hex, rate count, rate secs, burst, created_at, revoked_at (empty when active).
 /// Returns 1 when created, 0 when the name is taken.
@@ -103,26 +99,13 @@ impl RedisStore {
             },
         })
     }
-
-    async fn aio(&self) -> StoreResult<redis::aio::ConnectionManager> {
-        let conn = self
-            .aio
-            .get_or_try_init(|| {
-                let config = redis::aio::ConnectionManagerConfig::new()
-                    .set_response_timeout(Some(RATE_TIMEOUT))
-                    .set_connection_timeout(Some(RATE_TIMEOUT));
-                redis::aio::ConnectionManager::new_with_config(self.client().clone(), config)
-            })
-            .await
-            .context("cannot connect to Redis (asynchronous connection)")?;
-        Ok(conn.clone())
-    }
 }
 
 impl KeyStore for RedisStore {
     fn create_key(&self, key: &ApiKey) -> StoreResult<Result<(), CreateError>> {
         static S: OnceLock<redis::Script> = OnceLock::new();
-        let created: i64 = script(&S, CREATE)
+        let mut invocation = script(&S, CREATE).prepare_invoke();
+        invocation
             .key(self.key("keys:names"))
             .key(self.key(&format!("key:{}", key.name)))
             .key(self.key(&format!("keyhash:{}", key.hash.to_hex())))
@@ -132,8 +115,8 @@ impl KeyStore for RedisStore {
             .arg(key.rate.per_secs)
             .arg(key.burst)
             .arg(key.created_at)
-            .arg(key.revoked_at.map(|t| t.to_string()).unwrap_or_default())
-            .invoke(&mut *self.conn())?;
+            .arg(key.revoked_at.map(|t| t.to_string()).unwrap_or_default());
+        let created: i64 = self.run(|c| invocation.invoke(c))?;
         Ok(if created == 1 {
             Ok(())
         } else {
@@ -142,14 +125,16 @@ impl KeyStore for RedisStore {
     }
 
     fn list_keys(&self) -> StoreResult<Vec<ApiKey>> {
-        let mut conn = self.conn();
-        let mut names: Vec<String> = conn.smembers(self.key("keys:names"))?;
-        names.sort();
-        let mut pipe = redis::pipe();
-        for name in &names {
-            pipe.hgetall(self.key(&format!("key:{name}")));
-        }
-        let records: Vec<HashMap<String, String>> = pipe.query(&mut *conn)?;
+        let (names, records) = self.run(|c| {
+            let mut names: Vec<String> = c.smembers(self.key("keys:names"))?;
+            names.sort();
+            let mut pipe = redis::pipe();
+            for name in &names {
+                pipe.hgetall(self.key(&format!("key:{name}")));
+            }
+            let records: Vec<HashMap<String, String>> = pipe.query(c)?;
+            Ok((names, records))
+        })?;
         names
             .iter()
             .zip(&records)
@@ -159,10 +144,9 @@ impl KeyStore for RedisStore {
 
     fn revoke_key(&self, name: &str, now: i64) -> StoreResult<Revoked> {
         static S: OnceLock<redis::Script> = OnceLock::new();
-        let outcome: i64 = script(&S, REVOKE)
-            .key(self.key(&format!("key:{name}")))
-            .arg(now)
-            .invoke(&mut *self.conn())?;
+        let mut invocation = script(&S, REVOKE).key(self.key(&format!("key:{name}")));
+        invocation.arg(now);
+        let outcome: i64 = self.run(|c| invocation.invoke(c))?;
         Ok(match outcome {
             2 => Revoked::Now,
             1 => Revoked::Already,
@@ -171,20 +155,21 @@ impl KeyStore for RedisStore {
     }
 
     fn key_by_hash(&self, hash: &KeyHash) -> StoreResult<Option<ApiKey>> {
-        let mut conn = self.conn();
-        let name: Option<String> = conn.get(self.key(&format!("keyhash:{}", hash.to_hex())))?;
-        let Some(name) = name else {
-            return Ok(None);
-        };
-        let h: HashMap<String, String> = conn.hgetall(self.key(&format!("key:{name}")))?;
-        if h.is_empty() {
-            return Ok(None);
-        }
-        self.key_from_hash(&name, &h).map(Some)
+        let found = self.run(|c| {
+            let name: Option<String> = c.get(self.key(&format!("keyhash:{}", hash.to_hex())))?;
+            let Some(name) = name else {
+                return Ok(None);
+            };
+            let h: HashMap<String, String> = c.hgetall(self.key(&format!("key:{name}")))?;
+            Ok((!h.is_empty()).then_some((name, h)))
+        })?;
+        found
+            .map(|(name, h)| self.key_from_hash(&name, &h))
+            .transpose()
     }
 
     fn has_keys(&self) -> StoreResult<bool> {
-        Ok(self.conn().exists(self.key("keys:names"))?)
+        self.run(|c| c.exists(self.key("keys:names")))
     }
 }
 
@@ -197,7 +182,9 @@ impl RateLimiter for RedisStore {
     ) -> BoxFuture<'a, StoreResult<Decision>> {
         Box::pin(async move {
             static S: OnceLock<redis::Script> = OnceLock::new();
-            let mut conn = self.aio().await?;
+            // The shared multiplexed connection (a 1 s response timeout: a stuck Redis fails the
+            // request rather than holding it).
+            let mut conn = self.async_conn().await?;
             let burst = burst.max(1);
             let (allowed, remaining, reset, retry): (i64, i64, i64, i64) = script(&S, GCRA)
                 .key(self.key(&format!("rate:{name}")))
@@ -234,15 +221,13 @@ impl UsageStore for RedisStore {
             pipe.hincr(&key, &u.endpoint, u.count).ignore();
             pipe.expire(&key, ttl).ignore();
         }
-        pipe.query::<()>(&mut *self.conn())?;
-        Ok(())
+        self.run(|c| pipe.query::<()>(c))
     }
 
     fn usage(&self, key: Option<&str>, from: Day, to: Day) -> StoreResult<Vec<UsageCount>> {
-        let mut conn = self.conn();
         let mut names: Vec<String> = match key {
             Some(k) => vec![k.to_owned()],
-            None => conn.smembers(self.key("keys:names"))?,
+            None => self.run(|c| c.smembers(self.key("keys:names")))?,
         };
         names.sort();
         let mut out = Vec::new();
@@ -253,7 +238,7 @@ impl UsageStore for RedisStore {
             for day in &days {
                 pipe.hgetall(self.key(&format!("usage:{name}:{day}")));
             }
-            let counts: Vec<HashMap<String, u64>> = pipe.query(&mut *conn)?;
+            let counts: Vec<HashMap<String, u64>> = self.run(|c| pipe.query(c))?;
             for (day, by_endpoint) in days.into_iter().zip(counts) {
                 let mut by_endpoint: Vec<(String, u64)> = by_endpoint.into_iter().collect();
                 by_endpoint.sort();

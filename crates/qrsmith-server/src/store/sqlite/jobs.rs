@@ -1,15 +1,19 @@
-//! Batch jobs in SQLite: a row per job, a row per item.
+//! Batch jobs in SQLite: a row per job, a row per item; results as files beside the
+//! database. Leases are columns of the job row (holder, until when), so several instances on
+//! one database file (tests, or a rolling restart) share jobs like Redis replicas do.
 
+use std::io::{Seek as _, Write as _};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use rusqlite::{params, Connection, OptionalExtension as _, Row};
+use rusqlite::{params, Connection, OptionalExtension as _, Row, TransactionBehavior};
 
 use super::SqliteStore;
+use crate::store::jobs::valid_id;
 use crate::store::{
-    unix_now, FinishedItem, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem,
-    StoreResult,
+    unix_now, unix_now_ms, CappedWriter, FinishedItem, ItemError, Job, JobKind, JobStatus,
+    JobStore, NewItem, PendingItem, ResultBlob, ResultTooLarge, StoreResult, WriteResult,
 };
 
 pub(super) const SCHEMA: &str = "
@@ -23,8 +27,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     finished_at INTEGER,
     ttl_secs    INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,
-    result_path TEXT,
-    error       TEXT
+    error       TEXT,
+    holder      TEXT,     -- the instance running it
+    lease_until INTEGER,  -- Unix ms; the job may be taken over after it
+    result_bytes INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at);
 CREATE TABLE IF NOT EXISTS job_items (
@@ -41,12 +47,33 @@ CREATE TABLE IF NOT EXISTS job_items (
 CREATE INDEX IF NOT EXISTS job_items_by_status ON job_items (job_id, status, idx);
 ";
 
+/// Columns added since the first schema, added to databases made before them.
+const ADDED_COLUMNS: &[(&str, &str)] = &[
+    ("holder", "TEXT"),
+    ("lease_until", "INTEGER"),
+    ("result_bytes", "INTEGER"),
+];
+
+/// Brings a database made by an earlier version up to [`SCHEMA`].
+pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('jobs')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, kind) in ADDED_COLUMNS {
+        if !columns.iter().any(|c| c == name) {
+            conn.execute_batch(&format!("ALTER TABLE jobs ADD COLUMN {name} {kind}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// The job row plus its item counts.
 fn read_job(conn: &Connection, id: &str) -> StoreResult<Option<Job>> {
     let job = conn
         .query_row(
             "SELECT id, kind, status, total, created_at, started_at, finished_at, expires_at,
-                    result_path, error
+                    result_bytes, error
              FROM jobs WHERE id = ?1",
             [id],
             job_from_row,
@@ -127,7 +154,9 @@ fn job_from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
         started_at: r.get(5)?,
         finished_at: r.get(6)?,
         expires_at: r.get(7)?,
-        result: r.get::<_, Option<String>>(8)?.map(PathBuf::from),
+        result_bytes: r
+            .get::<_, Option<i64>>(8)?
+            .map(|n| u64::try_from(n).unwrap_or(0)),
         error: r.get(9)?,
     })
 }
@@ -168,28 +197,57 @@ impl JobStore for SqliteStore {
     }
 
     fn job(&self, id: &str) -> StoreResult<Option<Job>> {
+        if !valid_id(id) {
+            return Ok(None);
+        }
         read_job(&self.conn(), id)
     }
 
     fn start_next(&self) -> StoreResult<Option<Job>> {
-        let conn = self.conn();
-        let id: Option<String> = conn
+        let mut conn = self.conn();
+        // IMMEDIATE: the claim is one writer's, also against other instances on the file.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now_ms = unix_now_ms();
+        let id: Option<String> = tx
             .query_row(
-                "SELECT id FROM jobs WHERE status IN ('running', 'queued')
+                "SELECT id FROM jobs
+                 WHERE status = 'queued'
+                    OR (status = 'running' AND COALESCE(lease_until, 0) <= ?1)
                  ORDER BY status = 'queued', rowid LIMIT 1",
-                [],
+                [now_ms],
                 |r| r.get(0),
             )
             .optional()?;
         let Some(id) = id else {
             return Ok(None);
         };
-        conn.execute(
-            "UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?2)
+        tx.execute(
+            "UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?2),
+                    holder = ?3, lease_until = ?4
              WHERE id = ?1",
-            params![id, unix_now()],
+            params![id, unix_now(), self.holder, self.lease_end(now_ms)],
         )?;
-        read_job(&conn, &id)
+        let job = read_job(&tx, &id)?;
+        tx.commit()?;
+        Ok(job)
+    }
+
+    fn renew(&self, id: &str) -> StoreResult<bool> {
+        let changed = self.conn().execute(
+            "UPDATE jobs SET lease_until = ?3
+             WHERE id = ?1 AND holder = ?2 AND status = 'running'",
+            params![id, self.holder, self.lease_end(unix_now_ms())],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn release(&self, id: &str) -> StoreResult<()> {
+        self.conn().execute(
+            "UPDATE jobs SET lease_until = 0, holder = NULL
+             WHERE id = ?1 AND holder = ?2 AND status = 'running'",
+            params![id, self.holder],
+        )?;
+        Ok(())
     }
 
     fn pending_items(&self, id: &str, limit: usize) -> StoreResult<Vec<PendingItem>> {
@@ -272,6 +330,15 @@ impl JobStore for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    fn oldest_queued_at(&self) -> StoreResult<Option<i64>> {
+        // The (status, created_at) index answers this without a scan.
+        Ok(self.conn().query_row(
+            "SELECT MIN(created_at) FROM jobs WHERE status = 'queued'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     fn item_errors(&self, id: &str, limit: usize) -> StoreResult<Vec<(u64, String, ItemError)>> {
         let conn = self.conn();
         let mut select = conn.prepare_cached(
@@ -293,18 +360,67 @@ impl JobStore for SqliteStore {
         Ok(errors)
     }
 
-    fn finish_job(&self, id: &str, outcome: Result<PathBuf, String>) -> StoreResult<Option<Job>> {
+    fn put_result(&self, id: &str, max_bytes: u64, write: WriteResult<'_>) -> StoreResult<u64> {
+        if self.job(id)?.is_none() {
+            anyhow::bail!("no job {id} to keep a result for");
+        }
+        std::fs::create_dir_all(&self.results).with_context(|| {
+            format!(
+                "cannot create the results directory {}",
+                self.results.display()
+            )
+        })?;
+        let path = self.result_path(id);
+        // Written beside the final name, then renamed: a reader never sees half a result.
+        let partial = path.with_extension("zip.partial");
+        let file = std::fs::File::create(&partial)
+            .with_context(|| format!("cannot create {}", partial.display()))?;
+        let mut out = CappedWriter::new(std::io::BufWriter::new(file), max_bytes);
+        let written = write(&mut out).and_then(|()| Ok(out.flush()?));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&partial);
+            if out.exceeded() {
+                return Err(ResultTooLarge { max_bytes }.into());
+            }
+            return Err(e);
+        }
+        let len = out.len();
+        let file = out.into_inner().into_inner().map_err(|e| e.into_error())?;
+        file.sync_data()?;
+        std::fs::rename(&partial, &path)?;
+        self.conn().execute(
+            "UPDATE jobs SET result_bytes = ?2 WHERE id = ?1",
+            params![id, i64::try_from(len).unwrap_or(i64::MAX)],
+        )?;
+        Ok(len)
+    }
+
+    fn result(&self, id: &str) -> StoreResult<Option<ResultBlob>> {
+        if self.job(id)?.is_none() {
+            return Ok(None);
+        }
+        let mut file = match std::fs::File::open(self.result_path(id)) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let len = file.seek(std::io::SeekFrom::End(0))?;
+        file.rewind()?;
+        Ok(Some(ResultBlob::File { file, len }))
+    }
+
+    fn finish_job(&self, id: &str, outcome: Result<(), String>) -> StoreResult<Option<Job>> {
         let conn = self.conn();
         let now = unix_now();
-        let (status, path, error) = match outcome {
-            Ok(path) => ("succeeded", Some(path.to_string_lossy().into_owned()), None),
-            Err(e) => ("failed", None, Some(e)),
+        let (status, error) = match outcome {
+            Ok(()) => ("succeeded", None),
+            Err(e) => ("failed", Some(e)),
         };
         conn.execute(
-            "UPDATE jobs SET status = ?2, result_path = ?3, error = ?4, finished_at = ?5,
-                    expires_at = ?5 + ttl_secs
+            "UPDATE jobs SET status = ?2, error = ?3, finished_at = ?4,
+                    expires_at = ?4 + ttl_secs, holder = NULL, lease_until = NULL
              WHERE id = ?1 AND status = 'running'",
-            params![id, status, path, error, now],
+            params![id, status, error, now],
         )?;
         read_job(&conn, id)
     }
@@ -312,7 +428,8 @@ impl JobStore for SqliteStore {
     fn cancel(&self, id: &str) -> StoreResult<Option<Job>> {
         let conn = self.conn();
         conn.execute(
-            "UPDATE jobs SET status = 'cancelled', finished_at = ?2, expires_at = ?2 + ttl_secs
+            "UPDATE jobs SET status = 'cancelled', finished_at = ?2, expires_at = ?2 + ttl_secs,
+                    holder = NULL, lease_until = NULL
              WHERE id = ?1 AND status IN ('queued', 'running')",
             params![id, unix_now()],
         )?;
@@ -337,12 +454,36 @@ impl JobStore for SqliteStore {
             tx.execute("DELETE FROM jobs WHERE id = ?1", [id])?;
         }
         tx.commit()?;
+        for job in &expired {
+            match std::fs::remove_file(self.result_path(&job.id)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::warn!(job = %job.id, error = %e, "cannot remove an expired result");
+                }
+                _ => {}
+            }
+        }
         Ok(expired)
+    }
+}
+
+impl SqliteStore {
+    /// Where the result of job `id` is kept (`id` is checked to be hex first by every caller
+    /// that got it from a client: it went through the database).
+    fn result_path(&self, id: &str) -> PathBuf {
+        debug_assert!(valid_id(id));
+        self.results.join(format!("{id}.zip"))
+    }
+
+    /// When a lease taken or renewed at `now_ms` ends.
+    fn lease_end(&self, now_ms: i64) -> i64 {
+        now_ms.saturating_add(i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    //! SQLite-only behaviour; what every backend shares is in `tests/conformance/jobs.rs`.
+
     use super::*;
 
     fn item(name: &str, input: &[u8]) -> NewItem {
@@ -352,146 +493,35 @@ mod tests {
         }
     }
 
-    fn bad(name: &str) -> NewItem {
-        NewItem {
-            name: name.into(),
-            input: Err(ItemError {
-                code: "invalid_parameter".into(),
-                message: "no text".into(),
-            }),
-        }
-    }
-
     const DAY: Duration = Duration::from_secs(86_400);
 
-    #[test]
-    fn a_job_runs_item_by_item_and_counts() {
-        let store = SqliteStore::in_memory().unwrap();
-        let job = store
-            .create_job(
-                JobKind::Generate,
-                vec![item("a", b"1"), bad("b"), item("c", b"3")],
-                DAY,
-            )
-            .unwrap();
-        assert_eq!(job.status, JobStatus::Queued);
-        assert_eq!((job.total, job.done, job.failed), (3, 1, 1));
-
-        let started = store.start_next().unwrap().unwrap();
-        assert_eq!(
-            (started.id.as_str(), started.status),
-            (job.id.as_str(), JobStatus::Running)
-        );
-        let pending = store.pending_items(&job.id, 10).unwrap();
-        assert_eq!(pending.iter().map(|p| p.index).collect::<Vec<_>>(), [0, 2]);
-        store
-            .finish_items(&job.id, vec![(0, Ok(b"out a".to_vec()))])
-            .unwrap();
-        // A second outcome for the same item (a retry after a crash) is not recorded twice.
-        store
-            .finish_items(
-                &job.id,
-                vec![
-                    (0, Ok(b"again".to_vec())),
-                    (
-                        2,
-                        Err(ItemError {
-                            code: "x".into(),
-                            message: "y".into(),
-                        }),
-                    ),
-                ],
-            )
-            .unwrap();
-        let job = store.job(&job.id).unwrap().unwrap();
-        assert_eq!((job.done, job.failed), (3, 2));
-        assert!(store.pending_items(&job.id, 10).unwrap().is_empty());
-
-        let mut seen = Vec::new();
-        store
-            .visit_items(&job.id, &mut |i| {
-                seen.push((i.index, i.name, i.output.map_err(|e| e.code)));
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(
-            seen,
-            [
-                (0, "a".to_owned(), Ok(b"out a".to_vec())),
-                (1, "b".to_owned(), Err("invalid_parameter".to_owned())),
-                (2, "c".to_owned(), Err("x".to_owned())),
-            ]
-        );
-        let errors = store.item_errors(&job.id, 1).unwrap();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].0, 1);
-
-        let done = store
-            .finish_job(&job.id, Ok(PathBuf::from("/r.zip")))
-            .unwrap()
-            .unwrap();
-        assert_eq!(done.status, JobStatus::Succeeded);
-        assert_eq!(done.result, Some(PathBuf::from("/r.zip")));
-        assert!(store.start_next().unwrap().is_none());
-    }
-
-    #[test]
-    fn interrupted_jobs_resume_before_queued_ones() {
-        let store = SqliteStore::in_memory().unwrap();
-        let first = store
-            .create_job(JobKind::Decode, vec![item("a", b"")], DAY)
-            .unwrap();
-        let second = store
-            .create_job(JobKind::Decode, vec![item("b", b"")], DAY)
-            .unwrap();
-        assert_eq!(store.start_next().unwrap().unwrap().id, first.id);
-        // The process stops here; on the next start the running job comes first again.
-        assert_eq!(store.start_next().unwrap().unwrap().id, first.id);
-        store.cancel(&first.id).unwrap();
-        assert_eq!(store.start_next().unwrap().unwrap().id, second.id);
-    }
-
-    #[test]
-    fn a_cancelled_job_stays_cancelled_and_final_jobs_expire() {
-        let store = SqliteStore::in_memory().unwrap();
-        let job = store
-            .create_job(JobKind::Decode, vec![item("a", b"")], DAY)
-            .unwrap();
-        store.start_next().unwrap();
-        let cancelled = store.cancel(&job.id).unwrap().unwrap();
-        assert_eq!(cancelled.status, JobStatus::Cancelled);
-        let after = store
-            .finish_job(&job.id, Ok(PathBuf::from("x")))
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            after.status,
-            JobStatus::Cancelled,
-            "finishing does not undo a cancel"
-        );
-
-        let running = store
-            .create_job(JobKind::Decode, vec![item("b", b"")], DAY)
-            .unwrap();
-        let far = unix_now() + 2 * 86_400;
-        let expired = store.expire(far).unwrap();
-        assert_eq!(expired.iter().map(|j| &j.id).collect::<Vec<_>>(), [&job.id]);
-        assert!(store.job(&job.id).unwrap().is_none());
-        // A job not finished is never swept: it was promised to run.
-        assert!(store.job(&running.id).unwrap().is_some());
-    }
-
-    #[test]
-    fn jobs_survive_reopening_the_database() {
-        let dir = std::env::temp_dir().join(format!("qrsmith-store-{}", std::process::id()));
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "qrsmith-store-{name}-{}",
+            crate::store::instance_name().unwrap()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
-        let id = {
+        dir
+    }
+
+    #[test]
+    fn jobs_and_results_survive_reopening_the_database() {
+        let dir = scratch("reopen");
+        let (id, done) = {
             let store = SqliteStore::open(&dir).unwrap();
             let job = store
                 .create_job(JobKind::Generate, vec![item("a", b"x")], DAY)
                 .unwrap();
+            let done = store
+                .create_job(JobKind::Generate, vec![item("b", b"y")], DAY)
+                .unwrap();
             store.start_next().unwrap();
-            job.id
+            // The process stops gracefully: its lease is given up.
+            store.release(&job.id).unwrap();
+            store
+                .put_result(&done.id, 100, &mut |w| Ok(w.write_all(b"zip")?))
+                .unwrap();
+            (job.id, done.id)
         };
         let store = SqliteStore::open(&dir).unwrap();
         let job = store.start_next().unwrap().unwrap();
@@ -500,6 +530,53 @@ mod tests {
             (id.as_str(), JobStatus::Running)
         );
         assert_eq!(store.pending_items(&id, 5).unwrap()[0].input, b"x");
+        let Some(ResultBlob::File { len, .. }) = store.result(&done).unwrap() else {
+            panic!("the result file is kept beside the database");
+        };
+        assert_eq!(len, 3);
+        drop(store);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_database_of_the_first_schema_is_brought_up_to_date() {
+        let dir = scratch("migrate");
+        std::fs::create_dir_all(&dir).unwrap();
+        {
+            let conn = Connection::open(dir.join("qrsmith.sqlite3")).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,
+                    total INTEGER NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER,
+                    finished_at INTEGER, ttl_secs INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+                    result_path TEXT, error TEXT);
+                 INSERT INTO jobs VALUES ('ab', 'decode', 'running', 0, 1, 1, NULL, 60, 61,
+                    NULL, NULL);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&dir).unwrap();
+        let job = store
+            .start_next()
+            .unwrap()
+            .expect("the old running job resumes");
+        assert_eq!(job.id, "ab");
+        assert!(store.renew("ab").unwrap());
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_in_memory_store_removes_its_results_when_dropped() {
+        let store = SqliteStore::in_memory().unwrap();
+        let job = store
+            .create_job(JobKind::Decode, vec![item("a", b"")], DAY)
+            .unwrap();
+        store
+            .put_result(&job.id, 100, &mut |w| Ok(w.write_all(b"zip")?))
+            .unwrap();
+        let dir = store.results.clone();
+        assert!(dir.exists());
+        drop(store);
+        assert!(!dir.exists());
     }
 }
