@@ -17,6 +17,7 @@ fn qrsmith(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_qrsmith"))
         .args(args)
         .env_remove("QRSMITH_DATA_DIR")
+        .env_remove("QRSMITH_REDIS")
         .output()
         .expect("qrsmith runs")
 }
@@ -64,12 +65,16 @@ impl Drop for Server {
     }
 }
 
-fn spawn_server(data: &Path) -> (Server, SocketAddr) {
+/// The admin key of the servers started here (to read usage).
+const ADMIN: &str = "admin-key-of-the-cli-test-0123456789";
+
+/// `qrsmith serve` on the store named by `store` (`--data-dir DIR` or `--redis URL`).
+fn spawn_server(store: &[&str]) -> (Server, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_qrsmith"))
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .arg("--data-dir")
-        .arg(data)
+        .args(store)
         .env("QRSMITH_DRAIN_DELAY_MS", "0")
+        .env("QRSMITH_ADMIN_KEY", ADMIN)
         .env_remove("QRSMITH_KEY_CACHE_SECS")
         .stderr(Stdio::piped())
         .spawn()
@@ -86,28 +91,27 @@ fn spawn_server(data: &Path) -> (Server, SocketAddr) {
     (Server(child), addr)
 }
 
-#[test]
-fn created_key_works_and_revocation_takes_effect_within_the_cache_delay() {
-    let data = scratch("keys-cli-data");
-    let dir = data.to_str().unwrap();
+/// `qrsmith` with `args` followed by the store arguments.
+fn keys_cmd(args: &[&str], store: &[&str]) -> Output {
+    let all: Vec<&str> = args.iter().chain(store).copied().collect();
+    qrsmith(&all)
+}
 
-    let out = qrsmith(&[
-        "keys",
-        "create",
-        "--name",
-        "ci",
-        "--rate",
-        "100/s",
-        "--burst",
-        "50",
-        "--data-dir",
-        dir,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The whole life of a key on the store named by `store`: made by the CLI, used on a server,
+/// revoked, refused within the documented delay, its usage read back through the API. Returns
+/// the running server and the number of requests it served with the key.
+fn key_life(store: &[&str]) -> (Server, u64) {
+    let out = keys_cmd(
+        &[
+            "keys", "create", "--name", "ci", "--rate", "100/s", "--burst", "50",
+        ],
+        store,
     );
+    assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let key = stdout.lines().last().expect("a key line").to_owned();
     assert!(
@@ -116,45 +120,39 @@ fn created_key_works_and_revocation_takes_effect_within_the_cache_delay() {
     );
 
     // Refusals with reasons.
-    let dup = qrsmith(&["keys", "create", "--name", "ci", "--data-dir", dir]);
+    let dup = keys_cmd(&["keys", "create", "--name", "ci"], store);
     assert_eq!(dup.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&dup.stderr).contains("exists already"));
+    assert!(stderr(&dup).contains("exists already"), "{}", stderr(&dup));
     assert!(dup.stdout.is_empty(), "no key printed for a refused name");
-    let bad_rate = qrsmith(&[
-        "keys",
-        "create",
-        "--name",
-        "x",
-        "--rate",
-        "5/day",
-        "--data-dir",
-        dir,
-    ]);
+    let bad_rate = keys_cmd(&["keys", "create", "--name", "x", "--rate", "5/day"], store);
     assert_eq!(bad_rate.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad_rate.stderr).contains("unknown unit"));
-    let bad_name = qrsmith(&["keys", "create", "--name", "a b", "--data-dir", dir]);
-    assert!(String::from_utf8_lossy(&bad_name.stderr).contains("key name"));
+    assert!(
+        stderr(&bad_rate).contains("unknown unit"),
+        "{}",
+        stderr(&bad_rate)
+    );
+    let bad_name = keys_cmd(&["keys", "create", "--name", "a b"], store);
+    assert!(
+        stderr(&bad_name).contains("key name"),
+        "{}",
+        stderr(&bad_name)
+    );
 
-    let list = qrsmith(&["keys", "list", "--data-dir", dir]);
-    let listed = String::from_utf8(list.stdout).unwrap();
+    let listed = String::from_utf8(keys_cmd(&["keys", "list"], store).stdout).unwrap();
     assert!(
         listed.contains("ci") && listed.contains("100/s") && listed.contains("active"),
         "{listed}"
     );
     assert!(!listed.contains(&key), "the key is never listed");
 
-    let (mut server, addr) = spawn_server(&data);
+    let (server, addr) = spawn_server(store);
     let qr = "/api/v1/qr?data=cli";
     assert_eq!(get(addr, qr, None).0, 401);
     assert_eq!(get(addr, qr, Some(&key)).0, 200);
     let mut served = 1u64;
 
-    let revoke = qrsmith(&["keys", "revoke", "ci", "--data-dir", dir]);
-    assert!(
-        revoke.status.success(),
-        "{}",
-        String::from_utf8_lossy(&revoke.stderr)
-    );
+    let revoke = keys_cmd(&["keys", "revoke", "ci"], store);
+    assert!(revoke.status.success(), "{}", stderr(&revoke));
     let revoked_at = Instant::now();
     // Polled until refused, for at most the documented delay and a second of slack.
     let deadline = revoked_at + Duration::from_secs(KEY_CACHE_SECS + 1);
@@ -175,29 +173,110 @@ fn created_key_works_and_revocation_takes_effect_within_the_cache_delay() {
     }
     eprintln!("revocation took effect after {:?}", revoked_at.elapsed());
 
-    let again = qrsmith(&["keys", "revoke", "ci", "--data-dir", dir]);
+    let again = keys_cmd(&["keys", "revoke", "ci"], store);
     assert!(again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already"));
-    let unknown = qrsmith(&["keys", "revoke", "nobody", "--data-dir", dir]);
+    assert!(stderr(&again).contains("already"));
+    let unknown = keys_cmd(&["keys", "revoke", "nobody"], store);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no key named"));
-    let listed = String::from_utf8(qrsmith(&["keys", "list", "--data-dir", dir]).stdout).unwrap();
+    assert!(stderr(&unknown).contains("no key named"));
+    let listed = String::from_utf8(keys_cmd(&["keys", "list"], store).stdout).unwrap();
     assert!(listed.contains("revoked"), "{listed}");
 
-    // SIGTERM: the usage counted in memory is written before the process exits.
+    // The usage the server counted, read with the admin key.
+    let (status, body) = get(addr, "/api/v1/usage?key=ci", Some(ADMIN));
+    assert_eq!(status, 200, "{body}");
+    let usage: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(usage["total"], served, "{usage}");
+    (server, served)
+}
+
+#[test]
+fn a_key_made_by_the_cli_works_until_revoked_on_sqlite() {
+    let data = scratch("keys-cli-data");
+    let store = ["--data-dir", data.to_str().unwrap()];
+    let (mut server, served) = key_life(&store);
+
+    // SIGTERM: the usage counted since is written before the process exits.
+    stop(&mut server);
+    let sqlite = SqliteStore::open(&data).unwrap();
+    let today = Day::today();
+    let usage = sqlite.usage(Some("ci"), Day(today.0 - 1), today).unwrap();
+    let counted: u64 = usage.iter().map(|u| u.count).sum();
+    assert_eq!(counted, served, "{usage:?}");
+    assert!(
+        usage.iter().all(|u| u.endpoint == "GET /api/v1/qr"),
+        "{usage:?}"
+    );
+}
+
+/// Stops the server with SIGTERM and waits for its exit code 0.
+fn stop(server: &mut Server) {
     let kill = Command::new("kill")
         .args(["-TERM", &server.0.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(kill.success());
     assert!(server.0.wait().unwrap().success());
-    let store = SqliteStore::open(&data).unwrap();
-    let today = Day::today();
-    let usage = store.usage(Some("ci"), Day(today.0 - 1), today).unwrap();
-    let counted: u64 = usage.iter().map(|u| u.count).sum();
-    assert_eq!(counted, served, "{usage:?}");
+}
+
+/// A real `redis-server` on a Unix socket, killed on drop.
+struct Redis(Child, PathBuf);
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        let _ = std::fs::remove_dir_all(&self.1);
+    }
+}
+
+#[test]
+fn a_key_made_by_the_cli_works_until_revoked_on_redis() {
+    let dir = scratch("keys-cli-redis");
+    let socket = dir.join("redis.sock");
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--unixsocket",
+        ])
+        .arg(&socket)
+        .arg("--dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server starts (scripts/bootstrap installs it)");
+    let _redis = Redis(child, dir.clone());
+    let url = format!("redis+unix://{}", socket.display());
+    let store = ["--redis", url.as_str(), "--redis-prefix", "clitest:"];
+    // Polled until Redis answers (the CLI connects and PINGs).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !keys_cmd(&["keys", "list"], &store).status.success() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_server, served) = key_life(&store);
+    assert!(served >= 1);
+    // Another prefix is another store.
+    let other = keys_cmd(
+        &[
+            "keys",
+            "revoke",
+            "ci",
+            "--redis",
+            url.as_str(),
+            "--redis-prefix",
+            "other:",
+        ],
+        &[],
+    );
     assert!(
-        usage.iter().all(|u| u.endpoint == "GET /api/v1/qr"),
-        "{usage:?}"
+        stderr(&other).contains("no key named"),
+        "{}",
+        stderr(&other)
     );
 }

@@ -31,6 +31,11 @@ fn runtime() -> tokio::runtime::Runtime {
 fn keys_are_created_found_by_hash_listed_and_revoked() {
     for_each_backend!(|backend, store| {
         assert!(!store.has_keys().unwrap(), "{backend}: empty at first");
+        assert!(store.list_keys().unwrap().is_empty(), "{backend}");
+        assert!(
+            store.usage(None, Day(0), Day::today()).unwrap().is_empty(),
+            "{backend}"
+        );
         let (a, b) = (new_key().unwrap(), new_key().unwrap());
         let rate = Rate {
             count: 5,
@@ -244,6 +249,10 @@ fn usage_adds_up_by_key_day_and_endpoint() {
             all.last().unwrap(),
             &u("b", today, "POST /api/v1/decode", 2),
             "{backend}"
+        );
+        assert!(
+            store.usage(Some("a"), today, yesterday).unwrap().is_empty(),
+            "{backend}: an empty range"
         );
         assert!(
             store

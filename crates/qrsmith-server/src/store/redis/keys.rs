@@ -128,6 +128,10 @@ impl KeyStore for RedisStore {
         let (names, records) = self.run(|c| {
             let mut names: Vec<String> = c.smembers(self.key("keys:names"))?;
             names.sort();
+            if names.is_empty() {
+                // An empty pipeline is an error to Redis.
+                return Ok((names, Vec::new()));
+            }
             let mut pipe = redis::pipe();
             for name in &names {
                 pipe.hgetall(self.key(&format!("key:{name}")));
@@ -225,6 +229,9 @@ impl UsageStore for RedisStore {
     }
 
     fn usage(&self, key: Option<&str>, from: Day, to: Day) -> StoreResult<Vec<UsageCount>> {
+        if from > to {
+            return Ok(Vec::new());
+        }
         let mut names: Vec<String> = match key {
             Some(k) => vec![k.to_owned()],
             None => self.run(|c| c.smembers(self.key("keys:names")))?,
