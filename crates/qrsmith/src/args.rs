@@ -27,7 +27,7 @@ pub enum Command {
     /// Run the HTTP service: API, web page, metrics (exit 0 after a clean shutdown).
     ///
     /// Every setting can also be given as an environment variable or in a TOML file (--config).
-    Serve(qrsmith_server::Config),
+    Serve(Box<qrsmith_server::Config>),
     /// Ask a running service whether it is healthy, for container health checks that have no
     /// curl (the image has nothing but this binary): exit 0 when the probe answers 200, 1
     /// otherwise (Docker's HEALTHCHECK reserves 2).

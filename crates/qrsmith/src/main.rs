@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         args::Command::Keys(a) => commands::keys::run(a),
         args::Command::Serve(config) => {
             let serve_matches = matches.subcommand_matches("serve").unwrap_or(&matches);
-            commands::serve::run(config, serve_matches)
+            commands::serve::run(*config, serve_matches)
         }
     };
     match outcome {
