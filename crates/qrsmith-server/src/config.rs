@@ -244,8 +244,9 @@ pub struct Config {
     pub max_result_bytes: u64,
 
     /// Key that unlocks every route and the admin view of `GET /api/v1/usage` (every key's
-    /// usage). Kept in memory only; not rate limited, not counted in usage. Prefer the variable
-    /// to the flag (a flag shows in the process list).
+    /// usage). At least 16 printable ASCII characters; kept in memory only, compared in
+    /// constant time; not rate limited, not counted in usage. Prefer the variable to the flag
+    /// (a flag shows in the process list).
     #[arg(
         long,
         env = "QRSMITH_ADMIN_KEY",
@@ -498,6 +499,10 @@ mod tests {
             "[default: 30]",
             "QRSMITH_MAX_RESULT_BYTES",
             "[default: 268435456]",
+            "QRSMITH_ADMIN_KEY",
+            "QRSMITH_METRICS_KEY",
+            "QRSMITH_KEY_CACHE_SECS",
+            "QRSMITH_USAGE_RETENTION_DAYS",
         ] {
             assert!(help.contains(needle), "help lacks {needle}:\n{help}");
         }

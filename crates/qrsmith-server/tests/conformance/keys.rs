@@ -270,3 +270,36 @@ fn usage_adds_up_by_key_day_and_endpoint() {
         );
     })
 }
+
+/// Redis only: two replicas (two stores on one Redis and prefix) share a key's allowance, and
+/// concurrent requests never get more than the burst.
+#[test]
+fn replicas_share_one_allowance_in_redis() {
+    let (server, a) = crate::fresh_redis();
+    let b = qrsmith_server::store::RedisStore::connect(&server.url(), &a.key("")).unwrap();
+    let replicas = [std::sync::Arc::new(a), std::sync::Arc::new(b)];
+    let rate = Rate {
+        count: 1,
+        per_secs: 3600,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let allowed = rt.block_on(async {
+        // Spawned together, so that the two replicas' scripts interleave on the server.
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let store = std::sync::Arc::clone(&replicas[i % 2]);
+                tokio::spawn(async move { store.check("shared", rate, 10).await.unwrap().allowed })
+            })
+            .collect();
+        let mut n = 0;
+        for t in tasks {
+            n += usize::from(t.await.unwrap());
+        }
+        n
+    });
+    assert_eq!(allowed, 10, "40 requests over two replicas, burst 10");
+}
