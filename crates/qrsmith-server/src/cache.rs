@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::generation::{Generated, GeneratedImage};
 use crate::metrics::Metrics;
-use crate::store::RedisStore;
+use crate::store::SharedCache;
 
 /// A cache key: SHA-256 of the normalised request.
 pub type CacheKey = [u8; 32];
@@ -33,7 +33,7 @@ const SHARED_MAX_ENTRY: usize = 1 << 20;
 #[derive(Clone)]
 pub struct GenerationCache {
     local: Option<moka::sync::Cache<CacheKey, Arc<Generated>>>,
-    shared: Option<Arc<RedisStore>>,
+    shared: Option<Arc<dyn SharedCache>>,
     ttl: Duration,
     metrics: Arc<Metrics>,
 }
@@ -44,7 +44,7 @@ impl GenerationCache {
     pub fn new(
         max_bytes: u64,
         ttl: Duration,
-        shared: Option<Arc<RedisStore>>,
+        shared: Option<Arc<dyn SharedCache>>,
         metrics: Arc<Metrics>,
     ) -> GenerationCache {
         let local = (max_bytes > 0).then(|| {
@@ -97,18 +97,7 @@ impl GenerationCache {
             };
             let (store, metrics, ttl) = (Arc::clone(store), Arc::clone(&self.metrics), self.ttl);
             tokio::spawn(async move {
-                let written = async {
-                    let mut conn = store.async_conn().await?;
-                    redis::cmd("SET")
-                        .arg(shared_key(&store, &key))
-                        .arg(entry)
-                        .arg("EX")
-                        .arg(ttl.as_secs().max(1))
-                        .query_async::<()>(&mut conn)
-                        .await?;
-                    anyhow::Ok(())
-                };
-                if let Err(e) = written.await {
+                if let Err(e) = store.put(&key, entry, ttl).await {
                     metrics.cache_shared_errors.inc();
                     tracing::debug!(error = %e, "cannot write to the shared cache");
                 }
@@ -118,14 +107,7 @@ impl GenerationCache {
 
     async fn get_shared(&self, key: &CacheKey) -> Option<Generated> {
         let store = self.shared.as_ref()?;
-        let read = async {
-            let mut conn = store.async_conn().await?;
-            let entry: Option<Vec<u8>> = redis::cmd("GET")
-                .arg(shared_key(store, key))
-                .query_async(&mut conn)
-                .await?;
-            anyhow::Ok(entry)
-        };
+        let read = store.get(key);
         match tokio::time::timeout(SHARED_READ_TIMEOUT, read).await {
             Ok(Ok(entry)) => entry.and_then(|e| decode_entry(&e)),
             Ok(Err(e)) => {
@@ -156,11 +138,6 @@ impl std::fmt::Debug for GenerationCache {
             .field("shared", &self.shared.is_some())
             .finish_non_exhaustive()
     }
-}
-
-fn shared_key(store: &RedisStore, key: &CacheKey) -> String {
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    store.key(&format!("cache:{hex}"))
 }
 
 /// What a shared entry says besides the images' bytes, which follow it.

@@ -70,7 +70,7 @@ impl AppState {
         let cache = GenerationCache::new(
             config.cache_bytes,
             Duration::from_secs(config.cache_ttl_secs),
-            backend.redis(),
+            backend.shared_cache(),
             Arc::clone(&metrics),
         );
         let jobs = Jobs::new(&config, backend.jobs());

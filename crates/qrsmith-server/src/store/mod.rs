@@ -4,10 +4,12 @@
 //! - batch jobs and their items: [`JobStore`].
 //! - API keys, their rate limits and usage: [`KeyStore`], [`RateLimiter`], [`UsageStore`]
 //!   (types in [`keys`]).
+//! - the generation cache's level shared by replicas: [`SharedCache`] (Redis only).
 //!
 //! Backends: [`SqliteStore`] (embedded, the default: one file in the data directory) and
 //! [`RedisStore`] (shared by several replicas).
 
+mod cache;
 mod jobs;
 pub mod keys;
 mod redis;
@@ -20,6 +22,7 @@ use anyhow::Context as _;
 
 use crate::config::Config;
 
+pub use self::cache::SharedCache;
 pub use self::jobs::{
     CappedWriter, FinishedItem, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem,
     ResultBlob, ResultTooLarge, WriteResult, WriteSeek, DEFAULT_LEASE,
@@ -72,11 +75,11 @@ impl Backend {
         }
     }
 
-    /// The Redis store, when state is shared (the generation cache's second level).
-    pub fn redis(&self) -> Option<Arc<RedisStore>> {
+    /// The generation cache's shared level, when state is shared.
+    pub fn shared_cache(&self) -> Option<Arc<dyn SharedCache>> {
         match self {
             Backend::Sqlite(_) => None,
-            Backend::Redis(r) => Some(Arc::clone(r)),
+            Backend::Redis(r) => Some(Arc::clone(r) as Arc<dyn SharedCache>),
         }
     }
 }

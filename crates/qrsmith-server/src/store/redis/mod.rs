@@ -8,6 +8,7 @@ use anyhow::Context as _;
 
 use super::StoreResult;
 
+mod cache;
 mod jobs;
 mod keys;
 
