@@ -122,7 +122,7 @@ impl Keys {
         tokio::task::spawn_blocking(move || f(store.as_ref()))
             .await
             .map_err(|e| ApiError::internal(&format!("key store task: {e}")))?
-            .map_err(|e| ApiError::internal(&format!("key store: {e:#}")))
+            .map_err(|e| ApiError::storage_unavailable(&format!("key store: {e:#}")))
     }
 
     /// Whether any key exists (cached for `key_cache_secs`).
@@ -206,7 +206,9 @@ impl Keys {
             for u in batch {
                 *pending.entry((u.key, u.day, u.endpoint)).or_insert(0) += u.count;
             }
-            return Err(ApiError::internal(&format!("usage flush: {e:#}")));
+            return Err(ApiError::storage_unavailable(&format!(
+                "usage flush: {e:#}"
+            )));
         }
         Ok(())
     }
@@ -324,7 +326,9 @@ pub async fn require_key(State(state): State<AppState>, mut req: Request, next: 
     };
     let decision = match keys.store.check(&key.name, key.rate, key.burst).await {
         Ok(d) => d,
-        Err(e) => return ApiError::internal(&format!("rate limit: {e:#}")).into_response(),
+        Err(e) => {
+            return ApiError::storage_unavailable(&format!("rate limit: {e:#}")).into_response()
+        }
     };
     if !decision.allowed {
         let mut response = ApiError {

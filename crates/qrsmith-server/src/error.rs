@@ -91,6 +91,21 @@ impl ApiError {
         }
     }
 
+    /// 503 `storage_unavailable` with `Retry-After: 1`: the store (SQLite or Redis) failed, e.g.
+    /// Redis is unreachable. Not the client's fault and usually passing, so retryable rather than
+    /// a 500. The detail is logged, not answered.
+    pub fn storage_unavailable(detail: &str) -> Self {
+        tracing::error!(detail, "storage unavailable");
+        ApiError {
+            retry_after: Some(1),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "the service's storage is unavailable; retry after the delay in Retry-After",
+            )
+        }
+    }
+
     /// An error of the library met while generating: every kind but an engine failure is the
     /// request's fault, so 400.
     pub fn from_generate(err: qrsmith_core::Error) -> Self {

@@ -78,7 +78,7 @@ impl Jobs {
         tokio::task::spawn_blocking(move || f(store.as_ref()))
             .await
             .map_err(|e| ApiError::internal(&format!("store task: {e}")))?
-            .map_err(|e| ApiError::internal(&format!("store: {e:#}")))
+            .map_err(|e| ApiError::storage_unavailable(&format!("store: {e:#}")))
     }
 
     /// Stores a new job and wakes the runner; 429 when `max_open_jobs` are queued or running.

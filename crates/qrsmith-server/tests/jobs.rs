@@ -459,6 +459,29 @@ async fn with_redis_jobs_and_async_requests_run_to_their_results() {
 }
 
 #[tokio::test]
+async fn a_lost_redis_is_a_retryable_503_and_the_service_stays_up() {
+    let (app, redis) = redis_service(|_| {});
+    let submitted = send(
+        &app,
+        post_json(
+            "/api/v1/jobs",
+            r#"{"type": "generate", "items": [{"text": "x"}]}"#,
+        ),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::ACCEPTED);
+    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    drop(redis);
+    let lost = send(&app, get(&format!("/api/v1/jobs/{id}"))).await;
+    lost.assert_error(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable");
+    assert_eq!(lost.header("retry-after"), "1");
+    // What needs no storage goes on.
+    let image = send(&app, post_json("/generate", r#"{"text": "still here"}"#)).await;
+    assert_eq!(read_text(&image.body), "still here");
+    assert_eq!(send(&app, get("/health")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_result_over_the_cap_fails_the_job_visibly() {
     for redis in [false, true] {
         let tune = |c: &mut Config| c.max_result_bytes = 2000;
