@@ -68,17 +68,13 @@ impl Jobs {
         &self.store
     }
 
-    /// Runs `f` on the store off the async runtime; a storage failure is a 500.
+    /// Runs `f` on the store off the async runtime ([`crate::store::with_store`]).
     pub async fn with_store<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&dyn JobStore) -> anyhow::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || f(store.as_ref()))
-            .await
-            .map_err(|e| ApiError::internal(&format!("store task: {e}")))?
-            .map_err(|e| ApiError::storage_unavailable(&format!("store: {e:#}")))
+        crate::store::with_store(&self.store, move |s| f(s)).await
     }
 
     /// Stores a new job and wakes the runner; 429 when `max_open_jobs` are queued or running.

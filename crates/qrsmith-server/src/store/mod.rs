@@ -21,6 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Context as _;
 
 use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
 
 pub use self::cache::SharedCache;
 pub use self::jobs::{
@@ -82,6 +83,21 @@ impl Backend {
             Backend::Redis(r) => Some(Arc::clone(r) as Arc<dyn SharedCache>),
         }
     }
+}
+
+/// Runs `f` with `store` on tokio's blocking pool (store methods block), for handlers on the
+/// async runtime: a storage failure is a retryable 503 `storage_unavailable`, a panic in `f` a 500.
+pub async fn with_store<S, T, F>(store: &Arc<S>, f: F) -> ApiResult<T>
+where
+    S: ?Sized + Send + Sync + 'static,
+    F: FnOnce(&S) -> anyhow::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| ApiError::internal(&format!("store task: {e}")))?
+        .map_err(|e| ApiError::storage_unavailable(&format!("store: {e:#}")))
 }
 
 /// Errors of the storage backend (not of the client's input): the service answers them with
