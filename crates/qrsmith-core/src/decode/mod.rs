@@ -11,6 +11,8 @@ mod image_input;
 mod residual;
 mod sequence;
 
+pub use sequence::merge_sequences;
+
 use std::time::{Duration, Instant};
 
 use image::imageops::FilterType;
@@ -318,7 +320,7 @@ fn read(
             ),
         ));
     }
-    let sequences = sequence::group(&symbols);
+    let sequences = merge_sequences(&symbols);
     Ok(Decoded {
         width: frame.stored_width,
         height: frame.stored_height,

@@ -5,15 +5,24 @@ use std::collections::BTreeMap;
 
 use super::{MergedSequence, Symbol};
 
-/// Groups the structured-append symbols of one image into sequences. A sequence with every part
-/// present is merged; one with parts missing is still listed, with `missing` filled in and no
-/// payload: an incomplete sequence is a result, not an error.
-pub(crate) fn group(symbols: &[Symbol]) -> Vec<MergedSequence> {
+/// The most symbols a structured-append sequence has (ISO/IEC 18004 §8: a 4-bit count).
+const MAX_PARTS: u8 = 16;
+
+/// Groups structured-append symbols into sequences: the symbols of one image, or those read from
+/// several images (one part per photo, say). A sequence with every part present is merged; one
+/// with parts missing is still listed, with `missing` filled in and no payload: an incomplete
+/// sequence is a result, not an error. Symbols without structured-append information are
+/// ignored, and so are parts whose header cannot be right (a count of 0 or over 16, or an index
+/// past the count): a damaged or forged header must not complete someone else's sequence.
+pub fn merge_sequences(symbols: &[Symbol]) -> Vec<MergedSequence> {
     // (parity, count) → index → symbol. Two different sequences may share a parity by chance;
     // keying on the count as well separates most of them. A BTreeMap keeps the output stable.
     let mut groups: BTreeMap<(u8, u8), BTreeMap<u8, &Symbol>> = BTreeMap::new();
     for symbol in symbols {
         if let Some(sa) = &symbol.structured_append {
+            if !(1..=MAX_PARTS).contains(&sa.count) || sa.index >= sa.count {
+                continue;
+            }
             groups
                 .entry((sa.parity, sa.count))
                 .or_default()
@@ -81,7 +90,7 @@ mod tests {
             part(2, 3, 7, b"!"),
             part(0, 3, 7, &euro[..1]),
         ];
-        let seqs = group(&symbols);
+        let seqs = merge_sequences(&symbols);
         assert_eq!(seqs.len(), 1);
         assert_eq!(seqs[0].text.as_deref(), Some("€!"));
         assert_eq!(seqs[0].bytes.as_deref(), Some("€!".as_bytes()));
@@ -92,7 +101,7 @@ mod tests {
     #[test]
     fn incomplete_sequence_is_listed_without_payload() {
         let symbols = vec![part(0, 4, 95, b"a"), part(2, 4, 95, b"c")];
-        let seqs = group(&symbols);
+        let seqs = merge_sequences(&symbols);
         assert_eq!(seqs.len(), 1);
         assert_eq!(seqs[0].missing, vec![1, 3]);
         assert_eq!(seqs[0].text, None);
@@ -107,9 +116,26 @@ mod tests {
             part(1, 2, 1, b"b"),
             part(0, 2, 2, b"x"),
         ];
-        let seqs = group(&symbols);
+        let seqs = merge_sequences(&symbols);
         assert_eq!(seqs.len(), 2);
         assert_eq!(seqs[0].text.as_deref(), Some("ab"));
         assert_eq!(seqs[1].missing, vec![1]);
+    }
+
+    #[test]
+    fn parts_with_impossible_headers_do_not_complete_a_sequence() {
+        // An index past the count (or a count of 0 or over 16) cannot come from a valid symbol:
+        // such a part is dropped, so it neither completes nor joins the genuine sequence.
+        let symbols = vec![
+            part(0, 2, 9, b"a"),
+            part(1, 2, 9, b"b"),
+            part(5, 2, 9, b"forged"),
+            part(0, 0, 9, b"zero"),
+            part(3, 17, 9, b"many"),
+        ];
+        let seqs = merge_sequences(&symbols);
+        assert_eq!(seqs.len(), 1);
+        assert_eq!(seqs[0].found, vec![0, 1]);
+        assert_eq!(seqs[0].bytes.as_deref(), Some(&b"ab"[..]));
     }
 }
