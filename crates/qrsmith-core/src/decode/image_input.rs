@@ -73,16 +73,48 @@ fn format_name(format: ImageFormat) -> String {
         .map_or_else(|| format!("{format:?}"), |ext| ext.to_ascii_uppercase())
 }
 
-/// Reads the PNG IHDR directly: it is the first chunk by rule, so its dimensions are known from
-/// 24 bytes. This catches a header bomb even when the file is nothing but a header, where the
-/// `png` crate would first scan for image data and report truncation instead of the real problem.
-fn png_header_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.len() >= 24 && &bytes[12..16] == b"IHDR" {
-        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
-        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
-        Some((w, h))
-    } else {
-        None
+/// The dimensions a file's header claims, read from its fixed-place fields for the formats whose
+/// decoders would otherwise stumble on a header bomb before reporting it: PNG's IHDR is the first
+/// chunk by rule (a file that is nothing but a header makes the `png` crate report truncation
+/// instead), BMP's decoder refuses sides over 65,535 as a format error, and a WebP header's
+/// claim can come back from its decoder as 0 × 0. `None` when the header is not one of these or
+/// is too short; the decoder's own dimensions are checked after it anyway.
+fn header_dimensions(format: ImageFormat, bytes: &[u8]) -> Option<(u32, u32)> {
+    let u16_le = |at: usize| -> Option<u32> {
+        Some(u32::from(u16::from_le_bytes(
+            bytes.get(at..at + 2)?.try_into().ok()?,
+        )))
+    };
+    let u24_le = |at: usize| -> Option<u32> {
+        let b = bytes.get(at..at + 3)?;
+        Some(u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16)
+    };
+    let u32_be = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    };
+    let i32_le = |at: usize| -> Option<u32> {
+        Some(i32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?).unsigned_abs())
+    };
+    match format {
+        ImageFormat::Png if bytes.get(12..16)? == b"IHDR" => Some((u32_be(16)?, u32_be(20)?)),
+        // BITMAPINFOHEADER and its successors (40 bytes or more); the height is negative for
+        // top-down rows.
+        ImageFormat::Bmp if u32::from_le_bytes(bytes.get(14..18)?.try_into().ok()?) >= 40 => {
+            Some((i32_le(18)?, i32_le(22)?))
+        }
+        ImageFormat::WebP => match bytes.get(12..16)? {
+            // Extended: the canvas, 24-bit width - 1 and height - 1.
+            b"VP8X" => Some((u24_le(24)? + 1, u24_le(27)? + 1)),
+            // Lossless: after the 0x2f signature, 14-bit width - 1 and height - 1.
+            b"VP8L" => {
+                let bits = u32::from_le_bytes(bytes.get(21..25)?.try_into().ok()?);
+                Some(((bits & 0x3FFF) + 1, (bits >> 14 & 0x3FFF) + 1))
+            }
+            // Lossy: after the frame tag and start code, 14-bit width and height.
+            b"VP8 " => Some((u16_le(26)? & 0x3FFF, u16_le(28)? & 0x3FFF)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -144,10 +176,8 @@ pub(crate) fn load(bytes: &[u8], limits: &Limits) -> Result<LoadedImage> {
         ));
     }
     let format = sniff(bytes)?;
-    if format == ImageFormat::Png {
-        if let Some((w, h)) = png_header_dimensions(bytes) {
-            check_pixels(w, h, limits)?;
-        }
+    if let Some((w, h)) = header_dimensions(format, bytes) {
+        check_pixels(w, h, limits)?;
     }
 
     if format == ImageFormat::Png {
