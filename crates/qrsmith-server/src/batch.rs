@@ -27,6 +27,59 @@ const BOOL_COLUMNS: &[&str] = &["micro", "boost_ec"];
 /// Longest file name kept from a `filename` cell, in characters (the extension comes on top).
 const MAX_NAME_CHARS: usize = 100;
 
+/// The files of a ZIP (a decode batch), at most `max_files` of them and `max_total_bytes`
+/// uncompressed in all. The bound is enforced while inflating, whatever sizes the archive's
+/// directory claims, so a ZIP bomb is refused after reading at most `max_total_bytes`. Only the
+/// last part of each entry's name is kept (a path inside the archive says nothing about where
+/// anything goes: no zip-slip); directories are skipped.
+pub fn read_zip(
+    bytes: &[u8],
+    max_files: usize,
+    max_total_bytes: u64,
+) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    let invalid = |e: zip::result::ZipError| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_zip",
+            format!("unreadable ZIP: {e}"),
+        )
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(invalid)?;
+    let mut budget = max_total_bytes;
+    let mut files = Vec::new();
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(invalid)?;
+        if entry.is_dir() {
+            continue;
+        }
+        if files.len() >= max_files {
+            return Err(ApiError::too_large(format!(
+                "the ZIP holds more than {max_files} files, the most one job may hold"
+            )));
+        }
+        let name = entry
+            .name()
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        let mut content = Vec::new();
+        entry
+            .take(budget.saturating_add(1))
+            .read_to_end(&mut content)
+            .map_err(|e| ApiError::bad_parameter(format!("unreadable ZIP entry {name:?}: {e}")))?;
+        let size = content.len() as u64;
+        if size > budget {
+            return Err(ApiError::too_large(format!(
+                "the ZIP's files come to more than {max_total_bytes} bytes uncompressed"
+            )));
+        }
+        budget -= size;
+        files.push((name, content));
+    }
+    Ok(files)
+}
+
 /// One data row of a generate CSV, ready to run (or already failed).
 #[derive(Debug)]
 pub struct GenerateRow {

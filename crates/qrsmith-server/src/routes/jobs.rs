@@ -6,8 +6,6 @@
 //! further fields. Decode jobs come as a form with `type=decode` and images in `file` fields, or
 //! one ZIP of images.
 
-use std::io::Read as _;
-
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -239,53 +237,18 @@ fn decode_items(state: &AppState, files: Vec<(String, Bytes)>) -> ApiResult<Vec<
         .collect())
 }
 
-/// The files of a ZIP, bounded in count and in total uncompressed bytes (a ZIP bomb is refused
-/// while it is read, whatever sizes its directory claims).
+/// The files of an uploaded ZIP, bounded by the job limits: as many files as a job may hold, and
+/// four request bodies' worth of uncompressed bytes.
 fn unzip(state: &AppState, bytes: &[u8]) -> ApiResult<Vec<(String, Bytes)>> {
-    let invalid = |e: zip::result::ZipError| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_zip",
-            format!("unreadable ZIP: {e}"),
-        )
-    };
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(invalid)?;
-    let mut budget = state.config.max_body_bytes.saturating_mul(4);
-    let mut files = Vec::new();
-    for i in 0..archive.len() {
-        let entry = archive.by_index(i).map_err(invalid)?;
-        if entry.is_dir() {
-            continue;
-        }
-        if files.len() >= state.config.max_job_items {
-            return Err(ApiError::too_large(format!(
-                "the ZIP holds more than {} files, the most one job may hold",
-                state.config.max_job_items
-            )));
-        }
-        // Only the last part of the name: a path inside the archive says nothing about us.
-        let name = entry
-            .name()
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or("")
-            .to_owned();
-        let mut content = Vec::new();
-        entry
-            .take(budget.saturating_add(1))
-            .read_to_end(&mut content)
-            .map_err(|e| ApiError::bad_parameter(format!("unreadable ZIP entry {name:?}: {e}")))?;
-        let size = content.len() as u64;
-        if size > budget {
-            return Err(ApiError::too_large(format!(
-                "the ZIP's files come to more than {} bytes uncompressed",
-                state.config.max_body_bytes.saturating_mul(4)
-            )));
-        }
-        budget -= size;
-        files.push((name, Bytes::from(content)));
-    }
-    Ok(files)
+    let files = batch::read_zip(
+        bytes,
+        state.config.max_job_items,
+        state.config.max_body_bytes.saturating_mul(4),
+    )?;
+    Ok(files
+        .into_iter()
+        .map(|(name, content)| (name, Bytes::from(content)))
+        .collect())
 }
 
 async fn find(state: &AppState, id: String) -> ApiResult<Job> {
