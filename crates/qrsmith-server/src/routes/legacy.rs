@@ -3,8 +3,8 @@
 //! `{"task_id"}`, then `GET /result/{id}`). An asynchronous request is a one-item batch job: it
 //! is stored, survives a restart, and its id works on `/api/v1/jobs/{id}` too.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::generation::{self, Generated, Generation, QrOptions, QR_OPTION_NAMES};
+use crate::query::StrictQuery;
 use crate::reading::{self, Field};
 use crate::state::AppState;
 use crate::store::{JobStatus, NewItem};
@@ -41,11 +42,10 @@ struct GenerateQuery {
 /// Unknown fields are ignored, as the reference did.
 async fn generate(
     State(state): State<AppState>,
-    query: Result<Query<GenerateQuery>, QueryRejection>,
+    StrictQuery(query): StrictQuery<GenerateQuery>,
     headers: HeaderMap,
     body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<Response> {
-    let Query(query) = query?;
     let Json(body) = body?;
     let Value::Object(mut fields) = body else {
         return Err(ApiError::bad_parameter(

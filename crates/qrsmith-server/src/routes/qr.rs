@@ -4,8 +4,8 @@
 
 use std::io::Write as _;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use crate::cache::CacheKey;
 use crate::error::{ApiError, ApiResult};
 use crate::generation::{self, Generated, QrOptions};
+use crate::query::StrictQuery;
 use crate::state::AppState;
 
 /// Formats of `GET /api/v1/qr`.
@@ -61,9 +62,8 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
 async fn get_qr(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<QrOptions>, QueryRejection>,
+    StrictQuery(options): StrictQuery<QrOptions>,
 ) -> ApiResult<Response> {
-    let Query(options) = query?;
     if options.parts.is_some() {
         return Err(ApiError::bad_parameter(
             "parts gives several images: use POST /api/v1/qr",

@@ -1,7 +1,7 @@
 //! `GET /api/v1/usage`: requests per key, UTC day and endpoint. A key sees its own; the admin
 //! key sees every key's, or one key's with `?key=NAME`.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::query::StrictQuery;
 use crate::state::AppState;
 use crate::store::keys::Day;
 
@@ -44,9 +45,8 @@ fn day(name: &str, value: Option<&str>) -> ApiResult<Option<Day>> {
 async fn usage(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
-    query: Result<Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
+    StrictQuery(query): StrictQuery<UsageQuery>,
 ) -> ApiResult<Json<Value>> {
-    let Query(query) = query?;
     let who =
         match caller.map(|Extension(c)| c) {
             Some(Caller::Admin) => None,
