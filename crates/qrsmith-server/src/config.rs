@@ -31,6 +31,7 @@ mod defaults {
     pub const MAX_RESULT_BYTES: u64 = 256 << 20;
     pub const QUEUE_LENGTH: usize = 128;
     pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
+    pub const HEADER_TIMEOUT_MS: u64 = 65_000;
     pub const CACHE_BYTES: u64 = 16 << 20;
     pub const CACHE_TTL_SECS: u64 = 24 * 3600;
     pub const HTTP_MAX_AGE_SECS: u64 = 365 * 24 * 3600;
@@ -93,6 +94,58 @@ impl std::str::FromStr for Secret {
 
     fn from_str(s: &str) -> Result<Secret, String> {
         Secret::try_from(s.to_owned())
+    }
+}
+
+/// An origin allowed to call the API from a browser page (CORS): `scheme://host[:port]` as the
+/// browser sends it in `Origin`, or `*` for any origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CorsOrigin(String);
+
+impl CorsOrigin {
+    /// The origin as the `Origin` header spells it, or `*`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CorsOrigin {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<CorsOrigin, String> {
+        if s == "*" {
+            return Ok(CorsOrigin(s));
+        }
+        let bad = || {
+            format!(
+                "{s:?} is not an origin: write scheme://host[:port] with no path, as the browser \
+                 sends it (e.g. https://app.example.com), or * for any"
+            )
+        };
+        let (scheme, rest) = s.split_once("://").ok_or_else(bad)?;
+        let host_ok = !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if !matches!(scheme, "http" | "https") || !host_ok {
+            return Err(bad());
+        }
+        Ok(CorsOrigin(s.to_ascii_lowercase()))
+    }
+}
+
+impl From<CorsOrigin> for String {
+    fn from(o: CorsOrigin) -> String {
+        o.0
+    }
+}
+
+impl std::str::FromStr for CorsOrigin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<CorsOrigin, String> {
+        CorsOrigin::try_from(s.to_owned())
     }
 }
 
@@ -170,9 +223,19 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_QUEUE_LENGTH", value_name = "N", default_value_t = defaults::QUEUE_LENGTH)]
     pub queue_length: usize,
 
-    /// Longest time one request may take, in milliseconds; then 503 `request_timeout`.
+    /// Longest time one request may take once its headers are in, in milliseconds: then 408
+    /// `request_body_timeout` if the client had not finished sending its body (a stalled
+    /// upload), else 503 `request_timeout`.
     #[arg(long, env = "QRSMITH_REQUEST_TIMEOUT_MS", value_name = "MS", default_value_t = defaults::REQUEST_TIMEOUT_MS)]
     pub request_timeout_ms: u64,
+
+    /// Longest time a client may take to send a request's headers, in milliseconds; then the
+    /// connection is closed (a client trickling its headers cannot hold a connection). Also
+    /// how long an idle keep-alive connection stays open: keep it above the idle timeout of the
+    /// load balancer in front (60 s for nginx, ingress-nginx and AWS ALB), so that the balancer
+    /// closes idle connections first and never sends a request on one being closed.
+    #[arg(long, env = "QRSMITH_HEADER_TIMEOUT_MS", value_name = "MS", default_value_t = defaults::HEADER_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_ms: u64,
 
     /// Memory for the in-process generation cache, in bytes (0 turns the cache off, its Redis
     /// level too).
@@ -280,6 +343,17 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_USAGE_RETENTION_DAYS", value_name = "DAYS", default_value_t = defaults::USAGE_RETENTION_DAYS)]
     pub usage_retention_days: u64,
 
+    /// Origins whose pages may call the API from a browser (CORS), e.g.
+    /// `https://app.example.com`; repeat the flag or separate with commas; `*` for any origin.
+    /// Off by default: only the service's own page (same origin) can call it.
+    #[arg(
+        long = "cors-origin",
+        env = "QRSMITH_CORS_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<CorsOrigin>,
+
     /// Log line format.
     #[arg(long, env = "QRSMITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,
@@ -310,6 +384,7 @@ impl Default for Config {
             http_threads: defaults::HTTP_THREADS,
             queue_length: defaults::QUEUE_LENGTH,
             request_timeout_ms: defaults::REQUEST_TIMEOUT_MS,
+            header_timeout_ms: defaults::HEADER_TIMEOUT_MS,
             cache_bytes: defaults::CACHE_BYTES,
             cache_ttl_secs: defaults::CACHE_TTL_SECS,
             http_max_age_secs: defaults::HTTP_MAX_AGE_SECS,
@@ -328,6 +403,7 @@ impl Default for Config {
             key_cache_secs: defaults::KEY_CACHE_SECS,
             usage_flush_secs: defaults::USAGE_FLUSH_SECS,
             usage_retention_days: defaults::USAGE_RETENTION_DAYS,
+            cors_origins: Vec::new(),
             log_format: LogFormat::Auto,
             log: "info".into(),
         }

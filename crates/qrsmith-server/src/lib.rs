@@ -15,18 +15,19 @@
 //!
 //! Tests drive [`app`] in process with `tower::ServiceExt::oneshot`.
 
-use std::future::{Future, IntoFuture as _};
+use std::future::Future;
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::serve::ListenerExt as _;
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
 pub use crate::cache::{CacheKey, GenerationCache};
-pub use crate::config::{default_data_dir, Config, LogFormat, Secret, DEFAULT_REDIS_PREFIX};
+pub use crate::config::{
+    default_data_dir, Config, CorsOrigin, LogFormat, Secret, DEFAULT_REDIS_PREFIX,
+};
 pub use crate::error::{ApiError, ApiResult, ErrorCode};
 pub use crate::generation::{
     Generated, GeneratedImage, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES,
@@ -40,6 +41,7 @@ pub mod auth;
 pub mod batch;
 mod cache;
 mod config;
+mod connections;
 mod error;
 mod generation;
 mod headers;
@@ -47,6 +49,7 @@ pub mod jobs;
 pub mod json;
 mod metrics;
 mod middleware;
+mod query;
 mod reading;
 pub mod routes;
 mod state;
@@ -70,6 +73,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             middleware::track,
         ))
+        // Outside the auth and tracking layers: a preflight carries no key and is answered here.
+        .layer(tower::util::option_layer(middleware::cors(
+            &state.config.cors_origins,
+        )))
         // Outermost, so that error bodies and the page are compressed too; images are skipped
         // by the default predicate (already compressed), as are bodies under 32 bytes.
         .layer(CompressionLayer::new())
@@ -119,34 +126,23 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    // Responses go out as soon as they are written: with Nagle's algorithm a small response
-    // can wait for the client's delayed ACK of the previous one.
-    let listener = listener.tap_io(|stream| {
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    let server = axum::serve(listener, app(state.clone()))
-        .with_graceful_shutdown(async move {
+    // Serving from the start, so that probes get their 503 `starting` during the engine check
+    // rather than a refused connection; it stops accepting only when told to (below).
+    let server = tokio::spawn(connections::serve(
+        listener,
+        app(state.clone()),
+        Duration::from_millis(state.config.header_timeout_ms),
+        async move {
             let _ = stop_rx.await;
-        })
-        .into_future();
-    let mut server = std::pin::pin!(server);
-
-    // Served meanwhile, so that probes get their 503 `starting` rather than a hanging connection.
-    tokio::select! {
-        result = &mut server => return result.map_err(Into::into),
-        checked = warm_up(&state) => checked?,
-    }
+        },
+    ));
+    warm_up(&state).await?;
     state.set_ready();
     jobs::start(&state);
     auth::start(&state);
     tracing::info!(%addr, workers = state.workers.workers(), "listening");
 
-    let how = tokio::select! {
-        result = &mut server => return result.map_err(Into::into),
-        how = shutdown => how,
-    };
+    let how = shutdown.await;
     state.begin_drain();
     let delay = match how {
         Shutdown::Drain => Duration::from_millis(state.config.drain_delay_ms),
@@ -154,19 +150,17 @@ pub async fn run(
     };
     tracing::info!(?how, delay_ms = delay.as_millis() as u64, "draining");
     // Keep serving (new connections included) while load balancers take the pod out.
-    tokio::select! {
-        result = &mut server => return result.map_err(Into::into),
-        () = tokio::time::sleep(delay) => {}
-    }
+    tokio::time::sleep(delay).await;
     let _ = stop_tx.send(());
     let grace = Duration::from_millis(state.config.shutdown_grace_ms);
-    let drained = tokio::time::timeout(grace, &mut server).await;
+    let drained = tokio::time::timeout(grace, server).await;
     // The usage of the requests just served (a failure was logged).
     let _ = state.keys.flush_usage().await;
     match drained {
-        Ok(result) => {
+        Ok(served) => {
+            served.map_err(|e| anyhow::anyhow!("the connection loop failed: {e}"))?;
             tracing::info!("drained; exiting");
-            result.map_err(Into::into)
+            Ok(())
         }
         Err(_) => {
             tracing::warn!(

@@ -1,15 +1,22 @@
 //! What wraps every request: request id, load shedding, timeout, security headers, metrics and
 //! the access log (one JSON line per request; probes and `/metrics` are not logged).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use http_body::{Frame, SizeHint};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::CorsOrigin;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -77,8 +84,20 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
         ApiError::overloaded("too many requests in flight; retry after the delay in Retry-After")
             .into_response()
     } else {
+        let (req, received) = track_body(req);
         match tokio::time::timeout(state.config.request_timeout(), next.run(req)).await {
             Ok(r) => r,
+            // The client never finished sending (a slow or stalled upload, slowloris): its
+            // fault, and retrying the same way will not help.
+            Err(_) if !received.load(Ordering::Relaxed) => ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_body_timeout",
+                format!(
+                    "the request body did not arrive within {} ms",
+                    state.config.request_timeout_ms
+                ),
+            )
+            .into_response(),
             Err(_) => ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(
@@ -136,7 +155,96 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    // For browsers that predate CSP's frame-ancestors: no framing (clickjacking).
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
+}
+
+/// Cross-origin access for the origins configured (`--cors-origin`), or `None` when there are
+/// none: then browsers keep other sites' pages from reading the API's answers, and preflight
+/// requests get the 405 any unknown method gets. API keys travel in headers, never cookies, so
+/// credentials are not allowed.
+pub fn cors(origins: &[CorsOrigin]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow_origin = if origins.iter().any(|o| o.as_str() == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.as_str()).ok()),
+        )
+    };
+    let header = |name: &'static str| HeaderName::from_static(name);
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow_origin)
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_NONE_MATCH,
+                header("prefer"),
+                header("x-api-key"),
+                X_REQUEST_ID.clone(),
+            ])
+            .expose_headers([
+                header::ETAG,
+                header::LOCATION,
+                header::RETRY_AFTER,
+                header("ratelimit-limit"),
+                header("ratelimit-remaining"),
+                header("ratelimit-reset"),
+                X_REQUEST_ID.clone(),
+            ])
+            .max_age(std::time::Duration::from_secs(3600)),
+    )
+}
+
+/// Wraps the request's body so that the timeout can tell whether the client finished sending
+/// it: the flag is set once the body's end has been read (at once for a body-less request).
+fn track_body(req: Request) -> (Request, Arc<AtomicBool>) {
+    let received = Arc::new(AtomicBool::new(req.body().is_end_stream()));
+    let flag = received.clone();
+    let req = req.map(|inner| {
+        Body::new(ReceivedBody {
+            inner,
+            received: flag,
+        })
+    });
+    (req, received)
+}
+
+/// A request body that records when its last frame has been read.
+struct ReceivedBody {
+    inner: Body,
+    received: Arc<AtomicBool>,
+}
+
+impl HttpBody for ReceivedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.received.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// Known methods by name; anything else as `other`, so a client cannot grow the label set.
