@@ -1,6 +1,10 @@
 //! Helpers shared by the service tests.
 #![allow(dead_code)] // Each test binary uses its own subset.
 
+use std::collections::BTreeMap;
+use std::io::{Read as _, Write as _};
+use std::time::{Duration, Instant};
+
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
@@ -160,4 +164,81 @@ pub async fn wait_until(mut cond: impl FnMut() -> bool) {
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
     panic!("condition not reached within ~5 s");
+}
+
+/// Polls the job until it is final (or fails the test after 120 s: a thousand codes in a debug
+/// build take a while).
+pub async fn wait_final(app: &Router, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let job = send(app, get(&format!("/api/v1/jobs/{id}"))).await.json();
+        if ["succeeded", "failed", "cancelled"].contains(&job["status"].as_str().unwrap()) {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "job never finished: {job}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Submits a job, waits until it is final, asserts it succeeded; returns its last status and
+/// the files of its result.
+pub async fn run_to_result(
+    app: &Router,
+    submit: Request<Body>,
+) -> (Value, BTreeMap<String, Vec<u8>>) {
+    let submitted = send(app, submit).await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        submitted.body
+    );
+    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    let done = wait_final(app, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let result = send(app, get(&format!("/api/v1/jobs/{id}/result"))).await;
+    assert_eq!(result.status, StatusCode::OK);
+    (done, unzip(&result.body))
+}
+
+pub fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).unwrap();
+            (entry.name().to_owned(), content)
+        })
+        .collect()
+}
+
+/// A multipart form: text fields, then file fields.
+pub fn form(texts: &[(&str, &str)], files: &[(&str, &[u8])]) -> Request<Body> {
+    let mut body = Vec::new();
+    for (name, value) in texts {
+        write!(
+            body,
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
+        .unwrap();
+    }
+    for (filename, bytes) in files {
+        write!(
+            body,
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .unwrap();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    write!(body, "--{BOUNDARY}--\r\n").unwrap();
+    Request::post("/api/v1/jobs")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
 }
