@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use qrsmith_server::store::keys::Day;
@@ -55,8 +56,22 @@ fn get(addr: SocketAddr, path: &str, key: Option<&str>) -> (u16, String) {
     (status, body)
 }
 
-/// The server process, killed if the test fails before stopping it.
-struct Server(Child);
+/// The server process, killed if the test fails before stopping it, and the log lines it wrote.
+struct Server(Child, Arc<Mutex<Vec<String>>>);
+
+impl Server {
+    /// Asserts that no log line holds any of `secrets` (keys are never logged: neither the
+    /// API keys clients send nor the admin key the server was given).
+    fn assert_logged_none_of(&self, secrets: &[&str]) {
+        let log = self.1.lock().unwrap();
+        assert!(log.len() > 3, "the server logged: {log:?}");
+        for line in log.iter() {
+            for secret in secrets {
+                assert!(!line.contains(secret), "a secret in the log: {line}");
+            }
+        }
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -87,8 +102,14 @@ fn spawn_server(store: &[&str]) -> (Server, SocketAddr) {
             break event["addr"].as_str().unwrap().parse().unwrap();
         }
     };
-    std::thread::spawn(move || lines.for_each(drop));
-    (Server(child), addr)
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        lines
+            .map_while(Result::ok)
+            .for_each(|l| kept.lock().unwrap().push(l))
+    });
+    (Server(child, log), addr)
 }
 
 /// `qrsmith` with `args` followed by the store arguments.
@@ -103,8 +124,8 @@ fn stderr(out: &Output) -> String {
 
 /// The whole life of a key on the store named by `store`: made by the CLI, used on a server,
 /// revoked, refused within the documented delay, its usage read back through the API. Returns
-/// the running server and the number of requests it served with the key.
-fn key_life(store: &[&str]) -> (Server, u64) {
+/// the running server, the number of requests it served with the key, and the key.
+fn key_life(store: &[&str]) -> (Server, u64, String) {
     let out = keys_cmd(
         &[
             "keys", "create", "--name", "ci", "--rate", "100/s", "--burst", "50",
@@ -187,17 +208,18 @@ fn key_life(store: &[&str]) -> (Server, u64) {
     assert_eq!(status, 200, "{body}");
     let usage: serde_json::Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(usage["total"], served, "{usage}");
-    (server, served)
+    (server, served, key)
 }
 
 #[test]
 fn a_key_made_by_the_cli_works_until_revoked_on_sqlite() {
     let data = scratch("keys-cli-data");
     let store = ["--data-dir", data.to_str().unwrap()];
-    let (mut server, served) = key_life(&store);
+    let (mut server, served, key) = key_life(&store);
 
     // SIGTERM: the usage counted since is written before the process exits.
     stop(&mut server);
+    server.assert_logged_none_of(&[&key, ADMIN]);
     let sqlite = SqliteStore::open(&data).unwrap();
     let today = Day::today();
     let usage = sqlite.usage(Some("ci"), Day(today.0 - 1), today).unwrap();
@@ -259,7 +281,7 @@ fn a_key_made_by_the_cli_works_until_revoked_on_redis() {
         assert!(Instant::now() < deadline, "redis-server did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let (_server, served) = key_life(&store);
+    let (_server, served, _key) = key_life(&store);
     assert!(served >= 1);
     // Another prefix is another store.
     let other = keys_cmd(
