@@ -23,8 +23,8 @@
 #![deny(missing_docs)]
 
 pub use crate::decode::{
-    decode, decode_image, merge_sequences, DecodeOptions, Decoded, Limits, MergedSequence, Point,
-    StructuredAppend, Symbol, Symbology,
+    decode, decode_baseline, decode_image, decode_image_baseline, merge_sequences, DecodeOptions,
+    Decoded, Effort, Limits, MergedSequence, Point, StructuredAppend, Symbol, Symbology,
 };
 pub use crate::encode::{
     encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, EcLevel, EncodeOptions,

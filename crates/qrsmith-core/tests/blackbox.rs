@@ -1,32 +1,37 @@
 //! Blackbox test over zxing-cpp's QR sample folders (`tests/data/zxing-cpp-samples`, Apache-2.0,
 //! see its README.md): every image with an expected `.txt` (exact text) or `.bin` (exact bytes)
-//! is read upright through [`qrsmith_core::decode`] (the full path from encoded bytes) and turned
-//! 90° through [`qrsmith_core::decode_image`].
+//! is read at 0°, 90°, 180° and 270° by the pipeline ([`qrsmith_core::decode`] upright, from the
+//! encoded bytes; [`qrsmith_core::decode_image`] turned) and, in the same run, by the plain
+//! engine ([`qrsmith_core::decode_image_baseline`]: zxing-cpp's default read).
 //!
 //! The table below is a ratchet, as zxing-cpp's own blackbox runner: each folder's minimum pass
-//! count only ever goes up. It started at zxing-cpp 3.1.1's counts from the dataset README; when
-//! the reader improves, raise the minimums to the counts the test prints. A misread (a symbol
-//! whose content differs from the expected one) fails the test outright.
+//! count over the four rotations only ever goes up; when the reader improves, raise the minimums
+//! to the counts the test prints. The pipeline must read more than the plain engine in all. A
+//! misread (a symbol whose content differs from the expected one) fails the test outright.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use image::DynamicImage;
-use qrsmith_core::{decode, decode_image, DecodeOptions, Decoded, Symbology};
+use qrsmith_core::{
+    decode, decode_baseline, decode_image, decode_image_baseline, DecodeOptions, Decoded, Limits,
+    Symbology,
+};
 
-/// (folder, images with an expected result, minimum passes at 0°, minimum passes at 90°).
-/// zxing-cpp 3.1.1's counts, for reference: qrcode-1 8/8, qrcode-2 50/51, qrcode-3 18/18,
-/// qrcode-4 15/15, qrcode-5 16/16, qrcode-6 15/15, microqrcode-1 15/14, rmqrcode-1 2/2.
-const RATCHET: &[(&str, usize, usize, usize)] = &[
-    ("qrcode-1", 8, 8, 8),
-    ("qrcode-2", 56, 53, 54),
-    ("qrcode-3", 18, 18, 18),
-    ("qrcode-4", 24, 15, 15),
-    ("qrcode-5", 16, 16, 16),
-    ("qrcode-6", 15, 15, 15),
-    ("microqrcode-1", 16, 15, 14),
-    ("rmqrcode-1", 3, 3, 3),
+/// (folder, images with an expected result, minimum pipeline passes over 0/90/180/270°).
+/// zxing-cpp 3.1.1's own counts at 0° and 90°, for reference: qrcode-1 8/8, qrcode-2 50/51,
+/// qrcode-3 18/18, qrcode-4 15/15, qrcode-5 16/16, qrcode-6 15/15, microqrcode-1 15/14,
+/// rmqrcode-1 2/2.
+const RATCHET: &[(&str, usize, usize)] = &[
+    ("qrcode-1", 8, 32),
+    ("qrcode-2", 56, 224),
+    ("qrcode-3", 18, 72),
+    ("qrcode-4", 24, 68),
+    ("qrcode-5", 16, 64),
+    ("qrcode-6", 15, 60),
+    ("microqrcode-1", 16, 64),
+    ("rmqrcode-1", 3, 12),
 ];
 
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"];
@@ -86,14 +91,42 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// Counts a result: `Some(true)` read, `Some(false)` not read; a misread or an error is recorded
+/// as a failure.
+fn judge(
+    result: qrsmith_core::Result<Decoded>,
+    expected: &Expected,
+    what: &str,
+    failures: &mut Vec<String>,
+) -> bool {
+    match result {
+        Ok(d) if expected.matches(&d) => true,
+        Ok(d) if !d.symbols.is_empty() => {
+            failures.push(format!(
+                "misread: {what}: {:?}",
+                d.symbols.iter().map(|s| &s.text).collect::<Vec<_>>()
+            ));
+            false
+        }
+        Ok(_) => false,
+        Err(e) => {
+            failures.push(format!("error: {what}: {e}"));
+            false
+        }
+    }
+}
+
 #[test]
 fn blackbox_ratchet() {
     let opts = DecodeOptions::default();
-    let mut report =
-        String::from("\nfolder          images  pass0  min0  pass90  min90  median ms (0°)\n");
+    let limits = Limits::default();
+    let mut report = String::from(
+        "\nfolder          images  pipeline  minimum  plain   median ms pipeline  plain\n",
+    );
     let mut failures = Vec::new();
-    let mut all_ms = Vec::new();
-    for &(folder, count, min0, min90) in RATCHET {
+    let (mut all_ms, mut all_plain_ms) = (Vec::new(), Vec::new());
+    let (mut total, mut total_plain) = (0, 0);
+    for &(folder, count, minimum) in RATCHET {
         let samples = samples(&data_dir().join(folder));
         if samples.len() != count {
             failures.push(format!(
@@ -101,60 +134,85 @@ fn blackbox_ratchet() {
                 samples.len()
             ));
         }
-        let (mut pass0, mut pass90) = (0, 0);
-        let mut ms = Vec::new();
+        let (mut pass, mut plain) = (0, 0);
+        let (mut ms, mut plain_ms) = (Vec::new(), Vec::new());
         for (path, expected) in &samples {
-            let name = path.display();
             let bytes = std::fs::read(path).expect("read sample");
-
-            let t = Instant::now();
-            let upright = decode(&bytes, &opts);
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
-            match upright {
-                Ok(d) if expected.matches(&d) => pass0 += 1,
-                Ok(d) if !d.symbols.is_empty() => failures.push(format!(
-                    "misread at 0°: {name}: {:?}",
-                    d.symbols.iter().map(|s| &s.text).collect::<Vec<_>>()
-                )),
-                Ok(_) => eprintln!("not read at 0°: {name}"),
-                Err(e) => failures.push(format!("error at 0°: {name}: {e}")),
-            }
-
-            let rotated = image::load_from_memory(&bytes)
-                .expect("the image crate reads every sample")
-                .rotate90();
-            match decode_image(&rotated, &opts) {
-                Ok(d) if expected.matches(&d) => pass90 += 1,
-                Ok(d) if !d.symbols.is_empty() => failures.push(format!(
-                    "misread at 90°: {name}: {:?}",
-                    d.symbols.iter().map(|s| &s.text).collect::<Vec<_>>()
-                )),
-                Ok(_) => eprintln!("not read at 90°: {name}"),
-                Err(e) => failures.push(format!("error at 90°: {name}: {e}")),
+            let image =
+                image::load_from_memory(&bytes).expect("the image crate reads every sample");
+            for degrees in [0, 90, 180, 270] {
+                let what = format!("{} at {degrees}°", path.display());
+                let turned = match degrees {
+                    0 => image.clone(),
+                    90 => image.rotate90(),
+                    180 => image.rotate180(),
+                    _ => image.rotate270(),
+                };
+                let t = Instant::now();
+                let result = if degrees == 0 {
+                    decode(&bytes, &opts)
+                } else {
+                    decode_image(&turned, &opts)
+                };
+                ms.push(t.elapsed().as_secs_f64() * 1e3);
+                let read = judge(result, expected, &what, &mut failures);
+                pass += usize::from(read);
+                let t = Instant::now();
+                let baseline = if degrees == 0 {
+                    decode_baseline(&bytes, &limits)
+                } else {
+                    decode_image_baseline(&turned, &limits)
+                };
+                plain_ms.push(t.elapsed().as_secs_f64() * 1e3);
+                let mut plain_failures = Vec::new();
+                let plain_read = judge(baseline, expected, &what, &mut plain_failures);
+                plain += usize::from(plain_read);
+                if !read {
+                    eprintln!(
+                        "not read: {what}{}",
+                        if plain_read {
+                            " (the plain engine reads it)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                for f in plain_failures {
+                    eprintln!("plain engine: {f}");
+                }
             }
         }
-        let med = median(&mut ms);
-        all_ms.extend(ms);
+        total += pass;
+        total_plain += plain;
         writeln!(
             report,
-            "{folder:<15} {:>6} {pass0:>6} {min0:>5} {pass90:>7} {min90:>6}  {med:>8.1}",
-            samples.len()
+            "{folder:<15} {:>6} {pass:>9} {minimum:>8} {plain:>6} {:>19.1} {:>6.1}",
+            samples.len() * 4,
+            median(&mut ms),
+            median(&mut plain_ms),
         )
         .unwrap();
-        if pass0 < min0 {
-            failures.push(format!("{folder}: {pass0} passes at 0°, minimum {min0}"));
-        }
-        if pass90 < min90 {
-            failures.push(format!("{folder}: {pass90} passes at 90°, minimum {min90}"));
+        all_ms.extend(ms);
+        all_plain_ms.extend(plain_ms);
+        if pass < minimum {
+            failures.push(format!("{folder}: {pass} passes, minimum {minimum}"));
         }
     }
     writeln!(
         report,
-        "all images: median {:.1} ms per decode at 0° (this build's profile)",
-        median(&mut all_ms)
+        "all             {:>6} {total:>9} {:>8} {total_plain:>6} {:>19.1} {:>6.1}  (median ms: this build's profile)",
+        RATCHET.iter().map(|r| r.1 * 4).sum::<usize>(),
+        RATCHET.iter().map(|r| r.2).sum::<usize>(),
+        median(&mut all_ms),
+        median(&mut all_plain_ms),
     )
     .unwrap();
     eprintln!("{report}");
+    if total <= total_plain {
+        failures.push(format!(
+            "the pipeline read {total}, the plain engine {total_plain}: it must read more"
+        ));
+    }
     assert!(failures.is_empty(), "{report}\n{}", failures.join("\n"));
 }
 

@@ -43,6 +43,24 @@ mod defaults {
     pub const USAGE_RETENTION_DAYS: u64 = 400;
 }
 
+fn parse_effort(s: &str) -> Result<qrsmith_core::Effort, String> {
+    s.parse().map_err(|e: qrsmith_core::Error| e.to_string())
+}
+
+/// The effort level as its name in the TOML file.
+mod effort_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(e: &qrsmith_core::Effort, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(e.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<qrsmith_core::Effort, D::Error> {
+        let name = String::deserialize(d)?;
+        super::parse_effort(&name).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A secret setting (the admin and metrics keys): shown as `<redacted>` by `Debug`, so that a
 /// logged configuration does not leak it. At least 16 characters.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,9 +210,12 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_DECODE_TIMEOUT_MS", value_name = "MS", default_value_t = defaults::DECODE_TIMEOUT_MS)]
     pub decode_timeout_ms: u64,
 
-    /// Read images with every rotation, inverted codes and the slower, more thorough detector.
-    #[arg(long, env = "QRSMITH_DECODE_TRY_HARDER", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub decode_try_harder: bool,
+    /// How hard to look for codes when a request does not say (its `effort` parameter): fast
+    /// (the main pass only), balanced (escalation when it finds nothing) or thorough (every
+    /// stage, merged). Every level is bounded by the decode time budget.
+    #[arg(long, env = "QRSMITH_DECODE_EFFORT", value_name = "LEVEL", default_value_t = qrsmith_core::Effort::default(), value_parser = parse_effort)]
+    #[serde(with = "effort_name")]
+    pub decode_effort: qrsmith_core::Effort,
 
     /// Longest payload accepted for generation, in bytes.
     #[arg(long, env = "QRSMITH_MAX_TEXT_BYTES", value_name = "BYTES", default_value_t = defaults::MAX_TEXT_BYTES)]
@@ -376,7 +397,7 @@ impl Default for Config {
             max_body_bytes: defaults::MAX_BODY_BYTES,
             max_image_pixels: defaults::MAX_IMAGE_PIXELS,
             decode_timeout_ms: defaults::DECODE_TIMEOUT_MS,
-            decode_try_harder: true,
+            decode_effort: qrsmith_core::Effort::default(),
             max_text_bytes: defaults::MAX_TEXT_BYTES,
             max_output_side: defaults::MAX_OUTPUT_SIDE,
             max_concurrent_requests: defaults::MAX_CONCURRENT_REQUESTS,
@@ -468,7 +489,7 @@ impl Config {
                 max_pixels: self.max_image_pixels,
                 max_time: self.decode_timeout(),
             },
-            try_harder: self.decode_try_harder,
+            effort: self.decode_effort,
         }
     }
 

@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
-use qrsmith_core::{decode, Decoded};
+use qrsmith_core::{decode, Decoded, Effort};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -53,9 +53,13 @@ pub async fn upload(req: Request, field: Field, raw_allowed: bool) -> ApiResult<
     }))
 }
 
-/// Decodes `image` on the worker pool, counting the outcome.
-pub async fn read(state: &AppState, image: Bytes) -> ApiResult<Decoded> {
-    let opts = state.config.decode_options();
+/// Decodes `image` on the worker pool with the request's effort (or the configured one),
+/// counting the outcome.
+pub async fn read(state: &AppState, image: Bytes, effort: Option<Effort>) -> ApiResult<Decoded> {
+    let mut opts = state.config.decode_options();
+    if let Some(effort) = effort {
+        opts.effort = effort;
+    }
     let outcome = state.workers.run(move || decode(&image, &opts)).await?;
     let label = match &outcome {
         Ok(d) if d.symbols.is_empty() => "none",

@@ -529,6 +529,30 @@ async fn v1_decode_raw_and_multipart_with_metadata() {
 }
 
 #[tokio::test]
+async fn v1_decode_effort_levels_and_a_bad_one() {
+    let (app, _) = service(config());
+    for effort in ["fast", "balanced", "thorough", "Thorough"] {
+        let req = Request::post(format!("/api/v1/decode?effort={effort}"))
+            .header("content-type", "image/png")
+            .body(Body::from(qr_png(effort)))
+            .unwrap();
+        let r = send(&app, req).await;
+        assert_eq!(r.status, StatusCode::OK, "{effort}");
+        assert_eq!(r.json()["results"][0]["text"], effort);
+    }
+    let bad = Request::post("/api/v1/decode?effort=maximum")
+        .header("content-type", "image/png")
+        .body(Body::from(qr_png("x")))
+        .unwrap();
+    let r = send(&app, bad).await;
+    r.assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+    assert!(r.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("fast, balanced or thorough"));
+}
+
+#[tokio::test]
 async fn v1_decode_errors_415_422_413() {
     let (app, state) = service(Config {
         max_body_bytes: 64 * 1024,

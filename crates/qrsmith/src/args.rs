@@ -189,6 +189,10 @@ pub struct ReadLimits {
     /// Time budget per image in milliseconds (0 = none).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
+    /// How hard to look: fast (the main pass only), balanced (further passes over prepared
+    /// copies of the image when the main pass finds nothing) or thorough (every stage, merged).
+    #[arg(long, value_name = "LEVEL", default_value_t = qrsmith_core::Effort::default())]
+    pub effort: qrsmith_core::Effort,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,20 @@ pub(crate) struct EngineOptions {
     /// threshold. On such images it reads in about a seventh of the full search's time, and it
     /// finds nothing anywhere else.
     pub pure: bool,
+    /// How the engine separates dark from light.
+    pub threshold: Threshold,
+}
+
+/// The engine's binarizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Threshold {
+    /// A threshold per 8 × 8 block from its neighbourhood's average (zxing-cpp's default): shadows
+    /// and gradients are no obstacle, but flat areas inside large modules can flip.
+    Local,
+    /// One threshold for the whole image from its histogram: large modules and even lighting.
+    Global,
+    /// Mid-grey (127) everywhere: for images whose preprocessing already normalised the contrast.
+    Fixed,
 }
 
 impl EngineOptions {
@@ -27,6 +41,18 @@ impl EngineOptions {
         try_harder: false,
         try_downscale: false,
         pure: true,
+        // A global threshold suits the images the pure detector can read; the local one costs
+        // more than the detection itself.
+        threshold: Threshold::Global,
+    };
+
+    /// zxing-cpp's default read: every rotation, inversion, its own downscaled copies, the local
+    /// binarizer. The plain engine of the benchmarks, and the pipeline's main pass.
+    pub const FULL: EngineOptions = EngineOptions {
+        try_harder: true,
+        try_downscale: true,
+        pure: false,
+        threshold: Threshold::Local,
     };
 }
 
@@ -56,12 +82,10 @@ impl Engine for ZxingEngine {
             .try_invert(opts.try_harder)
             .try_downscale(opts.try_downscale)
             .is_pure(opts.pure)
-            // A global threshold suits the images the pure detector can read; the local one
-            // costs more than the detection itself.
-            .binarizer(if opts.pure {
-                Binarizer::GlobalHistogram
-            } else {
-                Binarizer::LocalAverage
+            .binarizer(match opts.threshold {
+                Threshold::Local => Binarizer::LocalAverage,
+                Threshold::Global => Binarizer::GlobalHistogram,
+                Threshold::Fixed => Binarizer::FixedThreshold,
             })
             // Plain: the symbol's own text, e.g. GS1 with its GS separators rather than the
             // bracketed human-readable form.

@@ -7,7 +7,9 @@
 //! policy that ties them together.
 
 mod engine;
+mod finders;
 mod image_input;
+mod pipeline;
 mod residual;
 mod sequence;
 
@@ -50,21 +52,80 @@ impl Default for Limits {
 }
 
 /// Options for [`decode`] and [`decode_image`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DecodeOptions {
-    /// Resource limits.
+    /// Resource limits; the time budget bounds every effort level.
     pub limits: Limits,
-    /// Look harder: every rotation, inverted (light-on-dark) codes and slower, more thorough
-    /// detection. Default `true`; `false` is several times faster on clean, upright images.
-    pub try_harder: bool,
+    /// How hard to look. Default [`Effort::Balanced`].
+    pub effort: Effort,
 }
 
-impl Default for DecodeOptions {
-    fn default() -> Self {
-        DecodeOptions {
-            limits: Limits::default(),
-            try_harder: true,
+/// How hard [`decode`] looks before it gives up.
+///
+/// Every level starts with the same fast path and main pass (zxing-cpp's full search over the
+/// image and its own downscaled copies, every rotation, inverted codes). What differs is the
+/// escalation when that pass leaves something unread: further passes over prepared copies of
+/// the image (rescaled, contrast-normalised, smoothed, morphologically repaired, or
+/// under another binarizer). Each stage was kept only where it read codes the others did not,
+/// measured with `qrsmith bench accuracy`; the figures are in the README.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Effort {
+    /// The main pass only (and a downscaled pass for large images where it found nothing).
+    Fast,
+    /// When the main pass finds nothing, the stages that earn their time on real photos, in
+    /// order, until one finds a symbol.
+    #[default]
+    Balanced,
+    /// Unless the fast path explained the whole image, every stage, merging what each finds:
+    /// the most symbols, at several times the cost.
+    Thorough,
+}
+
+impl Effort {
+    /// Every level, from the cheapest.
+    pub const ALL: [Effort; 3] = [Effort::Fast, Effort::Balanced, Effort::Thorough];
+
+    /// The level's name: `fast`, `balanced` or `thorough`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Effort::Fast => "fast",
+            Effort::Balanced => "balanced",
+            Effort::Thorough => "thorough",
         }
+    }
+
+    /// The escalation stages of this level, in order.
+    fn stages(self) -> &'static [pipeline::Stage] {
+        match self {
+            Effort::Fast => &[],
+            Effort::Balanced => &pipeline::ALL_STAGES[..BALANCED_STAGES],
+            Effort::Thorough => pipeline::ALL_STAGES,
+        }
+    }
+}
+
+/// How many of [`pipeline::ALL_STAGES`] the balanced effort runs.
+const BALANCED_STAGES: usize = 11;
+
+impl std::str::FromStr for Effort {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Effort> {
+        Effort::ALL
+            .into_iter()
+            .find(|e| e.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOption,
+                    format!("effort must be fast, balanced or thorough, not {s:?}"),
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for Effort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -231,6 +292,73 @@ pub fn decode_image(image: &DynamicImage, opts: &DecodeOptions) -> Result<Decode
     )
 }
 
+/// The plain engine, for comparisons: zxing-cpp's default read of the whole image (every
+/// rotation, inverted codes, its own downscaled copies, the local binarizer) and nothing of our
+/// pipeline: no fast path, no second pass, no escalation. Image loading, limits and corner
+/// mapping are those of [`decode`]; the time budget is checked once, before the pass.
+pub fn decode_baseline(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
+    let start = Instant::now();
+    let loaded = image_input::load(bytes, limits)?;
+    let frame = Frame {
+        orientation: loaded.orientation,
+        stored_width: loaded.stored_width,
+        stored_height: loaded.stored_height,
+    };
+    read_baseline(&loaded.gray, frame, limits, start)
+}
+
+/// [`decode_baseline`] for an already decoded image, as [`decode_image`].
+pub fn decode_image_baseline(image: &DynamicImage, limits: &Limits) -> Result<Decoded> {
+    let start = Instant::now();
+    image_input::check_pixels(image.width(), image.height(), limits)?;
+    let frame = Frame {
+        orientation: Orientation::NoTransforms,
+        stored_width: image.width(),
+        stored_height: image.height(),
+    };
+    read_baseline(&image_input::to_gray(image), frame, limits, start)
+}
+
+fn read_baseline(
+    gray: &GrayImage,
+    frame: Frame,
+    limits: &Limits,
+    start: Instant,
+) -> Result<Decoded> {
+    if limits
+        .max_time
+        .is_some_and(|budget| start.elapsed() >= budget)
+    {
+        return Err(timeout_error(limits));
+    }
+    let mut symbols = ZxingEngine.read(gray, &EngineOptions::FULL)?;
+    for s in &mut symbols {
+        map_to_original(s, 1.0, frame);
+    }
+    Ok(decoded(frame, symbols))
+}
+
+fn timeout_error(limits: &Limits) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!(
+            "no symbol found within the time budget of {} ms",
+            limits.max_time.unwrap_or_default().as_millis()
+        ),
+    )
+}
+
+fn decoded(frame: Frame, symbols: Vec<Symbol>) -> Decoded {
+    let sequences = merge_sequences(&symbols);
+    Decoded {
+        width: frame.stored_width,
+        height: frame.stored_height,
+        exif_orientation: frame.orientation.to_exif(),
+        symbols,
+        sequences,
+    }
+}
+
 /// How the image handed to the engine relates to the original.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
@@ -279,55 +407,163 @@ fn read(
             .max_time
             .is_some_and(|budget| start.elapsed() >= budget)
     };
-    let engine_opts = EngineOptions {
-        try_harder: opts.try_harder,
-        try_downscale: true,
-        pure: false,
-    };
+    // Symbols are kept in `gray`'s pixel grid until the end, then mapped to the stored image.
     let mut symbols = Vec::new();
     let mut timed_out = out_of_time();
+    let mut explained = false;
     if !timed_out {
         // The fast path: a generated code or a screenshot of one is read by the pure detector
         // in a fraction of the full search's time. Its answer stands only when it explains the
         // whole image; otherwise the full search reads it all.
         let pure = engine.read(gray, &EngineOptions::PURE)?;
-        symbols = if residual::fully_explained(gray, &pure) {
+        explained = residual::fully_explained(gray, &pure);
+        symbols = if explained {
             pure
         } else {
-            engine.read(gray, &engine_opts)?
+            engine.read(gray, &EngineOptions::FULL)?
         };
-        for s in &mut symbols {
-            map_to_original(s, 1.0, frame);
-        }
     }
     let pixels = u64::from(gray.width()) * u64::from(gray.height());
     if symbols.is_empty() && pixels > SECOND_PASS_MIN_PIXELS {
         timed_out = out_of_time();
         if !timed_out {
             let (small, scale) = downscale(gray, SECOND_PASS_MAX_SIDE);
-            symbols = engine.read(&small, &engine_opts)?;
+            symbols = engine.read(&small, &EngineOptions::FULL)?;
             for s in &mut symbols {
-                map_to_original(s, scale, frame);
+                rescale(s, scale, (0.0, 0.0));
             }
         }
     }
-    if symbols.is_empty() && (timed_out || out_of_time()) {
-        return Err(Error::new(
-            ErrorKind::Timeout,
-            format!(
-                "no symbol found within the time budget of {} ms",
-                opts.limits.max_time.unwrap_or_default().as_millis()
-            ),
-        ));
+    if !explained && !timed_out && opts.effort != Effort::Fast {
+        timed_out = escalate(engine, gray, opts.effort, &mut symbols, &out_of_time)?;
     }
-    let sequences = merge_sequences(&symbols);
-    Ok(Decoded {
-        width: frame.stored_width,
-        height: frame.stored_height,
-        exif_orientation: frame.orientation.to_exif(),
-        symbols,
-        sequences,
-    })
+    if symbols.is_empty() && (timed_out || out_of_time()) {
+        return Err(timeout_error(&opts.limits));
+    }
+    for s in &mut symbols {
+        map_to_original(s, 1.0, frame);
+    }
+    Ok(decoded(frame, symbols))
+}
+
+/// The escalation after the main pass: the effort's stages over prepared copies of the image,
+/// while something is left unread — nothing was found, or QR finder patterns remain that no
+/// symbol explains. Balanced stops as soon as nothing is left; thorough runs every stage.
+/// Returns whether the time budget ran out.
+///
+/// Large images are worked on at the second pass's size: the stages look for codes the engine
+/// could not binarize or locate, not for ever smaller ones.
+fn escalate(
+    engine: &dyn Engine,
+    gray: &GrayImage,
+    effort: Effort,
+    symbols: &mut Vec<Symbol>,
+    out_of_time: &dyn Fn() -> bool,
+) -> Result<bool> {
+    // Nothing with the contrast of a code outside the symbols read: nothing left to find. A
+    // cheaper test than the finder scan, and enough for most tightly framed photos.
+    if !symbols.is_empty() && !residual::contrast_outside(gray, symbols) {
+        return Ok(false);
+    }
+    let pixels = u64::from(gray.width()) * u64::from(gray.height());
+    let (work, base_scale) = if pixels > SECOND_PASS_MIN_PIXELS {
+        downscale(gray, SECOND_PASS_MAX_SIDE)
+    } else {
+        (gray.clone(), 1.0)
+    };
+    // Finder patterns, in `gray`'s grid.
+    let finders: Vec<finders::Finder> = finders::candidates(&work)
+        .into_iter()
+        .map(|mut f| {
+            f.centre = unscale_point(f.centre, base_scale, (0.0, 0.0));
+            f.module /= base_scale;
+            f
+        })
+        .collect();
+    let left_unread =
+        |symbols: &[Symbol]| symbols.is_empty() || finders::unexplained(&finders, symbols) >= 2;
+    if !left_unread(symbols) {
+        return Ok(false);
+    }
+    if std::env::var_os("QRSMITH_DEBUG_ESCALATE").is_some() {
+        eprintln!(
+            "ESCALATE found={} finders={} unexplained={}",
+            symbols.len(),
+            finders.len(),
+            finders::unexplained(&finders, symbols)
+        );
+    }
+    // First, a closer look where unexplained finder patterns sit.
+    if !symbols.is_empty() {
+        if out_of_time() {
+            return Ok(true);
+        }
+        if let Some((region, offset)) = finders::unexplained_region(&finders, symbols, gray) {
+            let scale = region_scale(&region, &finders);
+            let region = if scale > 1.0 {
+                image::imageops::resize(
+                    &region,
+                    (region.width() as f32 * scale) as u32,
+                    (region.height() as f32 * scale) as u32,
+                    FilterType::CatmullRom,
+                )
+            } else {
+                region
+            };
+            let mut found = engine.read(&region, &EngineOptions::FULL)?;
+            for s in &mut found {
+                rescale(s, scale, offset);
+            }
+            pipeline::merge_by_position(symbols, found);
+        }
+    }
+    for stage in effort.stages() {
+        if effort == Effort::Balanced && !left_unread(symbols) {
+            break;
+        }
+        if out_of_time() {
+            return Ok(true);
+        }
+        let Some((prepared, scale)) = stage.prepare(&work) else {
+            continue;
+        };
+        let mut found = engine.read(&prepared, &stage.engine_options())?;
+        for s in &mut found {
+            rescale(s, base_scale * scale, (0.0, 0.0));
+        }
+        pipeline::merge_by_position(symbols, found);
+    }
+    Ok(false)
+}
+
+/// The upscaling for a region re-read: modules of at least 4 px, at most doubled.
+fn region_scale(region: &GrayImage, finders: &[finders::Finder]) -> f32 {
+    let module = finders
+        .iter()
+        .map(|f| f.module)
+        .fold(f32::INFINITY, f32::min);
+    let up = (4.0 / module).clamp(1.0, 2.0);
+    if u64::from(region.width()) * u64::from(region.height()) > 2_000_000 {
+        1.0
+    } else {
+        up
+    }
+}
+
+/// Maps a point of a copy scaled by `scale`, cut out at `offset`, back to the full image.
+fn unscale_point(p: Point, scale: f32, offset: (f32, f32)) -> Point {
+    // Pixel centres: (p + ½) / scale − ½ maps centre to centre.
+    Point {
+        x: (p.x + 0.5) / scale - 0.5 + offset.0,
+        y: (p.y + 0.5) / scale - 0.5 + offset.1,
+    }
+}
+
+/// Maps a symbol's corners from a copy scaled by `scale`, cut out at `offset`, to the full image.
+fn rescale(symbol: &mut Symbol, scale: f32, offset: (f32, f32)) {
+    if scale != 1.0 || offset != (0.0, 0.0) {
+        symbol.corners = symbol.corners.map(|p| unscale_point(p, scale, offset));
+    }
 }
 
 /// Resizes so the longest side is at most `max_side`; returns the copy and its scale factor

@@ -155,6 +155,50 @@ fn random_bytes_and_unknown_formats_are_unsupported() {
     assert!(err.message().contains("QOI"), "{err}");
 }
 
+/// An artistic code with a photo in its modules (zxing-cpp's qrcode-2/12): the main pass finds
+/// nothing; the balanced and thorough efforts' escalation reads it.
+#[test]
+fn escalation_reads_what_the_main_pass_misses() {
+    let bytes = sample("qrcode-2/12.webp");
+    let expected = String::from_utf8(sample("qrcode-2/12.txt")).unwrap();
+    let with = |effort| {
+        decode(
+            &bytes,
+            &DecodeOptions {
+                effort,
+                ..DecodeOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    assert!(with(Effort::Fast).symbols.is_empty());
+    for effort in [Effort::Balanced, Effort::Thorough] {
+        let d = with(effort);
+        assert_eq!(d.symbols.len(), 1, "{effort}");
+        assert_eq!(
+            d.symbols[0].text,
+            expected.trim_end_matches('\n'),
+            "{effort}"
+        );
+        // Corners in the original image's grid, as for the main pass.
+        assert!(d.symbols[0]
+            .corners
+            .iter()
+            .all(|p| (0.0..256.0).contains(&p.x) && (0.0..256.0).contains(&p.y)));
+    }
+}
+
+#[test]
+fn effort_names_parse_and_print() {
+    for e in Effort::ALL {
+        assert_eq!(e.name().parse::<Effort>().unwrap(), e);
+        assert_eq!(e.to_string(), e.name());
+    }
+    assert_eq!("THOROUGH".parse::<Effort>().unwrap(), Effort::Thorough);
+    let err = "max".parse::<Effort>().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidOption);
+}
+
 #[test]
 fn nothing_found_is_ok_not_an_error() {
     let blank = DynamicImage::ImageLuma8(GrayImage::from_pixel(200, 100, Luma([255])));
@@ -454,15 +498,10 @@ fn measure_downscale_policy() {
         ),
     ];
     let engine = ZxingEngine;
-    let on = EngineOptions {
-        try_harder: true,
-        try_downscale: true,
-        pure: false,
-    };
+    let on = EngineOptions::FULL;
     let off = EngineOptions {
-        try_harder: true,
         try_downscale: false,
-        pure: false,
+        ..EngineOptions::FULL
     };
     for (name, set) in &sets {
         for policy in [
@@ -640,4 +679,121 @@ fn packed_grey_pngs_read_as_the_image_crate_reads_them() {
     // Everything else takes the general path.
     let eight_bit = encode_png(&DynamicImage::ImageLuma8(GrayImage::new(4, 4)));
     assert!(super::image_input::packed_gray_png(&eight_bit).is_none());
+}
+
+/// What each escalation stage adds: over every sample with an expected text, at 0/90/180/270°,
+/// the images the main pass (`Effort::Fast`) does not read, and for each stage alone which of
+/// them it reads and what it costs on them. The basis of `Effort::stages`.
+#[test]
+#[ignore = "measurement, takes minutes; run in release"]
+fn measure_stages() {
+    use super::engine::ZxingEngine;
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/zxing-cpp-samples");
+    let mut misses = Vec::new();
+    let mut total = 0;
+    let fast = DecodeOptions {
+        effort: Effort::Fast,
+        ..DecodeOptions::default()
+    };
+    let mut folders: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .collect();
+    folders.sort();
+    for folder in folders.iter().filter(|f| f.is_dir()) {
+        let mut files: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|f| f.unwrap().path())
+            .collect();
+        files.sort();
+        for p in files {
+            if p.extension()
+                .is_some_and(|e| e == "txt" || e == "bin" || e == "md")
+            {
+                continue;
+            }
+            let Ok(text) = std::fs::read(p.with_extension("txt")) else {
+                continue;
+            };
+            let Ok(img) = image::open(&p) else { continue };
+            for (deg, rotated) in [
+                (0, img.clone()),
+                (90, img.rotate90()),
+                (180, img.rotate180()),
+                (270, img.rotate270()),
+            ] {
+                total += 1;
+                let d = decode_image(&rotated, &fast).unwrap();
+                if !d
+                    .symbols
+                    .iter()
+                    .any(|s| s.text.as_bytes() == text.as_slice())
+                {
+                    let name = format!("{}@{deg}", p.strip_prefix(&root).unwrap().display());
+                    misses.push((name, image_input::to_gray(&rotated), text.clone()));
+                }
+            }
+        }
+    }
+    eprintln!("{} of {total} not read by the main pass", misses.len());
+    for stage in pipeline::ALL_STAGES {
+        let (mut read, mut wrong, mut ms) = (Vec::new(), 0, 0.0);
+        for (name, gray, text) in &misses {
+            let t = Instant::now();
+            let found = stage
+                .prepare(gray)
+                .map(|(g, _)| ZxingEngine.read(&g, &stage.engine_options()).unwrap())
+                .unwrap_or_default();
+            ms += t.elapsed().as_secs_f64() * 1e3;
+            if found.iter().any(|s| s.text.as_bytes() == text.as_slice()) {
+                read.push(name.as_str());
+            } else if !found.is_empty() {
+                wrong += 1;
+            }
+        }
+        eprintln!(
+            "{:<15} reads {:>2} (wrong {wrong}), {:>6.1} ms per miss: {}",
+            stage.name,
+            read.len(),
+            ms / misses.len().max(1) as f64,
+            read.join(" ")
+        );
+    }
+}
+
+/// The pipeline's overhead on photos next to the engine's own pass: total ms over every sample
+/// at 0° for the pure fast path, the finder scan and the main pass.
+#[test]
+#[ignore = "measurement; run in release"]
+fn measure_overhead() {
+    use super::engine::ZxingEngine;
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/zxing-cpp-samples");
+    let (mut pure, mut scan, mut full, mut thr, mut n) = (0.0, 0.0, 0.0, 0.0, 0);
+    for folder in std::fs::read_dir(&root).unwrap() {
+        let folder = folder.unwrap().path();
+        if !folder.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&folder).unwrap() {
+            let p = f.unwrap().path();
+            let Ok(img) = image::open(&p) else { continue };
+            let gray = image_input::to_gray(&img);
+            let t = Instant::now();
+            let _ = ZxingEngine.read(&gray, &engine::EngineOptions::PURE);
+            pure += t.elapsed().as_secs_f64() * 1e3;
+            let t = Instant::now();
+            let _ = finders::candidates(&gray);
+            scan += t.elapsed().as_secs_f64() * 1e3;
+            let t = Instant::now();
+            let _ = finders::threshold(&gray);
+            thr += t.elapsed().as_secs_f64() * 1e3;
+            let t = Instant::now();
+            let _ = ZxingEngine.read(&gray, &engine::EngineOptions::FULL);
+            full += t.elapsed().as_secs_f64() * 1e3;
+            n += 1;
+        }
+    }
+    eprintln!("{n} images: pure {pure:.1} ms, finder scan {scan:.1} ms (threshold {thr:.1}), main pass {full:.1} ms");
 }

@@ -4,20 +4,41 @@
 use axum::extract::{Request, State};
 use axum::routing::post;
 use axum::{Json, Router};
+use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::query::StrictQuery;
 use crate::reading::{self, Field};
 use crate::state::AppState;
+
+/// The query parameters of `POST /api/v1/decode`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecodeQuery {
+    /// fast, balanced or thorough (default: the service's `--decode-effort`).
+    effort: Option<String>,
+}
 
 /// `/api/v1/decode`.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/decode", post(decode))
 }
 
-async fn decode(State(state): State<AppState>, req: Request) -> ApiResult<Json<Value>> {
+async fn decode(
+    State(state): State<AppState>,
+    StrictQuery(query): StrictQuery<DecodeQuery>,
+    req: Request,
+) -> ApiResult<Json<Value>> {
+    let effort = query
+        .effort
+        .map(|e| {
+            e.parse()
+                .map_err(|e: qrsmith_core::Error| ApiError::bad_parameter(e.to_string()))
+        })
+        .transpose()?;
     let image = reading::upload(req, Field::AnyFile, true).await?;
-    let decoded = reading::read(&state, image).await?;
+    let decoded = reading::read(&state, image, effort).await?;
     let mut body = crate::json::decoded(&decoded);
     body["texts"] = crate::json::texts(&decoded).into();
     Ok(Json(body))

@@ -70,7 +70,7 @@ impl crate::args::ReadLimits {
                 max_pixels: self.max_pixels,
                 max_time: (self.timeout_ms > 0).then(|| Duration::from_millis(self.timeout_ms)),
             },
-            ..DecodeOptions::default()
+            effort: self.effort,
         }
     }
 }
