@@ -797,3 +797,65 @@ fn measure_overhead() {
     }
     eprintln!("{n} images: pure {pure:.1} ms, finder scan {scan:.1} ms (threshold {thr:.1}), main pass {full:.1} ms");
 }
+
+/// An engine that finds nothing and takes `pass` for every read, counting its passes.
+struct SlowBlindEngine {
+    pass: Duration,
+    passes: std::cell::Cell<u32>,
+}
+
+impl engine::Engine for SlowBlindEngine {
+    fn read(&self, _: &GrayImage, _: &engine::EngineOptions) -> Result<Vec<Symbol>> {
+        self.passes.set(self.passes.get() + 1);
+        std::thread::sleep(self.pass);
+        Ok(Vec::new())
+    }
+}
+
+/// The budget is checked before every pass: with passes of 30 ms and a budget of 100 ms, the
+/// thorough effort (two dozen stages) stops after the pass that crosses the budget, and
+/// finding nothing in time is a timeout error.
+#[test]
+fn escalation_stops_at_the_time_budget() {
+    let engine = SlowBlindEngine {
+        pass: Duration::from_millis(30),
+        passes: std::cell::Cell::new(0),
+    };
+    let gray = GrayImage::from_fn(300, 300, |x, y| Luma([((x * 7 + y * 13) % 256) as u8]));
+    let opts = DecodeOptions {
+        limits: Limits {
+            max_time: Some(Duration::from_millis(100)),
+            ..Limits::default()
+        },
+        effort: Effort::Thorough,
+    };
+    let frame = Frame {
+        orientation: Orientation::NoTransforms,
+        stored_width: 300,
+        stored_height: 300,
+    };
+    let start = Instant::now();
+    let err = read(&engine, &gray, frame, &opts, start).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    // Pure and main pass, then stages while time is left: 4 passes reach 120 ms ≥ 100 ms. The
+    // stages' preparation takes time too, so it may be one fewer, never more.
+    let passes = engine.passes.get();
+    assert!((2..=4).contains(&passes), "{passes} passes");
+    // Without a budget, every stage runs.
+    engine.passes.set(0);
+    let unbounded = DecodeOptions {
+        limits: Limits {
+            max_time: None,
+            ..Limits::default()
+        },
+        effort: Effort::Thorough,
+    };
+    let engine = SlowBlindEngine {
+        pass: Duration::ZERO,
+        passes: std::cell::Cell::new(0),
+    };
+    let d = read(&engine, &gray, frame, &unbounded, Instant::now()).unwrap();
+    assert!(d.symbols.is_empty());
+    // Pure, main, and every stage that applies to a 300 × 300 image.
+    assert!(engine.passes.get() as usize >= 2 + pipeline::ALL_STAGES.len() - 2);
+}
