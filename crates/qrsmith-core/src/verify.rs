@@ -386,7 +386,8 @@ where
 /// `expected` is the payload's bytes (for text, its UTF-8). With a logo the EC level is H from
 /// the start when `verify.auto_ec` is set, and a larger version is used when the logo does not
 /// fit the smallest one. For a styled or logo code that does not read, the repairs described in
-/// the [module docs](self) run when `verify.auto_adjust` is set. A plain code is only measured:
+/// repairs run when `verify.auto_adjust` is set: level H, the logo shrunk by quarters
+/// (down to 5 %), its margin widened by one module, then square modules and eyes. A plain code is only measured:
 /// its margin is reported even when it does not read.
 ///
 /// Errors: those of encoding and rendering, and [`ErrorKind::Unscannable`] when a styled code
