@@ -9,7 +9,7 @@ use base64::Engine as _;
 use qrsmith_core::{
     encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, generate_verified,
     render, render_styled, Color, EcLevel, EncodeOptions, Format, Mode, QrCode, RenderOptions,
-    Size, Style, Verified, Version, VerifyOptions,
+    Size, Style, Verified, VerifyOptions, Version,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -200,9 +200,8 @@ pub struct AdjustmentReport {
 
 impl ScanReport {
     fn of(v: &Verified) -> ScanReport {
-        let names = |list: &[qrsmith_core::Degradation]| {
-            list.iter().map(|d| d.name().to_owned()).collect()
-        };
+        let names =
+            |list: &[qrsmith_core::Degradation]| list.iter().map(|d| d.name().to_owned()).collect();
         ScanReport {
             score: v.margin.score(),
             passed: names(&v.margin.passed),
@@ -528,10 +527,7 @@ fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
                 return Err(ApiError::new(
                     axum::http::StatusCode::PAYLOAD_TOO_LARGE,
                     "logo_too_large",
-                    format!(
-                        "the logo exceeds {} bytes",
-                        qrsmith_core::MAX_LOGO_BYTES
-                    ),
+                    format!("the logo exceeds {} bytes", qrsmith_core::MAX_LOGO_BYTES),
                 ));
             }
             let bytes = base64::engine::general_purpose::STANDARD

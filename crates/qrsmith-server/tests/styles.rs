@@ -153,16 +153,56 @@ async fn style_errors_have_stable_codes() {
     let (app, _) = service(config());
     let logo = B64.encode(logo_png());
     let cases = [
-        (json!({"text": "a", "module_shape": "star"}), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        (json!({"text": "a", "eye_shape": "oval"}), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        (json!({"text": "a", "eye_color": "blue"}), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        (json!({"text": "a", "logo": "!!!"}), StatusCode::BAD_REQUEST, "invalid_logo"),
-        (json!({"text": "a", "logo": B64.encode(b"GIF89a")}), StatusCode::BAD_REQUEST, "invalid_logo"),
-        (json!({"text": "a", "logo": logo, "logo_size": 0.9}), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        (json!({"text": "a", "logo_size": 0.2}), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        (json!({"text": "a", "logo": logo, "format": "pdf"}), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        (json!({"text": "a", "module_shape": "dot", "parts": 2}), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        (json!({"text": "1", "micro": true, "logo": logo}), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        (
+            json!({"text": "a", "module_shape": "star"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            json!({"text": "a", "eye_shape": "oval"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            json!({"text": "a", "eye_color": "blue"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            json!({"text": "a", "logo": "!!!"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_logo",
+        ),
+        (
+            json!({"text": "a", "logo": B64.encode(b"GIF89a")}),
+            StatusCode::BAD_REQUEST,
+            "invalid_logo",
+        ),
+        (
+            json!({"text": "a", "logo": logo, "logo_size": 0.9}),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            json!({"text": "a", "logo_size": 0.2}),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            json!({"text": "a", "logo": logo, "format": "pdf"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            json!({"text": "a", "module_shape": "dot", "parts": 2}),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            json!({"text": "1", "micro": true, "logo": logo}),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
         (
             json!({"text": "a", "logo": B64.encode(vec![0u8; qrsmith_core::MAX_LOGO_BYTES + 10])}),
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -199,7 +239,11 @@ async fn the_cache_key_covers_style_and_logo_bytes() {
     let etag = |a: &Answer| a.header("etag").to_owned();
     let plain = send(&app, get("/api/v1/qr?data=k")).await;
     let dots = send(&app, get("/api/v1/qr?data=k&module_shape=dot")).await;
-    let eyes = send(&app, get("/api/v1/qr?data=k&module_shape=dot&eye_shape=circle")).await;
+    let eyes = send(
+        &app,
+        get("/api/v1/qr?data=k&module_shape=dot&eye_shape=circle"),
+    )
+    .await;
     assert_ne!(etag(&plain), etag(&dots));
     assert_ne!(etag(&dots), etag(&eyes));
     assert_ne!(plain.body, dots.body);
@@ -216,5 +260,8 @@ async fn the_cache_key_covers_style_and_logo_bytes() {
     let b = send(&app, post(json!({"text": "k", "logo": B64.encode(&other)}))).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(b.status, StatusCode::OK);
-    assert_ne!(a.json()["images"][0]["data_uri"], b.json()["images"][0]["data_uri"]);
+    assert_ne!(
+        a.json()["images"][0]["data_uri"],
+        b.json()["images"][0]["data_uri"]
+    );
 }

@@ -184,10 +184,20 @@ pub struct StyleArgs {
     #[arg(long, value_name = "FILE", help_heading = "Style (PNG, SVG)")]
     pub logo: Option<PathBuf>,
     /// The logo's width as a fraction of the symbol's, 0.05-0.4 [default: 0.2].
-    #[arg(long, value_name = "FRACTION", requires = "logo", help_heading = "Style (PNG, SVG)")]
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        requires = "logo",
+        help_heading = "Style (PNG, SVG)"
+    )]
     pub logo_size: Option<f32>,
     /// Modules kept light around the logo, 0-4 [default: 1].
-    #[arg(long, value_name = "N", requires = "logo", help_heading = "Style (PNG, SVG)")]
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "logo",
+        help_heading = "Style (PNG, SVG)"
+    )]
     pub logo_margin: Option<u32>,
     /// Never raise the error-correction level on my behalf (for a logo or a repair).
     #[arg(long, help_heading = "Style (PNG, SVG)")]

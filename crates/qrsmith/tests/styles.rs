@@ -43,20 +43,49 @@ fn styled_png_with_a_logo_reads_back_and_prints_its_margin() {
     let png = dir.join("styled.png");
     let text = "https://example.com/cli-style";
     let out = qrsmith(&[
-        "encode", text, "-o", s(&png), "--ec", "m", "--module-shape", "dot", "--eye-shape",
-        "circle", "--eye-color", "#1d3557", "--logo", s(&logo), "--logo-size", "0.3",
+        "encode",
+        text,
+        "-o",
+        s(&png),
+        "--ec",
+        "m",
+        "--module-shape",
+        "dot",
+        "--eye-shape",
+        "circle",
+        "--eye-color",
+        "#1d3557",
+        "--logo",
+        s(&logo),
+        "--logo-size",
+        "0.3",
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("scan margin: 5/5 passed=as_generated"), "{err}");
-    assert!(err.contains("adjusted: raised error correction from M to H"), "{err}");
+    assert!(
+        err.contains("scan margin: 5/5 passed=as_generated"),
+        "{err}"
+    );
+    assert!(
+        err.contains("adjusted: raised error correction from M to H"),
+        "{err}"
+    );
     let read = qrsmith(&["decode", s(&png)]);
     assert_eq!(String::from_utf8_lossy(&read.stdout).trim_end(), text);
     assert_eq!(zbar(&png), text);
 
     // SVG: the same flags, rasterised by rsvg-convert for ZBar.
     let svg = dir.join("styled.svg");
-    let out = qrsmith(&["encode", text, "-o", s(&svg), "--module-shape", "rounded", "--logo", s(&logo)]);
+    let out = qrsmith(&[
+        "encode",
+        text,
+        "-o",
+        s(&svg),
+        "--module-shape",
+        "rounded",
+        "--logo",
+        s(&logo),
+    ]);
     assert!(out.status.success());
     let raster = dir.join("styled-svg.png");
     let status = Command::new("rsvg-convert")

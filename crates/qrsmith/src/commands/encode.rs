@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use qrsmith_core::{
     encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, generate_verified,
     render, render_styled, Color, EcLevel, EncodeOptions, Format, Logo, Mode, QrCode,
-    RenderOptions, Size, Style, Version, VerifyOptions,
+    RenderOptions, Size, Style, VerifyOptions, Version,
 };
 
 use super::Outcome;
