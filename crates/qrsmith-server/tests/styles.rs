@@ -55,6 +55,20 @@ async fn get_a_styled_png_with_the_scan_margin_header() {
     assert!(margin.starts_with("5/5 passed=as_generated"), "{margin}");
     assert_eq!(a.header("x-qr-adjustments"), "none");
 
+    // HEAD answers the same headers without the image: the web page reads the margin so.
+    let head = send(
+        &app,
+        axum::http::Request::head(
+            "/api/v1/qr?data=styled&module_shape=dot&eye_shape=circle&eye_color=%23123456",
+        )
+        .body(axum::body::Body::empty())
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert_eq!(head.header("x-qr-scan-margin"), margin);
+    assert!(head.body.is_empty());
+
     // A plain code is not verified unless asked, and then says so too.
     let plain = send(&app, get("/api/v1/qr?data=plain")).await;
     assert!(plain.headers.get("x-qr-scan-margin").is_none());
@@ -264,4 +278,24 @@ async fn the_cache_key_covers_style_and_logo_bytes() {
         a.json()["images"][0]["data_uri"],
         b.json()["images"][0]["data_uri"]
     );
+}
+
+#[tokio::test]
+async fn the_page_has_the_style_group_and_the_scan_line() {
+    let (app, _) = service(config());
+    let page = send(&app, get("/")).await;
+    let html = String::from_utf8_lossy(&page.body);
+    for id in [
+        "gen-shape",
+        "gen-eye",
+        "gen-eye-color",
+        "gen-logo",
+        "gen-logo-size",
+        "gen-scan",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    let js = send(&app, get("/static/app.js")).await;
+    let js = String::from_utf8_lossy(&js.body);
+    assert!(js.contains("x-qr-scan-margin") && js.contains("scan_margin"));
 }
