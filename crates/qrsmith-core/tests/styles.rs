@@ -368,3 +368,41 @@ fn logo_limits_are_checked_before_decoding() {
     let err = Logo::new(&png).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{}", err.message());
 }
+
+#[test]
+fn the_margin_tells_a_pale_code_from_a_sturdy_one() {
+    let dir = scratch_dir("styles_pale");
+    let pale = RenderOptions {
+        size: Size::Scale(8),
+        foreground: qrsmith_core::Color::rgb(0xc8, 0xc8, 0xc8),
+        ..RenderOptions::default()
+    };
+    let verified = generate_verified(
+        |o| encode_text(PAYLOAD, o),
+        &EncodeOptions::default(),
+        &pale,
+        &Style::default(),
+        PAYLOAD.as_bytes(),
+        &VerifyOptions::default(),
+    )
+    .unwrap();
+    // A plain code is measured, never adjusted.
+    assert!(verified.adjustments.is_empty());
+    assert!(verified.margin.reads(), "{}", verified.margin);
+    assert_eq!(
+        verified.margin.failed,
+        [Degradation::LowContrast],
+        "{}",
+        verified.margin
+    );
+    assert_eq!(verified.margin.score(), "4/5");
+    // The same degradation of the real file fails with our reader too, and the others pass.
+    let path = dir.join("pale.png");
+    std::fs::write(&path, qrsmith_core::to_png(&verified.code, &pale).unwrap()).unwrap();
+    let gray = gray_over_white(&path);
+    let modules = verified.code.width() as u32 + 8;
+    assert!(our_read(&gray, 8, modules, Degradation::LowContrast).is_empty());
+    for &d in &verified.margin.passed {
+        assert_eq!(our_read(&gray, 8, modules, d), [PAYLOAD], "{d}");
+    }
+}
