@@ -257,6 +257,7 @@
   /** A code with a logo: POST the settings as JSON, show the data URI and its scan margin. */
   function postLogo(url, format) {
     const body = Object.fromEntries(new URL(url, location.href).searchParams);
+    body.border = Number(body.border); // a JSON number, unlike the query's text
     body.logo = logoData;
     body.logo_size = Number(g.logoSize.value) / 100;
     api(QR_URL, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
