@@ -374,6 +374,36 @@ test('each format downloads as that format', async () => {
   await page.close();
 });
 
+test('style: shapes and a logo, with the scan check next to the preview', async () => {
+  const { page, problems } = await openPage();
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('Text or link').fill('styled');
+  await page.locator('#gen-shape').selectOption('dot');
+  await page.locator('#gen-eye').selectOption('circle');
+  await page.waitForFunction(() => /^Scan check 5\/5: reads as generated/.test(document.getElementById('gen-scan').textContent));
+  const href = await page.locator('#gen-download').getAttribute('href');
+  const url = new URL(href, BASE);
+  assert.equal(url.searchParams.get('module_shape'), 'dot');
+  assert.equal(url.searchParams.get('eye_shape'), 'circle');
+  const png = await (await page.request.get(url.href)).body();
+  assert.deepEqual(await readBack(page.request, 'styled.png', png), [{ text: 'styled', ec: 'H' }]);
+
+  // A logo goes by POST: the preview and the download are the answer's data URI.
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="5" fill="#e63946"/></svg>';
+  await page.locator('#gen-logo').setInputFiles({ name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(svg) });
+  await page.waitForFunction(() => document.getElementById('gen-preview').src.startsWith('data:image/png') &&
+    /^Scan check \d\/5/.test(document.getElementById('gen-scan').textContent) &&
+    document.getElementById('gen-download').getAttribute('aria-disabled') === 'false');
+  const uri = await page.locator('#gen-download').getAttribute('href');
+  assert.ok(uri.startsWith('data:image/png;base64,'), uri.slice(0, 40));
+  const withLogo = Buffer.from(uri.split(',')[1], 'base64');
+  assert.deepEqual(await readBack(page.request, 'logo.png', withLogo), [{ text: 'styled', ec: 'H' }]);
+  assert.ok(await page.locator('#gen-link').isDisabled(), 'a logo cannot travel in a link');
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(unexpected(problems), []);
+  await page.close();
+});
+
 test('errors are shown in words', async () => {
   const { page, problems } = await openPage();
   // The failed upload below is logged by Chromium as a failed resource load: that is expected.

@@ -24,6 +24,9 @@ pub enum ErrorKind {
     IncompleteSequence,
     /// The decoding engine itself failed (not the input's fault).
     Engine,
+    /// A styled or logo code does not read back with this crate's reader, even after the
+    /// adjustments verification may make.
+    Unscannable,
 }
 
 impl ErrorKind {
@@ -38,6 +41,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::IncompleteSequence => "incomplete_sequence",
             ErrorKind::Engine => "engine_error",
+            ErrorKind::Unscannable => "unscannable",
         }
     }
 }

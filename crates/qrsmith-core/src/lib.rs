@@ -6,6 +6,9 @@
 //! - **Render** it as PNG, SVG, PDF, EPS, a `0`/`1` matrix or terminal art ([`render`]).
 //! - **Decode** every QR, Micro QR and rMQR symbol in an image, with its metadata and corners
 //!   ([`decode`]); limits on bytes, pixels and time are checked before the expensive work.
+//! - **Style** PNG and SVG output — module and finder-eye shapes, eye colours, a centred logo —
+//!   and **verify** a code by reading it back under degradations ([`render_styled`],
+//!   [`generate_verified`], [`scan_margin`]).
 //!
 //! ```
 //! use qrsmith_core::{decode, encode_text, render, DecodeOptions, EncodeOptions, Format, RenderOptions};
@@ -32,11 +35,19 @@ pub use crate::encode::{
 };
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::render::{
-    render, to_eps, to_pdf, to_png, to_svg, to_terminal, to_terminal_plain, to_txt, Color, Format,
-    RenderOptions, Size, DEFAULT_MAX_PIXELS, MAX_BORDER, MAX_DPI,
+    render, render_styled, to_eps, to_pdf, to_png, to_png_styled, to_rgba_styled, to_svg,
+    to_svg_styled, to_terminal, to_terminal_plain, to_txt, Color, EyeShape, Format, Logo, LogoKind,
+    ModuleShape, RenderOptions, Size, Style, DEFAULT_LOGO_MARGIN, DEFAULT_LOGO_SIZE,
+    DEFAULT_MAX_PIXELS, MAX_BORDER, MAX_DPI, MAX_LOGO_BYTES, MAX_LOGO_MARGIN, MAX_LOGO_PIXELS,
+    MAX_LOGO_SIZE, MAX_STYLED_PIXELS, MIN_LOGO_SIZE,
+};
+pub use crate::verify::{
+    generate_verified, scan_margin, Adjustment, Degradation, ScanMargin, Verified, VerifyOptions,
+    MAX_ATTEMPTS, VERIFY_SCALE,
 };
 
 mod decode;
 mod encode;
 mod error;
 mod render;
+mod verify;

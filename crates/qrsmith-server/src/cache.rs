@@ -155,6 +155,8 @@ struct ImageHeader {
     mask: u8,
     modules: usize,
     sequence: Option<(u8, u8, u8)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scan: Option<crate::generation::ScanReport>,
 }
 
 /// A shared entry: a JSON header, a newline, then every image's bytes in order (no base64:
@@ -172,6 +174,7 @@ fn encode_entry(generated: &Generated) -> Option<Vec<u8>> {
                 mask: i.mask,
                 modules: i.modules,
                 sequence: i.sequence,
+                scan: i.scan.clone(),
             })
             .collect(),
     };
@@ -205,6 +208,7 @@ fn decode_entry(entry: &[u8]) -> Option<Generated> {
             mask: image.mask,
             modules: image.modules,
             sequence: image.sequence,
+            scan: image.scan,
         });
     }
     if !rest.is_empty() || images.is_empty() {
@@ -231,6 +235,7 @@ mod tests {
                     mask: 2,
                     modules: 15,
                     sequence: Some((0, 2, 7)),
+                    scan: None,
                 },
                 GeneratedImage {
                     bytes: Bytes::from_static(b"<svg>two</svg>"),
@@ -239,6 +244,7 @@ mod tests {
                     mask: 5,
                     modules: 33,
                     sequence: Some((1, 2, 7)),
+                    scan: None,
                 },
             ],
         }

@@ -111,6 +111,9 @@ impl ApiError {
     pub fn from_generate(err: qrsmith_core::Error) -> Self {
         let status = match err.kind() {
             ErrorKind::Engine => return ApiError::internal(err.message()),
+            // A styled code that cannot be made to read: the request is well-formed but its
+            // look cannot work.
+            ErrorKind::Unscannable => StatusCode::UNPROCESSABLE_ENTITY,
             // Too much data for the symbol asked for, an output larger than allowed, an unknown
             // format name: all are parameters the client can change.
             _ => StatusCode::BAD_REQUEST,

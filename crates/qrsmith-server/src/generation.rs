@@ -7,10 +7,11 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use base64::Engine as _;
 use qrsmith_core::{
-    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, render, Color, EcLevel,
-    EncodeOptions, Format, Mode, QrCode, RenderOptions, Size, Version,
+    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, generate_verified,
+    render, render_styled, Color, EcLevel, EncodeOptions, Format, Mode, QrCode, RenderOptions,
+    Size, Style, Verified, VerifyOptions, Version,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::cache::CacheKey;
@@ -81,6 +82,27 @@ pub struct QrOptions {
     pub dpi: Option<u32>,
     /// Split over this many structured-append symbols (2–16).
     pub parts: Option<u8>,
+    /// Style (PNG and SVG): module shape square, dot, rounded or gapped.
+    pub module_shape: Option<String>,
+    /// Style: finder-eye shape (outer ring and inner square) square, rounded or circle.
+    pub eye_shape: Option<String>,
+    /// Style: the eyes' inner square shape, when it differs from `eye_shape`.
+    pub eye_inner_shape: Option<String>,
+    /// Style: colour of the eyes (outer ring, and inner square unless `eye_inner_color`).
+    pub eye_color: Option<String>,
+    /// Style: colour of the eyes' inner squares.
+    pub eye_inner_color: Option<String>,
+    /// A logo for the centre: PNG, JPEG or SVG as base64 (a `data:` URI is accepted).
+    pub logo: Option<String>,
+    /// The logo's width as a fraction of the symbol's (0.05–0.4, default 0.2).
+    pub logo_size: Option<f32>,
+    /// The logo's clear margin in modules (0–4, default 1).
+    pub logo_margin: Option<u32>,
+    /// Allow raising the EC level (to H with a logo, and when repairing); default true.
+    pub auto_ec: Option<bool>,
+    /// Read the result back under degradations and report the scan margin (default: on for
+    /// styled and logo codes); styled codes that do not read are adjusted.
+    pub verify: Option<bool>,
 }
 
 /// The field names and aliases of [`QrOptions`], for the lenient reference-compatible route
@@ -112,6 +134,16 @@ pub const QR_OPTION_NAMES: &[&str] = &[
     "light",
     "dpi",
     "parts",
+    "module_shape",
+    "eye_shape",
+    "eye_inner_shape",
+    "eye_color",
+    "eye_inner_color",
+    "logo",
+    "logo_size",
+    "logo_margin",
+    "auto_ec",
+    "verify",
 ];
 
 /// The payload of a generation.
@@ -136,6 +168,74 @@ pub struct Generation {
     pub format: Format,
     /// Structured-append parts, when asked for.
     pub parts: Option<u8>,
+    /// Shapes, eye colours and logo (PNG and SVG only).
+    pub style: Style,
+    /// Verify after generating, with these repair permissions.
+    pub verify: Option<VerifyOptions>,
+}
+
+/// How a verified image reads back: the scan margin and what was changed to get it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanReport {
+    /// Degradations passed out of those tried, e.g. `"5/5"`.
+    pub score: String,
+    /// The degradations under which the exact payload was read.
+    pub passed: Vec<String>,
+    /// The others.
+    pub failed: Vec<String>,
+    /// The changes made so that the code reads: `{"code": …, "message": …}`.
+    pub adjustments: Vec<AdjustmentReport>,
+    /// Milliseconds the verification took.
+    pub ms: u64,
+}
+
+/// One change made by verification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdjustmentReport {
+    /// Stable snake_case code (`raised_ec`, `shrank_logo`, …).
+    pub code: String,
+    /// What was changed, in words.
+    pub message: String,
+}
+
+impl ScanReport {
+    fn of(v: &Verified) -> ScanReport {
+        let names =
+            |list: &[qrsmith_core::Degradation]| list.iter().map(|d| d.name().to_owned()).collect();
+        ScanReport {
+            score: v.margin.score(),
+            passed: names(&v.margin.passed),
+            failed: names(&v.margin.failed),
+            adjustments: v
+                .adjustments
+                .iter()
+                .map(|a| AdjustmentReport {
+                    code: a.code().to_owned(),
+                    message: a.to_string(),
+                })
+                .collect(),
+            ms: v.elapsed.as_millis() as u64,
+        }
+    }
+
+    /// The `X-QR-Scan-Margin` header value: `5/5 passed=as_generated,… failed=…`.
+    pub fn margin_header(&self) -> String {
+        format!(
+            "{} passed={} failed={}",
+            self.score,
+            self.passed.join(","),
+            self.failed.join(",")
+        )
+    }
+
+    /// The `X-QR-Adjustments` header value: the adjustment codes, comma-separated (`none`).
+    pub fn adjustments_header(&self) -> String {
+        if self.adjustments.is_empty() {
+            return "none".to_owned();
+        }
+        let codes: Vec<&str> = self.adjustments.iter().map(|a| a.code.as_str()).collect();
+        codes.join(",")
+    }
 }
 
 /// One rendered symbol.
@@ -153,6 +253,8 @@ pub struct GeneratedImage {
     pub modules: usize,
     /// `(index, total, parity)` in a structured-append sequence.
     pub sequence: Option<(u8, u8, u8)>,
+    /// The scan margin, when verified.
+    pub scan: Option<ScanReport>,
 }
 
 /// The result of a generation: one image, or one per structured-append part.
@@ -308,14 +410,151 @@ impl QrOptions {
                 )));
             }
         }
+        let style = parse_style(
+            StyleFields {
+                module_shape: self.module_shape.as_deref(),
+                eye_shape: self.eye_shape.as_deref(),
+                eye_inner_shape: self.eye_inner_shape.as_deref(),
+                eye_color: self.eye_color.as_deref(),
+                eye_inner_color: self.eye_inner_color.as_deref(),
+                logo: self.logo.as_deref(),
+                logo_size: self.logo_size,
+                logo_margin: self.logo_margin,
+            },
+            format,
+        )?;
+        let mut encode = encode;
+        let auto_ec = self.auto_ec.unwrap_or(true);
+        let verify = match self.verify {
+            Some(v) => v,
+            None => !style.is_plain(),
+        };
+        if (verify || !style.is_plain()) && self.parts.is_some() {
+            return Err(ApiError::bad_parameter(
+                "styles, logos and verify are not available with parts",
+            ));
+        }
+        if style.logo.is_some() && micro {
+            return Err(ApiError::bad_parameter(
+                "a logo needs a QR symbol: it does not fit Micro QR",
+            ));
+        }
+        if style.logo.is_some() && auto_ec && !verify {
+            // Verification raises it itself (and reports it).
+            encode.ec_level = EcLevel::H;
+        }
         Ok(Generation {
             payload,
             encode,
             render,
             format,
             parts: self.parts,
+            style,
+            verify: verify.then_some(VerifyOptions {
+                auto_adjust: true,
+                auto_ec,
+            }),
         })
     }
+}
+
+/// The style fields of a request, borrowed.
+struct StyleFields<'a> {
+    module_shape: Option<&'a str>,
+    eye_shape: Option<&'a str>,
+    eye_inner_shape: Option<&'a str>,
+    eye_color: Option<&'a str>,
+    eye_inner_color: Option<&'a str>,
+    logo: Option<&'a str>,
+    logo_size: Option<f32>,
+    logo_margin: Option<u32>,
+}
+
+/// Validates the style fields: shapes, colours, and the logo (base64, size and pixel limits
+/// checked before decoding: 413 `logo_too_large`; anything but a PNG, JPEG or SVG that decodes
+/// is 400 `invalid_logo`).
+fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
+    let bad = |name: &str, e: qrsmith_core::Error| {
+        ApiError::bad_parameter(format!("{name}: {}", e.message()))
+    };
+    let mut style = Style::default();
+    if let Some(s) = f.module_shape {
+        style.module_shape = s.parse().map_err(|e| bad("module_shape", e))?;
+    }
+    if let Some(s) = f.eye_shape {
+        style.eye_outer = s.parse().map_err(|e| bad("eye_shape", e))?;
+        style.eye_inner = style.eye_outer;
+    }
+    if let Some(s) = f.eye_inner_shape {
+        style.eye_inner = s.parse().map_err(|e| bad("eye_inner_shape", e))?;
+    }
+    if let Some(s) = f.eye_color {
+        let c = parse_color(Some(s), "eye_color", Color::BLACK)?;
+        style.eye_outer_color = Some(c);
+        style.eye_inner_color = Some(c);
+    }
+    if let Some(s) = f.eye_inner_color {
+        style.eye_inner_color = Some(parse_color(Some(s), "eye_inner_color", Color::BLACK)?);
+    }
+    let logo_error = |e: qrsmith_core::Error| match e.kind() {
+        qrsmith_core::ErrorKind::LimitExceeded => ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "logo_too_large",
+            e.message().to_owned(),
+        ),
+        qrsmith_core::ErrorKind::InvalidOption => bad("logo", e),
+        _ => ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_logo",
+            e.message().to_owned(),
+        ),
+    };
+    match f.logo.map(str::trim).filter(|l| !l.is_empty()) {
+        None => {
+            if f.logo_size.is_some() || f.logo_margin.is_some() {
+                return Err(ApiError::bad_parameter(
+                    "logo_size and logo_margin need a logo",
+                ));
+            }
+        }
+        Some(text) => {
+            // `data:image/png;base64,…` or bare base64.
+            let b64 = match text.split_once(";base64,") {
+                Some((head, rest)) if head.starts_with("data:") => rest,
+                _ => text,
+            };
+            if b64.len() / 4 * 3 > qrsmith_core::MAX_LOGO_BYTES + 3 {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "logo_too_large",
+                    format!("the logo exceeds {} bytes", qrsmith_core::MAX_LOGO_BYTES),
+                ));
+            }
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|e| {
+                    ApiError::new(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        "invalid_logo",
+                        format!("logo: not base64: {e}"),
+                    )
+                })?;
+            let mut logo = qrsmith_core::Logo::new(&bytes).map_err(logo_error)?;
+            if let Some(size) = f.logo_size {
+                logo = logo.with_size(size).map_err(logo_error)?;
+            }
+            if let Some(margin) = f.logo_margin {
+                logo = logo.with_margin(margin).map_err(logo_error)?;
+            }
+            style.logo = Some(logo);
+        }
+    }
+    if !style.is_plain() && !matches!(format, Format::Png | Format::Svg) {
+        return Err(ApiError::bad_parameter(format!(
+            "styles and logos are available in png and svg only, not {format}"
+        )));
+    }
+    Ok(style)
 }
 
 /// `300` or `300x300` (goQR writes both sides; they must be equal for a square symbol).
@@ -375,10 +614,15 @@ impl Generation {
         let mut h = Sha256::new();
         h.update(concat!("qrsmith ", env!("CARGO_PKG_VERSION"), "\0"));
         let options = format!(
-            "{:?}\0{:?}\0{:?}\0{:?}\0",
-            self.encode, self.render, self.format, self.parts
+            "{:?}\0{:?}\0{:?}\0{:?}\0{:?}\0{:?}\0",
+            self.encode, self.render, self.format, self.parts, self.style, self.verify
         );
         h.update(options.as_bytes());
+        // The logo's Debug form has its length only: its bytes go in whole.
+        if let Some(logo) = &self.style.logo {
+            h.update((logo.bytes().len() as u64).to_le_bytes());
+            h.update(logo.bytes());
+        }
         let (tag, data) = match &self.payload {
             Payload::Text(t) => (b't', t.as_bytes()),
             Payload::Bytes(b) => (b'b', b.as_slice()),
@@ -391,6 +635,9 @@ impl Generation {
 
     /// Encodes and renders (CPU work: call it on a worker).
     pub fn run(&self) -> qrsmith_core::Result<Generated> {
+        if self.verify.is_some() || !self.style.is_plain() {
+            return self.run_styled();
+        }
         let codes: Vec<QrCode> = match (&self.payload, self.parts) {
             (Payload::Text(t), None) => vec![encode_text(t, &self.encode)?],
             (Payload::Bytes(b), None) => vec![encode_bytes(b, &self.encode)?],
@@ -407,12 +654,60 @@ impl Generation {
                     mask: code.mask(),
                     modules: code.width(),
                     sequence: code.sequence().map(|s| (s.index, s.total, s.parity)),
+                    scan: None,
                 })
             })
             .collect::<qrsmith_core::Result<Vec<_>>>()?;
         Ok(Generated {
             format: self.format,
             images,
+        })
+    }
+}
+
+impl Generation {
+    /// One styled and/or verified symbol (normalising refuses parts with these).
+    fn run_styled(&self) -> qrsmith_core::Result<Generated> {
+        let (code, style, scan) = match &self.verify {
+            Some(verify) => {
+                let expected = match &self.payload {
+                    Payload::Text(t) => t.as_bytes(),
+                    Payload::Bytes(b) => b.as_slice(),
+                };
+                let verified = generate_verified(
+                    |opts| match &self.payload {
+                        Payload::Text(t) => encode_text(t, opts),
+                        Payload::Bytes(b) => encode_bytes(b, opts),
+                    },
+                    &self.encode,
+                    &self.render,
+                    &self.style,
+                    expected,
+                    verify,
+                )?;
+                let scan = ScanReport::of(&verified);
+                (verified.code, verified.style, Some(scan))
+            }
+            None => {
+                let code = match &self.payload {
+                    Payload::Text(t) => encode_text(t, &self.encode)?,
+                    Payload::Bytes(b) => encode_bytes(b, &self.encode)?,
+                };
+                (code, self.style.clone(), None)
+            }
+        };
+        let bytes = render_styled(&code, self.format, &self.render, &style)?;
+        Ok(Generated {
+            format: self.format,
+            images: vec![GeneratedImage {
+                bytes: Bytes::from(bytes),
+                version: version_name(code.version()),
+                ec_level: ec_name(code.ec_level()),
+                mask: code.mask(),
+                modules: code.width(),
+                sequence: None,
+                scan,
+            }],
         })
     }
 }

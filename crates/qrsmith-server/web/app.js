@@ -186,7 +186,14 @@
     copy: $('gen-copy'),
     link: $('gen-link'),
     status: $('gen-status'),
+    shape: $('gen-shape'),
+    eye: $('gen-eye'),
+    eyeColor: $('gen-eye-color'),
+    logo: $('gen-logo'),
+    logoSize: $('gen-logo-size'),
+    scan: $('gen-scan'),
   };
+  let logoData = ''; // the chosen logo as base64, sent with POST (too big for a URL)
   let wanted = ''; // the preview URL the page is waiting for; stale load events are ignored
   let pngUrl = ''; // the PNG of the current settings, for "Copy image"
   let fileUrl = ''; // the download in the chosen format
@@ -214,8 +221,69 @@
     p.set('border', String(border));
     p.set('fg', g.fg.value.replace('#', ''));
     p.set('bg', g.transparent.checked ? 'transparent' : g.bg.value.replace('#', ''));
+    if (g.shape.value !== 'square') p.set('module_shape', g.shape.value);
+    if (g.eye.value !== 'square') p.set('eye_shape', g.eye.value);
+    if (g.eyeColor.value !== g.fg.value) p.set('eye_color', g.eyeColor.value.replace('#', ''));
     return `${QR_URL}?${p}`;
   }
+
+  /** Shows the scan check: `m` is the service's scan_margin (or parsed from its headers). */
+  function showScan(m) {
+    if (!m) {
+      g.scan.textContent = '';
+      return;
+    }
+    const words = (l) => l.join(', ').replace(/_/g, ' ');
+    const adj = (m.adjustments || []).map((a) => a.message || a).filter((a) => a !== 'none');
+    g.scan.textContent = `Scan check ${m.score}: reads ${words(m.passed) || 'never'}` +
+      (m.failed.length ? `; fails ${words(m.failed)}` : '') + (adj.length ? `. Changed: ${adj.join('; ')}.` : '.');
+  }
+
+  /** The scan margin of a styled GET image, from its headers (a HEAD: the image is cached). */
+  function scanOf(url) {
+    const styled = /module_shape|eye_/.test(url);
+    if (!styled) return showScan(null);
+    api(url, { method: 'HEAD' })
+      .then((res) => {
+        const [score, passed = '', failed = ''] = (res.headers.get('x-qr-scan-margin') || '').split(' ');
+        if (url !== wanted || !score) return;
+        const list = (t) => t.replace(/^\w+=/, '').split(',').filter(Boolean);
+        const adj = (res.headers.get('x-qr-adjustments') || '').split(',');
+        showScan({ score, passed: list(passed), failed: list(failed), adjustments: adj });
+      })
+      .catch(() => showScan(null));
+  }
+
+  /** A code with a logo: POST the settings as JSON, show the data URI and its scan margin. */
+  function postLogo(url, format) {
+    const body = Object.fromEntries(new URL(url, location.href).searchParams);
+    body.border = Number(body.border); // a JSON number, unlike the query's text
+    body.logo = logoData;
+    body.logo_size = Number(g.logoSize.value) / 100;
+    api(QR_URL, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      .then(async (res) => {
+        if (!res.ok) throw new Error(await errorText(res));
+        const img = (await res.json()).images[0];
+        if (url !== wanted) return;
+        fileUrl = pngUrl = img.data_uri;
+        g.preview.dataset.api = url;
+        g.preview.src = img.data_uri;
+        showScan(img.scan_margin);
+      })
+      .catch((err) => previewFailed(url, err instanceof TypeError ? networkText(err) : err.message));
+  }
+
+  g.logo.addEventListener('change', () => {
+    const file = g.logo.files[0];
+    logoData = '';
+    if (!file) return refresh();
+    const reader = new FileReader();
+    reader.addEventListener('load', () => {
+      logoData = String(reader.result).split(',')[1] || '';
+      refresh();
+    });
+    reader.readAsDataURL(file);
+  });
 
   function setReady(ready) {
     g.copy.disabled = !ready;
@@ -265,7 +333,12 @@
     const previewFormat = format === 'svg' ? 'svg' : 'png';
     pngUrl = qrUrl('png', size.value, border.value);
     fileUrl = qrUrl(format, size.value, border.value);
-    const url = qrUrl(previewFormat, size.value, border.value);
+    let url = qrUrl(previewFormat, size.value, border.value);
+    // With a logo the preview is the download: both go through POST.
+    if (logoData) {
+      url = `${fileUrl}#logo${logoData.length}-${g.logoSize.value}`;
+      if (url === wanted) fileUrl = pngUrl = g.preview.src;
+    }
     g.download.download = `qr.${format}`; // the same name the service gives in Content-Disposition
     caption(format, previewFormat);
     if (url === wanted) {
@@ -276,6 +349,8 @@
     wanted = url;
     g.preview.classList.add('loading');
     say(g.status, 'Making the code…');
+    showScan(null);
+    if (logoData) return postLogo(url, format);
     if (!apiKey()) {
       g.preview.dataset.api = url; // the API URL the <img> shows, whatever its src
       g.preview.src = url;
@@ -324,6 +399,12 @@
     g.empty.hidden = true;
     say(g.status, '');
     setReady(true);
+    if (logoData) {
+      g.link.disabled = true; // a logo does not fit in a link
+      g.copy.disabled = g.format.value !== 'png';
+    } else {
+      scanOf(wanted);
+    }
     caption(g.format.value, g.format.value === 'svg' ? 'svg' : 'png');
   });
 

@@ -163,6 +163,52 @@ pub struct EncodeArgs {
     /// Print resolution, written to PNG and used for the physical size of PDF/EPS.
     #[arg(long, value_name = "DPI")]
     pub dpi: Option<u32>,
+    #[command(flatten)]
+    pub style: StyleArgs,
+}
+
+/// Styled codes (PNG and SVG): shapes, eye colours, a logo, and verification.
+#[derive(Debug, Args)]
+pub struct StyleArgs {
+    /// Shape of the dark modules: square, dot, rounded or gapped.
+    #[arg(long, value_name = "SHAPE", help_heading = "Style (PNG, SVG)")]
+    pub module_shape: Option<String>,
+    /// Shape of the finder eyes: square, rounded or circle.
+    #[arg(long, value_name = "SHAPE", help_heading = "Style (PNG, SVG)")]
+    pub eye_shape: Option<String>,
+    /// Colour of the finder eyes: #rgb, #rrggbb or #rrggbbaa [default: --fg].
+    #[arg(long, value_name = "HEX", help_heading = "Style (PNG, SVG)")]
+    pub eye_color: Option<String>,
+    /// A logo for the centre: PNG, JPEG or SVG file (at most 1 MiB, 4 MP). Raises the
+    /// error-correction level to H unless --no-auto-ec.
+    #[arg(long, value_name = "FILE", help_heading = "Style (PNG, SVG)")]
+    pub logo: Option<PathBuf>,
+    /// The logo's width as a fraction of the symbol's, 0.05-0.4 [default: 0.2].
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        requires = "logo",
+        help_heading = "Style (PNG, SVG)"
+    )]
+    pub logo_size: Option<f32>,
+    /// Modules kept light around the logo, 0-4 [default: 1].
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "logo",
+        help_heading = "Style (PNG, SVG)"
+    )]
+    pub logo_margin: Option<u32>,
+    /// Never raise the error-correction level on my behalf (for a logo or a repair).
+    #[arg(long, help_heading = "Style (PNG, SVG)")]
+    pub no_auto_ec: bool,
+    /// Read the code back under degradations and print its scan margin to stderr (on by
+    /// default for styled codes, which are then repaired if they do not read).
+    #[arg(long, conflicts_with = "no_verify", help_heading = "Style (PNG, SVG)")]
+    pub verify: bool,
+    /// Do not verify a styled code (it is written as asked, untested).
+    #[arg(long, help_heading = "Style (PNG, SVG)")]
+    pub no_verify: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,8 @@
 //!
 //! Every format takes the same [`RenderOptions`]; [`render`] dispatches on a [`Format`]. One file
 //! per format: `png` (the service's hot path), `svg`, `pdf`, `eps` (vector, for print) and `text`
-//! (segno's `txt` matrix and Unicode half blocks for terminals).
+//! (segno's `txt` matrix and Unicode half blocks for terminals). `style` and `logo` add module
+//! and eye shapes, eye colours and a centred logo to PNG and SVG ([`render_styled`]).
 //!
 //! All limits are checked before any output is allocated: the output side in pixels is capped
 //! by [`RenderOptions::max_pixels`], the quiet zone by [`MAX_BORDER`].
@@ -15,14 +16,25 @@ use crate::encode::QrCode;
 use crate::error::{Error, ErrorKind, Result};
 
 mod eps;
+mod logo;
 mod pdf;
 mod png;
+mod style;
 mod svg;
 mod text;
 
 pub use self::eps::to_eps;
+pub use self::logo::{
+    Logo, LogoKind, DEFAULT_LOGO_MARGIN, DEFAULT_LOGO_SIZE, MAX_LOGO_BYTES, MAX_LOGO_MARGIN,
+    MAX_LOGO_PIXELS, MAX_LOGO_SIZE, MIN_LOGO_SIZE,
+};
 pub use self::pdf::to_pdf;
 pub use self::png::to_png;
+pub(crate) use self::style::{logo_area, logo_fits};
+pub use self::style::{
+    render_styled, to_png_styled, to_rgba_styled, to_svg_styled, EyeShape, ModuleShape, Style,
+    MAX_STYLED_PIXELS,
+};
 pub use self::svg::to_svg;
 pub use self::text::{to_terminal, to_terminal_plain, to_txt};
 

@@ -45,7 +45,7 @@ pub fn to_svg(code: &QrCode, opts: &RenderOptions) -> Result<String> {
 }
 
 /// ` fill="#rrggbb"` plus ` fill-opacity` when the colour is not opaque.
-fn fill(color: Color) -> String {
+pub(crate) fn fill(color: Color) -> String {
     let mut attr = format!(r#" fill="{}""#, color.hex_rgb());
     if !color.is_opaque() {
         let _ = write!(attr, r#" fill-opacity="{}""#, opacity(color.a));

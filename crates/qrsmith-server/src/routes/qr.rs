@@ -87,7 +87,7 @@ async fn get_qr(
     let generated = generation::generate_keyed(&state, key, generation).await?;
     let format = generated.format;
     let disposition = format!("inline; filename=\"qr.{}\"", format.extension());
-    Ok((
+    let mut response = (
         validators,
         [
             (header::CONTENT_TYPE, format.mime_type().to_owned()),
@@ -95,7 +95,23 @@ async fn get_qr(
         ],
         generated.images[0].bytes.clone(),
     )
-        .into_response())
+        .into_response();
+    if let Some(scan) = &generated.images[0].scan {
+        scan_headers(response.headers_mut(), scan);
+    }
+    Ok(response)
+}
+
+/// `X-QR-Scan-Margin` and `X-QR-Adjustments` for a verified image (ASCII by construction).
+fn scan_headers(headers: &mut HeaderMap, scan: &generation::ScanReport) {
+    for (name, value) in [
+        ("x-qr-scan-margin", scan.margin_header()),
+        ("x-qr-adjustments", scan.adjustments_header()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
 }
 
 async fn post_qr(
@@ -108,7 +124,13 @@ async fn post_qr(
     let generated = generation::generate(&state, generation).await?;
     // JSON stays the default for `*/*` and anything else.
     if crate::headers::lists(&headers, "accept", "application/zip") {
-        return zip_response(&generated);
+        let mut response = zip_response(&generated)?;
+        if let [one] = generated.images.as_slice() {
+            if let Some(scan) = &one.scan {
+                scan_headers(response.headers_mut(), scan);
+            }
+        }
+        return Ok(response);
     }
     Ok(Json(images_json(&generated)).into_response())
 }
@@ -120,7 +142,7 @@ fn images_json(g: &Generated) -> Value {
         .images
         .iter()
         .map(|img| {
-            json!({
+            let mut image = json!({
                 "data_uri": format!("data:{};base64,{}", g.format.mime_type().replace(' ', ""), b64.encode(&img.bytes)),
                 "version": img.version,
                 "ec_level": img.ec_level,
@@ -129,7 +151,11 @@ fn images_json(g: &Generated) -> Value {
                 "structured_append": img.sequence.map(|(index, count, parity)| json!({
                     "index": index, "count": count, "parity": parity,
                 })),
-            })
+            });
+            if let Some(scan) = &img.scan {
+                image["scan_margin"] = json!(scan);
+            }
+            image
         })
         .collect();
     json!({"format": g.format.name(), "images": images})

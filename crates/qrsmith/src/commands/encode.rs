@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use qrsmith_core::{
-    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, render, Color, EcLevel,
-    EncodeOptions, Format, Mode, QrCode, RenderOptions, Size, Version,
+    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, generate_verified,
+    render, render_styled, Color, EcLevel, EncodeOptions, Format, Logo, Mode, QrCode,
+    RenderOptions, Size, Style, VerifyOptions, Version,
 };
 
 use super::Outcome;
@@ -17,6 +18,17 @@ pub fn run(args: EncodeArgs) -> Result<Outcome> {
     let opts = encode_options(&args)?;
     let render_opts = render_options(&args)?;
     let format = output_format(&args)?;
+    let style = style(&args)?;
+    let verify = (args.style.verify || !style.is_plain()) && !args.style.no_verify;
+    if verify || !style.is_plain() {
+        if args.parts.is_some() {
+            bail!("styles, logos and --verify cannot be combined with --parts");
+        }
+        if !style.is_plain() && !matches!(format, Format::Png | Format::Svg) {
+            bail!("styles and logos need PNG or SVG output (-o FILE.png or --format png|svg)");
+        }
+        return run_styled(&args, &payload, opts, &render_opts, format, style, verify);
+    }
 
     let codes: Vec<QrCode> = match (args.parts, std::str::from_utf8(&payload)) {
         (None, Ok(text)) => vec![encode_text(text, &opts)?],
@@ -49,6 +61,105 @@ pub fn run(args: EncodeArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Found)
+}
+
+/// One styled and/or verified symbol; the scan margin and adjustments go to stderr.
+fn run_styled(
+    args: &EncodeArgs,
+    payload: &[u8],
+    mut opts: EncodeOptions,
+    render_opts: &RenderOptions,
+    format: Format,
+    style: Style,
+    verify: bool,
+) -> Result<Outcome> {
+    let text = std::str::from_utf8(payload).ok();
+    let encode = |o: &EncodeOptions| match text {
+        Some(t) => encode_text(t, o),
+        None => encode_bytes(payload, o),
+    };
+    let (code, style) = if verify {
+        let verified = generate_verified(
+            encode,
+            &opts,
+            render_opts,
+            &style,
+            payload,
+            &VerifyOptions {
+                auto_adjust: true,
+                auto_ec: !args.style.no_auto_ec,
+            },
+        )?;
+        eprintln!(
+            "scan margin: {} ({} ms)",
+            verified.margin,
+            verified.elapsed.as_millis()
+        );
+        for a in &verified.adjustments {
+            eprintln!("adjusted: {a}");
+        }
+        (verified.code, verified.style)
+    } else {
+        if style.logo.is_some() && !args.style.no_auto_ec {
+            opts.ec_level = EcLevel::H;
+        }
+        (encode(&opts)?, style)
+    };
+    let bytes = render_styled(&code, format, render_opts, &style)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            if format == Format::Png && out.is_terminal() {
+                bail!("refusing to write binary PNG to a terminal: use -o FILE or a pipe");
+            }
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(Outcome::Found)
+}
+
+/// The style flags.
+fn style(args: &EncodeArgs) -> Result<Style> {
+    let s = &args.style;
+    let mut style = Style::default();
+    if let Some(m) = &s.module_shape {
+        style.module_shape = m.parse().context("--module-shape")?;
+    }
+    if let Some(e) = &s.eye_shape {
+        style.eye_outer = e.parse().context("--eye-shape")?;
+        style.eye_inner = style.eye_outer;
+    }
+    if let Some(c) = &s.eye_color {
+        let color = parse_color(c, "--eye-color")?;
+        style.eye_outer_color = Some(color);
+        style.eye_inner_color = Some(color);
+    }
+    if let Some(path) = &s.logo {
+        let len = std::fs::metadata(path)
+            .with_context(|| format!("cannot read the logo {}", path.display()))?
+            .len();
+        if len > qrsmith_core::MAX_LOGO_BYTES as u64 {
+            bail!(
+                "the logo {} has {len} bytes; at most {} are accepted",
+                path.display(),
+                qrsmith_core::MAX_LOGO_BYTES
+            );
+        }
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the logo {}", path.display()))?;
+        let mut logo = Logo::new(&bytes).with_context(|| format!("--logo {}", path.display()))?;
+        if let Some(size) = s.logo_size {
+            logo = logo.with_size(size).context("--logo-size")?;
+        }
+        if let Some(margin) = s.logo_margin {
+            logo = logo.with_margin(margin).context("--logo-margin")?;
+        }
+        style.logo = Some(logo);
+    }
+    Ok(style)
 }
 
 /// The payload from the argument, or standard input for `-` / nothing.
