@@ -96,7 +96,11 @@ fn gray_over_white(path: &Path) -> GrayImage {
 /// Applies `d` to `gray` (`px` pixels per module, `modules` per side with the quiet zone), the
 /// way the margin describes it, and reads the result with our reader.
 fn our_read(gray: &GrayImage, px: u32, modules: u32, d: Degradation) -> Vec<String> {
-    let opts = DecodeOptions::default();
+    // The main pass only, as the margin is measured (escalation reads more than a phone would).
+    let opts = DecodeOptions {
+        effort: qrsmith_core::Effort::Fast,
+        ..DecodeOptions::default()
+    };
     let found = match d {
         Degradation::AsGenerated => decode_image(&gray.clone().into(), &opts),
         Degradation::Downscaled => decode_image(
