@@ -360,3 +360,44 @@ mod tests {
         );
     }
 }
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::*;
+
+    fn parse(json: &str) -> std::result::Result<Payload, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn payloads_deserialize_by_type_and_refuse_unknown_fields() {
+        let wifi = parse(r#"{"type": "wifi", "ssid": "Home", "password": "secret123", "auth": "WPA", "hidden": true}"#).unwrap();
+        assert_eq!(
+            wifi.build().unwrap(),
+            "WIFI:T:WPA;S:Home;P:secret123;H:true;;"
+        );
+        let card = parse(r#"{"type": "vcard", "version": "4.0", "given_name": "Ann", "phones": [{"number": "123", "types": ["cell"]}]}"#).unwrap();
+        assert!(card
+            .build()
+            .unwrap()
+            .contains("TEL;VALUE=uri;TYPE=cell:tel:123"));
+        let epc =
+            parse(r#"{"type": "epc", "name": "A", "iban": "BE72000000001616", "amount": "5"}"#)
+                .unwrap();
+        assert_eq!(epc.type_name(), "epc");
+        let geo = parse(r#"{"type": "geo", "latitude": 1.5, "longitude": -2}"#).unwrap();
+        assert_eq!(geo.build().unwrap(), "geo:1.5,-2");
+
+        let unknown_field = parse(r#"{"type": "wifi", "ssid": "x", "pasword": "y"}"#).unwrap_err();
+        assert!(unknown_field.contains("pasword"), "{unknown_field}");
+        let nested =
+            parse(r#"{"type": "vcard", "phones": [{"number": "1", "kind": "x"}]}"#).unwrap_err();
+        assert!(nested.contains("kind"), "{nested}");
+        let unknown_type = parse(r#"{"type": "bitcoin", "address": "x"}"#).unwrap_err();
+        assert!(unknown_type.contains("bitcoin"), "{unknown_type}");
+        let missing = parse(r#"{"type": "tel"}"#).unwrap_err();
+        assert!(missing.contains("number"), "{missing}");
+        let bad_auth = parse(r#"{"type": "wifi", "ssid": "x", "auth": "PSK"}"#).unwrap_err();
+        assert!(bad_auth.contains("PSK"), "{bad_auth}");
+    }
+}
