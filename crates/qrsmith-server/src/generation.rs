@@ -188,6 +188,8 @@ pub struct GenerationLimits {
 impl QrOptions {
     /// Validates and normalises the options. `allowed` are the formats the route can answer.
     pub fn normalise(self, limits: GenerationLimits, allowed: &[Format]) -> ApiResult<Generation> {
+        // EPC069-12 asks for level M: the default for EPC payments.
+        let epc = matches!(self.payload, Some(qrsmith_core::payload::Payload::Epc(_)));
         let payload = match (self.text, self.data_base64, self.payload) {
             (Some(text), None, None) => Payload::Text(text),
             (None, Some(b64), None) => Payload::Bytes(
@@ -249,6 +251,7 @@ impl QrOptions {
         let micro = self.micro.unwrap_or(false) || matches!(version, Some(Version::Micro(_)));
         let ec_level = match self.ec.as_deref().map(str::trim) {
             None | Some("") if micro => EcLevel::L,
+            None | Some("") if epc => EcLevel::M,
             None | Some("") => EcLevel::H,
             Some(s) => match s.to_ascii_uppercase().as_str() {
                 "L" => EcLevel::L,

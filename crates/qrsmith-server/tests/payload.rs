@@ -83,6 +83,7 @@ async fn every_payload_type_is_built_echoed_and_reads_back_exactly() {
     let (app, _) = service(config());
     let cases = cases();
     assert_eq!(cases.len(), 11);
+    let (epc_case, wifi_case) = (cases[10].0.clone(), cases[2].0.clone());
     for (payload, expected) in cases {
         let body = json!({"payload": payload, "ec": "M", "scale": 4}).to_string();
         let a = send(&app, post_json("/api/v1/qr", &body)).await;
@@ -91,6 +92,12 @@ async fn every_payload_type_is_built_echoed_and_reads_back_exactly() {
         assert_eq!(answer["payload_text"], expected, "{payload}");
         let png = data_uri_bytes(answer["images"][0]["data_uri"].as_str().unwrap());
         assert_eq!(read_back(&png), [expected], "{payload}");
+    }
+    // EPC payments default to level M (EPC069-12), other payloads to H.
+    for (payload, level) in [(&epc_case, "M"), (&wifi_case, "H")] {
+        let body = json!({"payload": payload}).to_string();
+        let a = send(&app, post_json("/api/v1/qr", &body)).await;
+        assert_eq!(a.json()["images"][0]["ec_level"], level, "{payload}");
     }
     // Plain text answers have no payload_text.
     let plain = send(&app, post_json("/api/v1/qr", r#"{"text": "x"}"#)).await;
