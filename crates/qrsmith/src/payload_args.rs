@@ -9,7 +9,8 @@ use qrsmith_core::payload::{
 };
 
 /// The payload types. A literal text equal to one of these names is encoded with
-/// `qrsmith encode -- wifi`.
+/// `qrsmith encode -- wifi`. The larger argument sets are boxed to keep `encode`'s arguments
+/// small.
 #[derive(Debug, Subcommand)]
 pub enum PayloadCommand {
     /// A web address (checked: a scheme, no spaces).
@@ -17,13 +18,13 @@ pub enum PayloadCommand {
     /// Plain text, as it is.
     Text(TextArgs),
     /// A Wi-Fi network to join: WIFI:T:WPA;S:…;P:…;;
-    Wifi(WifiArgs),
+    Wifi(Box<WifiArgs>),
     /// A contact as a vCard 3.0 (default) or 4.0.
-    Vcard(VcardArgs),
+    Vcard(Box<VcardArgs>),
     /// A contact as a MeCard (shorter than a vCard).
-    Mecard(MecardArgs),
+    Mecard(Box<MecardArgs>),
     /// An e-mail to write: mailto: with subject and body.
-    Email(EmailArgs),
+    Email(Box<EmailArgs>),
     /// A text message to send: sms: with a body.
     Sms(SmsArgs),
     /// A telephone number to call: tel:
@@ -31,9 +32,9 @@ pub enum PayloadCommand {
     /// A place: geo:latitude,longitude
     Geo(GeoArgs),
     /// A calendar event (iCalendar VEVENT).
-    Event(EventArgs),
+    Event(Box<EventArgs>),
     /// A SEPA credit transfer (EPC QR code, EPC069-12); level M unless --ec is given.
-    Epc(EpcArgs),
+    Epc(Box<EpcArgs>),
 }
 
 #[derive(Debug, Args)]

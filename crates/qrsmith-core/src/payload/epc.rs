@@ -298,9 +298,8 @@ impl Epc {
             None => String::new(),
         };
         let purpose = field("purpose", &self.purpose, 4)?;
-        if !purpose.is_empty()
-            && !(purpose.len() == 4 && purpose.bytes().all(|b| b.is_ascii_uppercase()))
-        {
+        let code = purpose.len() == 4 && purpose.bytes().all(|b| b.is_ascii_uppercase());
+        if !purpose.is_empty() && !code {
             return Err(invalid(
                 "purpose",
                 format!("{purpose:?}: an ISO 20022 purpose code is four capital letters (CHAR, GDDS, …)"),
