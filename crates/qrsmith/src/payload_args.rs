@@ -39,7 +39,7 @@ pub enum PayloadCommand {
 
 #[derive(Debug, Args)]
 pub struct UrlArgs {
-    /// The address, with its scheme: https://example.com
+    /// The address, with its scheme (https, ftp, …).
     #[arg(value_name = "URL")]
     pub url: String,
 }
