@@ -432,6 +432,43 @@ test('errors are shown in words', async () => {
   await page.close();
 });
 
+test('content types: a Wi-Fi form makes a code of the built payload; a bad IBAN is named', async () => {
+  const { page, problems } = await openPage();
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('Content type').selectOption('wifi');
+  assert.ok(await page.locator('#gen-text-field').isHidden(), 'the text box gives way to the form');
+  await page.getByLabel('Network name (SSID)').fill('Home;Net');
+  await page.getByLabel('Password').fill('correct horse');
+  await page.getByLabel('Hidden network').check();
+  await page.waitForFunction(() => {
+    const img = document.getElementById('gen-preview');
+    return !img.hidden && !img.classList.contains('loading') && (img.dataset.api || '').includes('WIFI');
+  });
+  const { name, bytes } = await download(page, page.locator('#gen-download'));
+  const found = await readBack(page.request, name, bytes);
+  assert.deepEqual(found.map((r) => r.text), ['WIFI:T:WPA;S:Home\\;Net;P:correct horse;H:true;;']);
+  assert.match(await page.locator('#gen-preview').getAttribute('alt'), /WIFI:T:WPA/);
+
+  // Keyboard only: the select is reachable and the EPC form's error names the field.
+  await page.getByLabel('Content type').focus();
+  await page.getByLabel('Content type').selectOption('epc');
+  await page.getByLabel('Beneficiary').fill('Red Cross');
+  await page.getByLabel('IBAN').fill('BE72 0000 0000 1617');
+  await page.waitForFunction(() => /payload\.iban/.test(document.getElementById('gen-status').textContent));
+  assert.ok(await page.locator('#gen-status.error').isVisible());
+  assert.equal(await page.locator('#gen-download').getAttribute('aria-disabled'), 'true');
+  await page.getByLabel('IBAN').fill('BE72 0000 0000 1616');
+  await page.waitForFunction(() => (document.getElementById('gen-preview').dataset.api || '').includes('BCD'));
+
+  // Back to text: the text box and its code return.
+  await page.getByLabel('Content type').selectOption('text');
+  await page.getByLabel('Text or link').fill('plain again');
+  await page.waitForFunction(() => (document.getElementById('gen-preview').dataset.api || '').includes('plain'));
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(unexpected(problems), []);
+  await page.close();
+});
+
 test('on a phone the two halves stack and nothing scrolls sideways', async () => {
   const { page, problems } = await openPage();
   await page.setViewportSize({ width: 375, height: 740 });

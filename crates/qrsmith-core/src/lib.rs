@@ -21,6 +21,9 @@
 //! # Ok::<(), qrsmith_core::Error>(())
 //! ```
 //!
+//! - **Build payloads** for scanners: Wi-Fi, vCard, MeCard, e-mail, SMS, telephone, geo,
+//!   calendar events and EPC (SEPA) payments, escaped per their specifications ([`payload`]).
+//!
 //! Failures are values: every function returns [`Error`], whose [`ErrorKind`] has a stable
 //! [code](ErrorKind::code) for machine-readable reports.
 #![deny(missing_docs)]
@@ -49,5 +52,6 @@ pub use crate::verify::{
 mod decode;
 mod encode;
 mod error;
+pub mod payload;
 mod render;
 mod verify;

@@ -48,6 +48,8 @@ pub struct QrOptions {
     pub text: Option<String>,
     /// The payload as base64 bytes (instead of `text`).
     pub data_base64: Option<String>,
+    /// A payload to build (`{"type": "wifi", …}`), instead of `text` or `data_base64`.
+    pub payload: Option<qrsmith_core::payload::Payload>,
     /// Output format: png (default), svg, pdf, eps or txt.
     pub format: Option<String>,
     /// Error-correction level L, M, Q or H (default H; L for Micro QR).
@@ -288,21 +290,24 @@ pub struct GenerationLimits {
 impl QrOptions {
     /// Validates and normalises the options. `allowed` are the formats the route can answer.
     pub fn normalise(self, limits: GenerationLimits, allowed: &[Format]) -> ApiResult<Generation> {
-        let payload = match (self.text, self.data_base64) {
-            (Some(_), Some(_)) => {
-                return Err(ApiError::bad_parameter(
-                    "give either text (data) or data_base64, not both",
-                ))
-            }
-            (Some(text), None) => Payload::Text(text),
-            (None, Some(b64)) => Payload::Bytes(
+        // EPC069-12 asks for level M: the default for EPC payments.
+        let epc = matches!(self.payload, Some(qrsmith_core::payload::Payload::Epc(_)));
+        let payload = match (self.text, self.data_base64, self.payload) {
+            (Some(text), None, None) => Payload::Text(text),
+            (None, Some(b64), None) => Payload::Bytes(
                 base64::engine::general_purpose::STANDARD
                     .decode(b64.trim())
                     .map_err(|e| ApiError::bad_parameter(format!("data_base64: {e}")))?,
             ),
-            (None, None) => {
+            (None, None, Some(built)) => Payload::Text(crate::payload::build(&built)?),
+            (None, None, None) => {
                 return Err(ApiError::bad_parameter(
-                    "missing payload: give text (or data) or data_base64",
+                    "missing payload: give text (or data), data_base64 or payload",
+                ))
+            }
+            _ => {
+                return Err(ApiError::bad_parameter(
+                    "give one of text (data), data_base64 or payload, not both",
                 ))
             }
         };
@@ -348,6 +353,7 @@ impl QrOptions {
         let micro = self.micro.unwrap_or(false) || matches!(version, Some(Version::Micro(_)));
         let ec_level = match self.ec.as_deref().map(str::trim) {
             None | Some("") if micro => EcLevel::L,
+            None | Some("") if epc => EcLevel::M,
             None | Some("") => EcLevel::H,
             Some(s) => match s.to_ascii_uppercase().as_str() {
                 "L" => EcLevel::L,

@@ -49,6 +49,7 @@ pub mod jobs;
 pub mod json;
 mod metrics;
 mod middleware;
+pub mod payload;
 mod query;
 mod reading;
 pub mod routes;

@@ -214,7 +214,7 @@
   /** The API URL for the current settings in `format`; colours go without their '#'. */
   function qrUrl(format, size, border) {
     const p = new URLSearchParams();
-    p.set('data', g.text.value);
+    p.set('data', source());
     p.set('format', format);
     p.set('size', String(size));
     p.set('ec', g.ec.value);
@@ -315,7 +315,7 @@
   function refresh() {
     g.bg.disabled = g.transparent.checked;
     updateCount();
-    if (g.text.value === '') {
+    if (source() === '') {
       say(g.status, '');
       showEmpty('Type some text to see its code.');
       return;
@@ -395,7 +395,7 @@
     if (g.preview.dataset.api !== wanted) return;
     g.preview.classList.remove('loading');
     g.preview.hidden = false;
-    g.preview.alt = `QR code for: ${g.text.value}`;
+    g.preview.alt = `QR code for: ${source()}`;
     g.empty.hidden = true;
     say(g.status, '');
     setReady(true);
@@ -464,6 +464,43 @@
   });
 
   keyedLink(g.download, g.status);
+
+  // Other content types: the API builds the payload's text, then it is drawn like any text.
+  const ctype = $('gen-kind');
+  let built = '';
+  function source() {
+    return ctype.value === 'text' ? g.text.value : built;
+  }
+  async function build() {
+    if (ctype.value === 'text') return;
+    const o = { type: ctype.value };
+    for (const el of $(`pl-${ctype.value}`).elements) {
+      const v = el.type === 'checkbox' ? el.checked : el.value.trim();
+      if (!el.name || v === '' || v === false) continue;
+      const [key, sub] = el.name.split('[].');
+      if (sub) (o[key] = o[key] || [{}])[0][sub] = v;
+      else o[key] = el.type === 'number' ? Number(v) : v;
+    }
+    built = '';
+    if (Object.keys(o).length < 2) return refresh();
+    const body = JSON.stringify({ payload: o, format: 'txt' });
+    try {
+      const res = await api(QR_URL, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      if (!res.ok) throw new Error(await errorText(res));
+      built = (await res.json()).payload_text;
+      refresh();
+    } catch (err) {
+      refresh();
+      say(g.status, err instanceof TypeError ? networkText(err) : err.message, 'error');
+    }
+  }
+  ctype.addEventListener('change', () => {
+    $('gen-text-field').hidden = ctype.value !== 'text';
+    for (const f of document.querySelectorAll('.pl')) f.hidden = f.id !== `pl-${ctype.value}`;
+    build();
+    refresh();
+  });
+  g.form.addEventListener('input', debounce(build, 250));
 
   // ---------------------------------------------------------------- decode
 

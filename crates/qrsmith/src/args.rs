@@ -109,10 +109,15 @@ pub enum FormatArg {
 }
 
 #[derive(Debug, Args)]
+// The options are global so that they may follow a payload type (`encode wifi … -o x.png`).
+#[command(mut_args = global_unless_positional)]
 pub struct EncodeArgs {
     /// The payload; `-` or nothing reads standard input (bytes kept exactly, trailing newline
     /// included). Valid UTF-8 is encoded as text, anything else as raw bytes.
     pub text: Option<String>,
+    /// Build the payload from typed fields instead (`qrsmith encode wifi --help`).
+    #[command(subcommand)]
+    pub payload: Option<crate::payload_args::PayloadCommand>,
     /// Write to this file; the format follows its extension unless --format is given.
     /// Without it the code is drawn in the terminal, or written to stdout in --format.
     #[arg(short, long, value_name = "FILE")]
@@ -209,6 +214,15 @@ pub struct StyleArgs {
     /// Do not verify a styled code (it is written as asked, untested).
     #[arg(long, help_heading = "Style (PNG, SVG)")]
     pub no_verify: bool,
+}
+
+/// Makes an option global (usable after a subcommand); positionals stay the command's own.
+fn global_unless_positional(arg: clap::Arg) -> clap::Arg {
+    if arg.is_positional() {
+        arg
+    } else {
+        arg.global(true)
+    }
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
 mod commands;
+mod payload_args;
 
 fn main() -> ExitCode {
     // Parsed in two steps: `serve` needs the raw matches to tell defaults from explicit values

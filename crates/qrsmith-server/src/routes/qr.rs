@@ -120,7 +120,12 @@ async fn post_qr(
     body: Result<Json<QrOptions>, JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(options) = body?;
+    let built = options.payload.is_some();
     let generation = options.normalise(crate::generation_limits(&state.config), POST_FORMATS)?;
+    // A built payload's text is echoed, so callers see what their code says.
+    let payload_text = built
+        .then(|| crate::payload::text_of(&generation))
+        .flatten();
     let generated = generation::generate(&state, generation).await?;
     // JSON stays the default for `*/*` and anything else.
     if crate::headers::lists(&headers, "accept", "application/zip") {
@@ -132,7 +137,11 @@ async fn post_qr(
         }
         return Ok(response);
     }
-    Ok(Json(images_json(&generated)).into_response())
+    let mut answer = images_json(&generated);
+    if let Some(text) = payload_text {
+        answer["payload_text"] = Value::String(text);
+    }
+    Ok(Json(answer).into_response())
 }
 
 /// `{"format": …, "images": [{"data_uri": …, "version": …, …}]}`.

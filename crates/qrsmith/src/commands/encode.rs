@@ -12,9 +12,16 @@ use qrsmith_core::{
 
 use super::Outcome;
 use crate::args::{EcArg, EncodeArgs, FormatArg, ModeArg};
+use crate::payload_args::PayloadCommand;
 
 pub fn run(args: EncodeArgs) -> Result<Outcome> {
-    let payload = read_payload(args.text.as_deref())?;
+    let payload = match &args.payload {
+        Some(_) if args.text.is_some() => {
+            bail!("give either TEXT or a payload type, not both (to encode a type's name as text: qrsmith encode -- NAME)")
+        }
+        Some(command) => command.payload().build()?.into_bytes(),
+        None => read_payload(args.text.as_deref())?,
+    };
     let opts = encode_options(&args)?;
     let render_opts = render_options(&args)?;
     let format = output_format(&args)?;
@@ -190,6 +197,8 @@ fn encode_options(args: &EncodeArgs) -> Result<EncodeOptions> {
         Some(EcArg::H) => EcLevel::H,
         // Micro QR has no level H; L leaves the most room in its tiny symbols.
         None if micro => EcLevel::L,
+        // EPC069-12 asks for level M (and at most version 13).
+        None if matches!(args.payload, Some(PayloadCommand::Epc(_))) => EcLevel::M,
         None => EcLevel::H,
     };
     Ok(EncodeOptions {

@@ -1,0 +1,175 @@
+//! Every payload type end to end: build → encode → PNG → our reader, which must give back the
+//! built text exactly (line breaks, escapes and non-ASCII characters included).
+
+use qrsmith_core::payload::{
+    Email, Epc, Event, Geo, MeCard, Payload, Sms, Tel, Text, Url, VCard, VCardAddress, VCardEmail,
+    VCardPhone, VCardVersion, Wifi, WifiAuth,
+};
+use qrsmith_core::{decode, encode_text, render, DecodeOptions, EcLevel, EncodeOptions, Format};
+use qrsmith_core::{RenderOptions, Size};
+
+fn s(v: &str) -> Option<String> {
+    Some(v.into())
+}
+
+/// One of each type, with the characters each format escapes.
+fn samples() -> Vec<Payload> {
+    vec![
+        Payload::Url(Url {
+            url: "https://example.com/a?b=c&d=%C3%A9#top".into(),
+        }),
+        Payload::Text(Text {
+            text: "Grüße,\nline two; \"quoted\"".into(),
+        }),
+        Payload::Wifi(Wifi {
+            ssid: r#"Café "A:B"; 5G\2"#.into(),
+            password: s("pa;ss,wo:rd\\\""),
+            auth: Some(WifiAuth::Wpa),
+            hidden: true,
+        }),
+        Payload::Vcard(VCard {
+            version: VCardVersion::V4,
+            formatted_name: s("Dr. Zoë O'Brien, PhD"),
+            family_name: s("O'Brien"),
+            given_name: s("Zoë"),
+            honorific_prefixes: vec!["Dr.".into()],
+            honorific_suffixes: vec!["PhD".into()],
+            org: s("Acme; Research, Ltd."),
+            title: s("Chief Tester"),
+            phones: vec![VCardPhone {
+                number: "+353 1 234 5678".into(),
+                types: vec!["work".into(), "voice".into()],
+                pref: Some(1),
+            }],
+            emails: vec![VCardEmail {
+                address: "zoe@example.ie".into(),
+                types: vec!["work".into()],
+                pref: None,
+            }],
+            addresses: vec![VCardAddress {
+                types: vec!["work".into()],
+                street: s("1 Main Street, Unit 2"),
+                locality: s("Dublin"),
+                country: s("Ireland"),
+                ..VCardAddress::default()
+            }],
+            url: s("https://example.ie/zoe"),
+            note: s("Met at the conference;\nask about the QR project, the one with a very long description line"),
+            ..VCard::default()
+        }),
+        Payload::Vcard(VCard {
+            version: VCardVersion::V3,
+            given_name: s("Ann"),
+            family_name: s("Lee"),
+            phones: vec![VCardPhone {
+                number: "555-0100".into(),
+                ..VCardPhone::default()
+            }],
+            ..VCard::default()
+        }),
+        Payload::Mecard(MeCard {
+            name: "Owen".into(),
+            given_name: s("Sean"),
+            phones: vec!["+1 212 555 1212".into()],
+            emails: vec!["srowen@example.com".into()],
+            address: s("76 9th Avenue, 4th Floor; New York"),
+            url: s("https://example.com"),
+            birthday: s("1980-01-31"),
+            note: s("back\\slash: ok"),
+        }),
+        Payload::Email(Email {
+            to: "someone@example.org".into(),
+            subject: s("Hello & welcome?"),
+            body: s("Line one\nLine two: café"),
+        }),
+        Payload::Sms(Sms {
+            number: "+15105550101".into(),
+            body: s("hello there, 100% sure?"),
+        }),
+        Payload::Tel(Tel {
+            number: "+1 (201) 555-0123".into(),
+        }),
+        Payload::Geo(Geo {
+            latitude: 46.772673,
+            longitude: -71.282945,
+            altitude: Some(12.5),
+        }),
+        Payload::Event(Event {
+            summary: "Release party; v1.0, finally".into(),
+            start: "2026-12-18T18:00:00Z".into(),
+            end: s("2026-12-18T23:00:00Z"),
+            location: s("Café Zoë, 2nd floor"),
+            description: s("Bring: snacks\\drinks\nEveryone welcome — this line is long enough to be folded at seventy-five octets"),
+        }),
+        Payload::Epc(Epc {
+            name: "Red Cross".into(),
+            iban: "BE72 0000 0000 1616".into(),
+            bic: s("BPOTBEB1"),
+            amount: s("1.00"),
+            purpose: s("CHAR"),
+            reference: None,
+            remittance_text: s("Urgency fund"),
+            information: s("Sample EPC QR code"),
+        }),
+    ]
+}
+
+#[test]
+fn every_payload_type_reads_back_exactly() {
+    let payloads = samples();
+    let mut types: Vec<&str> = payloads.iter().map(Payload::type_name).collect();
+    types.dedup();
+    assert_eq!(types.len(), 11, "every type is covered: {types:?}");
+    for payload in payloads {
+        let text = payload
+            .build()
+            .unwrap_or_else(|e| panic!("{payload:?}: {e}"));
+        // EPC069-12 asks for level M; the others use the library's default (H).
+        let opts = EncodeOptions {
+            ec_level: match payload {
+                Payload::Epc(_) => EcLevel::M,
+                _ => EcLevel::H,
+            },
+            ..EncodeOptions::default()
+        };
+        let code = encode_text(&text, &opts).expect("encodes");
+        let render_opts = RenderOptions {
+            size: Size::Scale(4),
+            ..RenderOptions::default()
+        };
+        let png = render(&code, Format::Png, &render_opts).expect("renders");
+        let found = decode(&png, &DecodeOptions::default()).expect("decodes");
+        assert_eq!(found.symbols.len(), 1, "{}", payload.type_name());
+        assert_eq!(found.symbols[0].text, text, "{}", payload.type_name());
+        assert_eq!(
+            found.symbols[0].bytes,
+            text.as_bytes(),
+            "{}",
+            payload.type_name()
+        );
+    }
+}
+
+#[test]
+fn built_texts_have_their_formats_shape() {
+    let texts: Vec<String> = samples().iter().map(|p| p.build().unwrap()).collect();
+    assert_eq!(
+        texts[2],
+        r#"WIFI:T:WPA;S:Café \"A\:B\"\; 5G\\2;P:pa\;ss\,wo\:rd\\\";H:true;;"#
+    );
+    assert!(texts[3].starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"));
+    assert!(texts[3].contains("\r\nORG:Acme\\; Research\\, Ltd.\r\n"));
+    assert!(texts[3].split("\r\n").all(|line| line.len() <= 75));
+    assert_eq!(
+        texts[6],
+        "mailto:someone@example.org?subject=Hello%20%26%20welcome%3F&body=Line%20one%0D%0ALine%20two%3A%20caf%C3%A9"
+    );
+    assert_eq!(
+        texts[7],
+        "sms:+15105550101?body=hello%20there%2C%20100%25%20sure%3F"
+    );
+    assert_eq!(texts[8], "tel:+1(201)555-0123");
+    assert_eq!(texts[9], "geo:46.772673,-71.282945,12.5");
+    assert!(texts[10].contains("\r\nSUMMARY:Release party\\; v1.0\\, finally\r\n"));
+    assert!(texts[10].contains("\r\nLOCATION:Café Zoë\\, 2nd floor\r\n"));
+}

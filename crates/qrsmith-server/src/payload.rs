@@ -1,0 +1,53 @@
+//! Payload builders in requests: `"payload": {"type": "wifi", "ssid": …}` instead of `text`
+//! or `data_base64` (`POST /api/v1/qr`, and the items of JSON batch jobs). The library builds
+//! and validates the text ([`qrsmith_core::payload`]); this module turns its refusals into
+//! `400 invalid_payload` answers that name the field (`payload.iban: …`).
+
+use qrsmith_core::payload::Payload;
+
+use crate::error::{ApiError, ApiResult};
+use crate::generation::Generation;
+
+/// The stable code of a payload whose fields are invalid.
+pub const INVALID_PAYLOAD: &str = "invalid_payload";
+
+/// Builds the text of `payload`, or a `400 invalid_payload` naming the field.
+pub fn build(payload: &Payload) -> ApiResult<String> {
+    payload.build().map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            INVALID_PAYLOAD,
+            format!("payload.{} ({} payload)", e.message(), payload.type_name()),
+        )
+    })
+}
+
+/// The text a generation encodes, for the answer's `payload_text` (built payloads are always
+/// text).
+pub fn text_of(generation: &Generation) -> Option<String> {
+    match &generation.payload {
+        crate::generation::Payload::Text(t) => Some(t.clone()),
+        crate::generation::Payload::Bytes(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_name_the_field_and_the_type() {
+        let payload: Payload = serde_json::from_value(serde_json::json!({
+            "type": "epc", "name": "A", "iban": "BE72000000001617"
+        }))
+        .unwrap();
+        let err = build(&payload).unwrap_err();
+        assert_eq!(err.status, axum::http::StatusCode::BAD_REQUEST);
+        assert_eq!(err.code, INVALID_PAYLOAD);
+        assert!(
+            err.message.starts_with("payload.iban: ") && err.message.ends_with("(epc payload)"),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -1,0 +1,240 @@
+//! Payload builders through the API: `POST /api/v1/qr` with `{"payload": {"type": …}}` answers
+//! the code and the built text, which the code reads back as exactly; invalid payloads are 400s
+//! with stable codes that name the field; JSON batch jobs take payloads too.
+
+mod common;
+
+use axum::http::StatusCode;
+use base64::Engine as _;
+use common::*;
+use serde_json::{json, Value};
+
+/// The bytes of a `data:…;base64,` URI.
+fn data_uri_bytes(uri: &str) -> Vec<u8> {
+    let (_, b64) = uri.split_once(";base64,").expect("a base64 data URI");
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap()
+}
+
+fn read_back(png: &[u8]) -> Vec<String> {
+    qrsmith_core::decode(png, &Default::default())
+        .unwrap()
+        .symbols
+        .into_iter()
+        .map(|s| s.text)
+        .collect()
+}
+
+/// One payload of each type with the text it must be built into.
+fn cases() -> Vec<(Value, &'static str)> {
+    vec![
+        (
+            json!({"type": "url", "url": "https://example.com/?q=a%20b"}),
+            "https://example.com/?q=a%20b",
+        ),
+        (json!({"type": "text", "text": "hello\nworld"}), "hello\nworld"),
+        (
+            json!({"type": "wifi", "ssid": "Home;Net", "password": "pa:ss\"word", "hidden": true}),
+            r#"WIFI:T:WPA;S:Home\;Net;P:pa\:ss\"word;H:true;;"#,
+        ),
+        (
+            json!({"type": "vcard", "version": "4.0", "given_name": "Zoë", "family_name": "Ng",
+                   "org": "Acme, Inc.", "phones": [{"number": "+1 555 0100", "types": ["cell"]}],
+                   "emails": [{"address": "zoe@example.com"}]}),
+            "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Zoë Ng\r\nN:Ng;Zoë;;;\r\nORG:Acme\\, Inc.\r\n\
+             TEL;VALUE=uri;TYPE=cell:tel:+15550100\r\nEMAIL:zoe@example.com\r\nEND:VCARD\r\n",
+        ),
+        (
+            json!({"type": "mecard", "name": "Owen", "given_name": "Sean",
+                   "phones": ["12125551212"], "emails": ["srowen@example.com"]}),
+            "MECARD:N:Owen,Sean;TEL:12125551212;EMAIL:srowen@example.com;;",
+        ),
+        (
+            json!({"type": "email", "to": "a@example.com", "subject": "Hi & bye", "body": "x\ny"}),
+            "mailto:a@example.com?subject=Hi%20%26%20bye&body=x%0D%0Ay",
+        ),
+        (
+            json!({"type": "sms", "number": "+15105550101", "body": "hello there"}),
+            "sms:+15105550101?body=hello%20there",
+        ),
+        (json!({"type": "tel", "number": "+1-201-555-0123"}), "tel:+1-201-555-0123"),
+        (
+            json!({"type": "geo", "latitude": 13.4125, "longitude": 103.8667}),
+            "geo:13.4125,103.8667",
+        ),
+        (
+            json!({"type": "event", "summary": "Party, finally", "start": "2026-12-18T18:00:00Z",
+                   "end": "2026-12-18T23:00:00Z", "location": "Room 1"}),
+            "BEGIN:VEVENT\r\nSUMMARY:Party\\, finally\r\nDTSTART:20261218T180000Z\r\n\
+             DTEND:20261218T230000Z\r\nLOCATION:Room 1\r\nEND:VEVENT\r\n",
+        ),
+        (
+            json!({"type": "epc", "name": "Red Cross", "iban": "BE72 0000 0000 1616",
+                   "bic": "BPOTBEB1", "amount": "1.00", "purpose": "CHAR",
+                   "remittance_text": "Urgency fund", "information": "Sample EPC QR code"}),
+            "BCD\n002\n1\nSCT\nBPOTBEB1\nRed Cross\nBE72000000001616\nEUR1\nCHAR\n\nUrgency fund\nSample EPC QR code",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_payload_type_is_built_echoed_and_reads_back_exactly() {
+    let (app, _) = service(config());
+    let cases = cases();
+    assert_eq!(cases.len(), 11);
+    let (epc_case, wifi_case) = (cases[10].0.clone(), cases[2].0.clone());
+    for (payload, expected) in cases {
+        let body = json!({"payload": payload, "ec": "M", "scale": 4}).to_string();
+        let a = send(&app, post_json("/api/v1/qr", &body)).await;
+        assert_eq!(a.status, StatusCode::OK, "{payload}: {:?}", a.body);
+        let answer = a.json();
+        assert_eq!(answer["payload_text"], expected, "{payload}");
+        let png = data_uri_bytes(answer["images"][0]["data_uri"].as_str().unwrap());
+        assert_eq!(read_back(&png), [expected], "{payload}");
+    }
+    // EPC payments default to level M (EPC069-12), other payloads to H.
+    for (payload, level) in [(&epc_case, "M"), (&wifi_case, "H")] {
+        let body = json!({"payload": payload}).to_string();
+        let a = send(&app, post_json("/api/v1/qr", &body)).await;
+        assert_eq!(a.json()["images"][0]["ec_level"], level, "{payload}");
+    }
+    // Plain text answers have no payload_text.
+    let plain = send(&app, post_json("/api/v1/qr", r#"{"text": "x"}"#)).await;
+    assert!(plain.json().get("payload_text").is_none());
+}
+
+#[tokio::test]
+async fn payload_errors_have_stable_codes_and_name_the_field() {
+    let (app, _) = service(config());
+    let cases: [(&str, StatusCode, &str, &str); 10] = [
+        (
+            r#"{"text": "x", "payload": {"type": "tel", "number": "123"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "not both",
+        ),
+        (
+            r#"{"data_base64": "eA==", "payload": {"type": "tel", "number": "123"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "not both",
+        ),
+        (
+            r#"{"format": "svg"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "missing payload",
+        ),
+        (
+            r#"{"payload": {"type": "epc", "name": "A", "iban": "BE72000000001617"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.iban: ",
+        ),
+        (
+            r#"{"payload": {"type": "epc", "name": "A", "iban": "BE72000000001616", "amount": "1,50"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.amount: ",
+        ),
+        (
+            r#"{"payload": {"type": "geo", "latitude": 91, "longitude": 0}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.latitude: ",
+        ),
+        (
+            r#"{"payload": {"type": "wifi", "ssid": "x", "password": "short"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.password: ",
+        ),
+        (
+            r#"{"payload": {"type": "wifi", "ssid": "x", "pasword": "long enough"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "pasword",
+        ),
+        (
+            r#"{"payload": {"type": "bitcoin", "address": "x"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "bitcoin",
+        ),
+        (
+            r#"{"payload": {"type": "email"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "to",
+        ),
+    ];
+    for (body, status, code, needle) in cases {
+        let a = send(&app, post_json("/api/v1/qr", body)).await;
+        let message = a.assert_error(status, code);
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+    // The GET route has no payload objects.
+    send(&app, get("/api/v1/qr?payload=wifi"))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+}
+
+#[tokio::test]
+async fn json_batch_items_take_payloads() {
+    let (app, _) = service(config());
+    let submit = post_json(
+        "/api/v1/jobs",
+        &json!({"type": "generate", "items": [
+            {"payload": {"type": "tel", "number": "+1-201-555-0123"}, "filename": "call"},
+            {"payload": {"type": "wifi", "ssid": "Guest"}, "filename": "wifi"},
+        ]})
+        .to_string(),
+    );
+    let (done, files) = run_to_result(&app, submit).await;
+    assert_eq!(done["failed"], 0, "{done}");
+    assert_eq!(read_back(&files["call.png"]), ["tel:+1-201-555-0123"]);
+    assert_eq!(read_back(&files["wifi.png"]), ["WIFI:T:nopass;S:Guest;;"]);
+}
+
+#[test]
+fn openapi_documents_every_payload_type() {
+    let doc: Value = serde_json::from_str(qrsmith_server::routes::openapi::OPENAPI_JSON).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["QrOptions"]["properties"]["payload"]["$ref"],
+        "#/components/schemas/Payload"
+    );
+    let variants = schemas["Payload"]["oneOf"].as_array().unwrap();
+    let types: Vec<&str> = variants
+        .iter()
+        .map(|v| v["properties"]["type"]["const"].as_str().unwrap())
+        .collect();
+    let built: Vec<String> = cases()
+        .iter()
+        .map(|(p, _)| p["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(types, built);
+    // Each documented variant is what the server accepts: its documented properties (all of
+    // them, with sample values) deserialize, and an undocumented one is refused.
+    for (variant, (sample, _)) in variants.iter().zip(cases()) {
+        assert_eq!(variant["additionalProperties"], false);
+        for (name, schema) in variant["properties"].as_object().unwrap() {
+            // A value of the documented type.
+            let value = match (&schema["enum"], schema["type"].as_str()) {
+                (Value::Array(values), _) => values[0].clone(),
+                (_, Some("array")) => json!([]),
+                (_, Some("boolean")) => json!(true),
+                (_, Some("number" | "integer")) => json!(1),
+                _ => json!("x"),
+            };
+            let mut payload = sample.as_object().unwrap().clone();
+            payload.entry(name.clone()).or_insert(value);
+            let parsed = serde_json::from_value::<qrsmith_core::payload::Payload>(payload.into());
+            assert!(parsed.is_ok(), "{name} of {}: {parsed:?}", sample["type"]);
+        }
+        let mut extra = sample.as_object().unwrap().clone();
+        extra.insert("undocumented".into(), json!("x"));
+        assert!(serde_json::from_value::<qrsmith_core::payload::Payload>(extra.into()).is_err());
+    }
+}
