@@ -35,6 +35,10 @@ pub use crate::render::{
     render, to_eps, to_pdf, to_png, to_svg, to_terminal, to_terminal_plain, to_txt, Color, Format,
     RenderOptions, Size, DEFAULT_MAX_PIXELS, MAX_BORDER, MAX_DPI,
 };
+pub use crate::render::{
+    to_label_sheet, LabelSheet, LabelSheetWriter, PageSize, MAX_CAPTION_PT, MAX_LABEL_GRID,
+    MIN_CAPTION_PT, MIN_LABEL_CODE_MM,
+};
 
 mod decode;
 mod encode;

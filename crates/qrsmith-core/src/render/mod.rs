@@ -2,7 +2,8 @@
 //!
 //! Every format takes the same [`RenderOptions`]; [`render`] dispatches on a [`Format`]. One file
 //! per format: `png` (the service's hot path), `svg`, `pdf`, `eps` (vector, for print) and `text`
-//! (segno's `txt` matrix and Unicode half blocks for terminals).
+//! (segno's `txt` matrix and Unicode half blocks for terminals). `label_sheet` puts many symbols
+//! on printable PDF pages in a grid, with captions ([`LabelSheetWriter`]).
 //!
 //! All limits are checked before any output is allocated: the output side in pixels is capped
 //! by [`RenderOptions::max_pixels`], the quiet zone by [`MAX_BORDER`].
@@ -15,12 +16,17 @@ use crate::encode::QrCode;
 use crate::error::{Error, ErrorKind, Result};
 
 mod eps;
+mod label_sheet;
 mod pdf;
 mod png;
 mod svg;
 mod text;
 
 pub use self::eps::to_eps;
+pub use self::label_sheet::{
+    to_label_sheet, LabelSheet, LabelSheetWriter, PageSize, MAX_CAPTION_PT, MAX_LABEL_GRID,
+    MIN_CAPTION_PT, MIN_LABEL_CODE_MM,
+};
 pub use self::pdf::to_pdf;
 pub use self::png::to_png;
 pub use self::svg::to_svg;
