@@ -323,7 +323,12 @@ impl LabelSheetWriter {
     /// Adds a symbol given as its module matrix: `width × width` bytes, row by row, non-zero
     /// for dark (as [`QrCode::row`] gives them), for callers that stored matrices rather than
     /// [`QrCode`]s.
-    pub fn add_matrix(&mut self, width: usize, modules: &[u8], caption: Option<&str>) -> Result<()> {
+    pub fn add_matrix(
+        &mut self,
+        width: usize,
+        modules: &[u8],
+        caption: Option<&str>,
+    ) -> Result<()> {
         if width == 0 || width > 177 || width.checked_mul(width) != Some(modules.len()) {
             return Err(invalid(format!(
                 "a module matrix of {} bytes is not {width} x {width} modules (1 to 177 a side)",
@@ -465,7 +470,12 @@ fn fit_caption(caption: &str, size: f64, max_width: f64) -> (Vec<u8>, f64, f64) 
         })
         .collect();
     let width = |bytes: &[u8], size: f64| -> f64 {
-        bytes.iter().map(|&b| f64::from(helvetica_width(b))).sum::<f64>() * size / 1000.0
+        bytes
+            .iter()
+            .map(|&b| f64::from(helvetica_width(b)))
+            .sum::<f64>()
+            * size
+            / 1000.0
     };
     let natural = width(&bytes, size);
     if natural <= max_width {
@@ -637,15 +647,68 @@ mod tests {
         };
         let base = LabelSheet::default;
         bad(LabelSheet { rows: 0, ..base() }, "rows");
-        bad(LabelSheet { columns: 21, ..base() }, "columns");
-        bad(LabelSheet { margin_mm: 105.0, ..base() }, "margin");
-        bad(LabelSheet { margin_mm: f64::NAN, ..base() }, "margin");
-        bad(LabelSheet { gap_mm: -1.0, ..base() }, "gap");
-        bad(LabelSheet { quiet_zone: 101, ..base() }, "quiet zone");
-        bad(LabelSheet { caption_pt: 2.0, ..base() }, "caption");
-        bad(LabelSheet { rows: 20, columns: 20, gap_mm: 5.0, ..base() }, "at least 5 mm");
-        let tiny_page = PageSize::Custom { width_mm: 10.0, height_mm: 50.0 };
-        bad(LabelSheet { page: tiny_page, ..base() }, "20 to 2000");
+        bad(
+            LabelSheet {
+                columns: 21,
+                ..base()
+            },
+            "columns",
+        );
+        bad(
+            LabelSheet {
+                margin_mm: 105.0,
+                ..base()
+            },
+            "margin",
+        );
+        bad(
+            LabelSheet {
+                margin_mm: f64::NAN,
+                ..base()
+            },
+            "margin",
+        );
+        bad(
+            LabelSheet {
+                gap_mm: -1.0,
+                ..base()
+            },
+            "gap",
+        );
+        bad(
+            LabelSheet {
+                quiet_zone: 101,
+                ..base()
+            },
+            "quiet zone",
+        );
+        bad(
+            LabelSheet {
+                caption_pt: 2.0,
+                ..base()
+            },
+            "caption",
+        );
+        bad(
+            LabelSheet {
+                rows: 20,
+                columns: 20,
+                gap_mm: 5.0,
+                ..base()
+            },
+            "at least 5 mm",
+        );
+        let tiny_page = PageSize::Custom {
+            width_mm: 10.0,
+            height_mm: 50.0,
+        };
+        bad(
+            LabelSheet {
+                page: tiny_page,
+                ..base()
+            },
+            "20 to 2000",
+        );
         let err = LabelSheetWriter::new(base()).unwrap().finish().unwrap_err();
         assert!(err.message().contains("at least one label"));
         let mut w = LabelSheetWriter::new(base()).unwrap();
@@ -660,13 +723,19 @@ mod tests {
         assert_eq!("letter".parse::<PageSize>(), Ok(PageSize::Letter));
         assert_eq!(
             "100x150".parse::<PageSize>(),
-            Ok(PageSize::Custom { width_mm: 100.0, height_mm: 150.0 })
+            Ok(PageSize::Custom {
+                width_mm: 100.0,
+                height_mm: 150.0
+            })
         );
         for bad in ["", "a5", "100", "x", "100x", "10x100", "nanxnan", "100x-5"] {
             let err = bad.parse::<PageSize>().unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidOption, "{bad}");
         }
-        assert_eq!(PageSize::Letter.to_string().parse::<PageSize>(), Ok(PageSize::Letter));
+        assert_eq!(
+            PageSize::Letter.to_string().parse::<PageSize>(),
+            Ok(PageSize::Letter)
+        );
     }
 
     #[test]
