@@ -870,6 +870,94 @@ mod tests {
     }
 
     #[test]
+    fn label_rows_take_captions_from_their_column() {
+        let csv = "text,name,ec\nalpha,Alpha,M\nbeta,,Z\n";
+        let rows = read_label_csv(csv.as_bytes(), &Map::new(), LIMITS, 10, Some("Name")).unwrap();
+        assert_eq!(rows[0].caption.as_deref(), Some("Alpha"));
+        assert_eq!(rows[1].caption.as_deref(), Some(""));
+        assert!(rows[0].generation.is_ok() && rows[1].generation.is_err());
+        // Without a name: a caption column if there is one, else none; a named one must exist.
+        let rows = read_label_csv(
+            "text,caption\nx,X\n".as_bytes(),
+            &Map::new(),
+            LIMITS,
+            10,
+            None,
+        )
+        .unwrap();
+        assert_eq!(rows[0].caption.as_deref(), Some("X"));
+        let rows = read_label_csv("text\nx\n".as_bytes(), &Map::new(), LIMITS, 10, None).unwrap();
+        assert_eq!(rows[0].caption, None);
+        let err = read_label_csv("text\nx\n".as_bytes(), &Map::new(), LIMITS, 10, Some("nom"));
+        assert_eq!(err.unwrap_err().code, "invalid_csv");
+        // The caption may be an option column too: it stays the payload.
+        let rows = read_label_csv(
+            "text\nhello\n".as_bytes(),
+            &Map::new(),
+            LIMITS,
+            10,
+            Some("text"),
+        )
+        .unwrap();
+        assert_eq!(rows[0].caption.as_deref(), Some("hello"));
+        assert!(rows[0].generation.is_ok());
+        // Still an unknown column when not the caption one.
+        assert!(read("text,caption\nx,X\n").is_err());
+    }
+
+    #[test]
+    fn label_items_and_stored_labels_round_trip() {
+        let items = vec![
+            json!({"text": "one", "label": "One"}),
+            json!({"text": "two"}),
+            json!("not an object"),
+        ];
+        let rows = read_label_items(&items, &Map::new(), LIMITS, 10, Some("label")).unwrap();
+        assert_eq!(rows[0].caption.as_deref(), Some("One"));
+        assert!(
+            rows[0].generation.is_ok(),
+            "the caption field is not an option"
+        );
+        assert_eq!(rows[1].caption, None);
+        assert!(rows[2].generation.is_err());
+        let many = vec![json!({"text": "x"}); 11];
+        let err = read_label_items(&many, &Map::new(), LIMITS, 10, None).unwrap_err();
+        assert_eq!(err.code, "payload_too_large");
+
+        let code = encode_label(rows[0].generation.as_ref().unwrap()).unwrap();
+        let stored = StoredLabel::new(LabelOptions::default(), Some("One".into()), &code);
+        let back: StoredLabel =
+            serde_json::from_slice(&serde_json::to_vec(&stored).unwrap()).unwrap();
+        let matrix = back.matrix().unwrap();
+        let width = code.width();
+        assert_eq!(back.width, width);
+        for y in 0..width {
+            assert_eq!(&matrix[y * width..(y + 1) * width], code.row(y), "row {y}");
+        }
+    }
+
+    #[test]
+    fn label_options_are_checked() {
+        let sheet = LabelOptions::from_json(json!({"page": "letter", "rows": 10}))
+            .unwrap()
+            .sheet()
+            .unwrap();
+        assert_eq!(
+            (sheet.page, sheet.rows, sheet.columns),
+            (PageSize::Letter, 10, 3)
+        );
+        assert!(LabelOptions::from_json(json!({"paper": "a4"})).is_err());
+        for bad in [
+            json!({"rows": 0}),
+            json!({"page": "b5"}),
+            json!({"margin_mm": -1}),
+        ] {
+            let err = LabelOptions::from_json(bad).unwrap().sheet().unwrap_err();
+            assert_eq!(err.code, "invalid_parameter");
+        }
+    }
+
+    #[test]
     fn formula_triggers_are_neutralised() {
         for danger in ["=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
             assert_eq!(csv_cell(danger), format!("'{danger}"));
