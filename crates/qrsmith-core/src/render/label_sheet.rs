@@ -2,8 +2,8 @@
 //! `rows × columns` cells, each symbol with an optional caption line under it.
 //!
 //! The pages are vector PDF: each symbol is one path of rectangle runs (one per run of dark
-//! modules in a row) filled once, drawn in module units under one transform, so a label costs a
-//! few kilobytes whatever the print size. Captions use the PDF base-14 font Helvetica with
+//! modules in a row) filled once, drawn in module units under one transform, and each page's
+//! content is deflated, so a label costs well under a kilobyte whatever the print size. Captions use the PDF base-14 font Helvetica with
 //! `WinAnsiEncoding` (nothing is embedded), so they are limited to that character set: a
 //! character it lacks is written as `?`, a control character as a space. A caption wider than
 //! its cell is first set smaller (down to 60 % of [`LabelSheet::caption_pt`], at least
@@ -13,13 +13,14 @@
 //! is as large as the cell allows once the caption line is set aside, centred in the cell.
 
 use std::fmt;
+use std::io::Write as _;
 use std::str::FromStr;
 
-use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
+use pdf_writer::{Content, Filter, Name, Pdf, Rect, Ref, Str};
 
 use super::{dark_runs, invalid, MAX_BORDER};
 use crate::encode::QrCode;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 
 /// The most rows, and the most columns, of a sheet.
 pub const MAX_LABEL_GRID: u32 = 20;
@@ -316,8 +317,7 @@ impl LabelSheetWriter {
     /// the characters a caption may hold and how a long one is fitted).
     pub fn add(&mut self, code: &QrCode, caption: Option<&str>) -> Result<()> {
         let width = code.width();
-        self.place(width, |y| code.row(y), caption);
-        Ok(())
+        self.place(width, |y| code.row(y), caption)
     }
 
     /// Adds a symbol given as its module matrix: `width × width` bytes, row by row, non-zero
@@ -335,11 +335,15 @@ impl LabelSheetWriter {
                 modules.len()
             )));
         }
-        self.place(width, |y| &modules[y * width..(y + 1) * width], caption);
-        Ok(())
+        self.place(width, |y| &modules[y * width..(y + 1) * width], caption)
     }
 
-    fn place<'r>(&mut self, width: usize, row: impl Fn(usize) -> &'r [u8], caption: Option<&str>) {
+    fn place<'r>(
+        &mut self,
+        width: usize,
+        row: impl Fn(usize) -> &'r [u8],
+        caption: Option<&str>,
+    ) -> Result<()> {
         let g = self.geometry;
         let column = self.on_page % self.sheet.columns;
         let line = self.on_page / self.sheet.columns;
@@ -391,8 +395,9 @@ impl LabelSheetWriter {
 
         self.on_page += 1;
         if self.on_page == self.sheet.per_page() {
-            self.end_page();
+            self.end_page()?;
         }
+        Ok(())
     }
 
     fn alloc(&mut self) -> Ref {
@@ -401,8 +406,9 @@ impl LabelSheetWriter {
         r
     }
 
-    fn end_page(&mut self) {
+    fn end_page(&mut self) -> Result<()> {
         let content = std::mem::replace(&mut self.content, Content::new()).finish();
+        let content = deflate(&content)?;
         let (page_ref, content_ref) = (self.alloc(), self.alloc());
         let g = self.geometry;
         let mut page = self.pdf.page(page_ref);
@@ -411,16 +417,19 @@ impl LabelSheetWriter {
             .contents(content_ref);
         page.resources().fonts().pair(Name(b"F1"), FONT);
         drop(page);
-        self.pdf.stream(content_ref, &content);
+        self.pdf
+            .stream(content_ref, &content)
+            .filter(Filter::FlateDecode);
         self.pages.push(page_ref);
         self.on_page = 0;
+        Ok(())
     }
 
     /// Ends the last page and the document. A sheet without any label is an
     /// [`crate::ErrorKind::InvalidOption`]: a PDF needs a page.
     pub fn finish(mut self) -> Result<Vec<u8>> {
         if self.on_page > 0 {
-            self.end_page();
+            self.end_page()?;
         }
         if self.pages.is_empty() {
             return Err(invalid("a label sheet needs at least one label"));
@@ -453,6 +462,15 @@ pub fn to_label_sheet<'a>(
         writer.add(code, caption)?;
     }
     writer.finish()
+}
+
+/// `data` zlib-compressed, as PDF's `FlateDecode` takes it.
+fn deflate(data: &[u8]) -> Result<Vec<u8>> {
+    let mut encoder =
+        flate2::write::ZlibEncoder::new(Vec::with_capacity(data.len() / 4), Default::default());
+    let failed = |e: std::io::Error| Error::new(ErrorKind::Engine, format!("deflate: {e}"));
+    encoder.write_all(data).map_err(failed)?;
+    encoder.finish().map_err(failed)
 }
 
 /// The caption in WinAnsi bytes, the font size it is set in and its width in points, so that it
@@ -585,8 +603,25 @@ mod tests {
     use crate::error::ErrorKind;
     use crate::render::tests::{tiny, TINY_RUNS};
 
-    fn text(bytes: &[u8]) -> String {
-        String::from_utf8_lossy(bytes).into_owned()
+    /// The document as text, every (deflated) content stream inflated in place.
+    fn text(pdf: &[u8]) -> String {
+        use std::io::Read as _;
+        let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+        let mut out = String::new();
+        let mut rest = pdf;
+        while let Some(at) = find(rest, b"stream\n") {
+            out.push_str(&String::from_utf8_lossy(&rest[..at]));
+            let body = &rest[at + b"stream\n".len()..];
+            let end = find(body, b"\nendstream").expect("stream ends");
+            let mut inflated = Vec::new();
+            flate2::read::ZlibDecoder::new(&body[..end])
+                .read_to_end(&mut inflated)
+                .expect("a deflated stream");
+            out.push_str(&String::from_utf8_lossy(&inflated));
+            rest = &body[end + b"\nendstream".len()..];
+        }
+        out.push_str(&String::from_utf8_lossy(rest));
+        out
     }
 
     #[test]
@@ -615,6 +650,7 @@ mod tests {
             assert_eq!(pdf.matches(&format!("(L{n}) Tj")).count(), 1, "{pdf}");
         }
         assert!(pdf.contains("/BaseFont /Helvetica"));
+        assert_eq!(pdf.matches("/Filter /FlateDecode").count(), 3);
         assert!(pdf.contains("/Encoding /WinAnsiEncoding"));
     }
 
