@@ -189,6 +189,38 @@ test('the page is small and served with a strict CSP', async () => {
   await page.close();
 });
 
+test('split into symbols: every part shown, a ZIP to download, back to one code', async () => {
+  const { page, problems } = await openPage();
+  await page.goto(`${BASE}/`);
+  const long = 'Structured append splits long text over several symbols. '.repeat(4);
+  await page.getByLabel('Text or link').fill(long);
+  await page.getByLabel('Split into symbols').fill('3');
+  const parts = page.locator('#gen-parts-list figure img');
+  await page.locator('#gen-parts-list').waitFor({ state: 'visible' });
+  assert.equal(await parts.count(), 3);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await parts.nth(i).getAttribute('alt'), `QR code, part ${i + 1} of 3`);
+    assert.match(await parts.nth(i).getAttribute('src'), /^data:image\/png;base64,/);
+  }
+  assert.equal(await page.locator('#gen-preview').isHidden(), true);
+  assert.equal(await page.locator('#gen-copy').isDisabled(), true);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#gen-download').click()]);
+  assert.equal(dl.suggestedFilename(), 'qr-parts.zip');
+  const file = path.join(profile, 'parts.zip');
+  await dl.saveAs(file);
+  assert.equal(fs.readFileSync(file).subarray(0, 2).toString(), 'PK');
+
+  // Out of range: said in words; back to 1: the single preview again.
+  await page.getByLabel('Split into symbols').fill('17');
+  await page.locator('#gen-status.error').waitFor();
+  await page.getByLabel('Split into symbols').fill('1');
+  await page.locator('#gen-preview').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#gen-parts-list').isHidden(), true);
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(unexpected(problems), []);
+  await page.close();
+});
+
 test('generate, download, decode: the text is listed and the symbol outlined', async () => {
   const { page, problems } = await openPage();
   await page.goto(`${BASE}/`);

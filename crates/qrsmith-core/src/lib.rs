@@ -48,6 +48,10 @@ pub use crate::verify::{
     generate_verified, scan_margin, Adjustment, Degradation, ScanMargin, Verified, VerifyOptions,
     MAX_ATTEMPTS, VERIFY_SCALE,
 };
+pub use crate::render::{
+    to_label_sheet, LabelSheet, LabelSheetWriter, PageSize, MAX_CAPTION_PT, MAX_LABEL_GRID,
+    MIN_CAPTION_PT, MIN_LABEL_CODE_MM,
+};
 
 mod decode;
 mod encode;

@@ -5,6 +5,9 @@
 //!   status, error). A bad row fails that row, not the batch.
 //! - decode: many images → `results.csv` (a line per symbol) and `results.json` (every symbol's
 //!   metadata per file).
+//! - labels: the rows of a generate CSV (or JSON items) → one label-sheet PDF, the codes in a
+//!   grid with a caption each from a column ([`LabelOptions`]); rows that fail are left out and
+//!   reported.
 //!
 //! Every cell written to a CSV output is neutralised against formula injection: QR payloads,
 //! file names and messages come from outside, and a spreadsheet runs a cell that starts with `=`.
@@ -14,11 +17,15 @@ use std::collections::HashSet;
 use std::io::{Read, Seek, Write};
 
 use axum::http::StatusCode;
-use qrsmith_core::{Decoded, Format};
+use base64::Engine as _;
+use qrsmith_core::{
+    encode_bytes, encode_text, Decoded, Format, LabelSheet, LabelSheetWriter, PageSize, QrCode,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
-use crate::generation::{Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES};
+use crate::generation::{Generation, GenerationLimits, Payload, QrOptions, QR_OPTION_NAMES};
 
 /// Columns whose cells are whole numbers.
 const NUMBER_COLUMNS: &[&str] = &["mask", "eci", "scale", "border", "margin", "dpi", "parts"];
@@ -91,6 +98,8 @@ pub struct GenerateRow {
     pub options: Map<String, Value>,
     /// The normalised request, or why this row cannot be generated.
     pub generation: Result<Generation, ApiError>,
+    /// The row's caption on a label sheet (its caption cell), if any.
+    pub caption: Option<String>,
 }
 
 impl GenerateRow {
@@ -113,6 +122,46 @@ pub fn read_generate_csv(
     allowed: &[Format],
     max_rows: usize,
 ) -> Result<Vec<GenerateRow>, ApiError> {
+    read_csv(input, defaults, limits, allowed, max_rows, None)
+}
+
+/// Reads a generate CSV for a label sheet: as [`read_generate_csv`], and each row's caption
+/// from the column `caption_column` names, or from a `caption` column when it names none. A
+/// caption column that is not an option is only a caption; naming a column the CSV lacks is an
+/// error.
+pub fn read_label_csv(
+    input: impl Read,
+    defaults: &Map<String, Value>,
+    limits: GenerationLimits,
+    max_rows: usize,
+    caption_column: Option<&str>,
+) -> Result<Vec<GenerateRow>, ApiError> {
+    let column = caption_column.unwrap_or(DEFAULT_CAPTION);
+    read_csv(
+        input,
+        defaults,
+        limits,
+        LABEL_FORMATS,
+        max_rows,
+        Some((column, caption_column.is_some())),
+    )
+}
+
+/// The caption column (or JSON field) of a label sheet when none is named.
+pub const DEFAULT_CAPTION: &str = "caption";
+/// Any format passes a label row: the sheet draws the matrix, not an image of the row's format.
+const LABEL_FORMATS: &[Format] = &Format::ALL;
+
+/// Reads a generate CSV; `caption` is the caption column (lower case or not) and whether the
+/// CSV must have it.
+fn read_csv(
+    input: impl Read,
+    defaults: &Map<String, Value>,
+    limits: GenerationLimits,
+    allowed: &[Format],
+    max_rows: usize,
+    caption: Option<(&str, bool)>,
+) -> Result<Vec<GenerateRow>, ApiError> {
     let invalid = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_csv", message);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -123,7 +172,25 @@ pub fn read_generate_csv(
         .map_err(|e| invalid(format!("cannot read the CSV header: {e}")))?
         .clone();
     let columns: Vec<String> = headers.iter().map(str::to_ascii_lowercase).collect();
-    for column in &columns {
+    let caption_at = match caption {
+        Some((name, required)) => {
+            let at = columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name.trim()));
+            if at.is_none() && required {
+                return Err(invalid(format!(
+                    "no column {name:?} for the captions; the columns are {}",
+                    columns.join(", ")
+                )));
+            }
+            at
+        }
+        None => None,
+    };
+    for (at, column) in columns.iter().enumerate() {
+        if Some(at) == caption_at {
+            continue;
+        }
         if column != "filename" && !QR_OPTION_NAMES.contains(&column.as_str()) {
             return Err(invalid(format!(
                 "unknown column {column:?}; columns are text (or data), filename, and the options \
@@ -149,9 +216,13 @@ pub fn read_generate_csv(
                 "the CSV has more than {max_rows} rows, the most one batch may hold"
             )));
         }
-        let outcome = record
-            .map_err(|e| ApiError::bad_parameter(format!("row {row}: {e}")))
-            .and_then(|record| row_options(&columns, &record, defaults));
+        let record = record.map_err(|e| ApiError::bad_parameter(format!("row {row}: {e}")));
+        let caption = match (&record, caption_at) {
+            (Ok(record), Some(at)) => record.get(at).map(str::to_owned),
+            _ => None,
+        };
+        let outcome =
+            record.and_then(|record| row_options(&columns, &record, defaults, caption_at));
         let (filename, options, generation) = match outcome {
             Ok((filename, options)) => {
                 let generation = normalise(&options, limits, allowed);
@@ -165,6 +236,7 @@ pub fn read_generate_csv(
             name,
             options,
             generation,
+            caption,
         });
     }
     Ok(rows)
@@ -219,6 +291,7 @@ pub fn read_generate_items(
                 name: names.claim(filename, row),
                 options,
                 generation,
+                caption: None,
             }
         })
         .collect())
@@ -241,16 +314,24 @@ pub fn normalise(
     options.normalise(limits, allowed)
 }
 
-/// A row's cells as options over `defaults`, and its `filename` cell.
+/// A row's cells as options over `defaults`, and its `filename` cell. The cell at `caption_at`
+/// is an option only if its column is one.
 fn row_options(
     columns: &[String],
     record: &csv::StringRecord,
     defaults: &Map<String, Value>,
+    caption_at: Option<usize>,
 ) -> Result<(Option<String>, Map<String, Value>), ApiError> {
     let mut options = defaults.clone();
     let mut filename = None;
-    for (column, cell) in columns.iter().zip(record.iter()) {
+    for (at, (column, cell)) in columns.iter().zip(record.iter()).enumerate() {
         if cell.trim().is_empty() {
+            continue;
+        }
+        if Some(at) == caption_at
+            && column != "filename"
+            && !QR_OPTION_NAMES.contains(&column.as_str())
+        {
             continue;
         }
         if column == "filename" {
@@ -293,6 +374,202 @@ pub fn option_value(name: &str, cell: &str) -> Result<Value, ApiError> {
     } else {
         json!(cell.trim())
     })
+}
+
+/// How a label sheet is laid out: the `labels` object of a batch job, and the flags of
+/// `qrsmith batch generate --pdf`. Every field is optional; the defaults are
+/// [`LabelSheet::default`]'s (A4, 8 rows × 3 columns, 10 mm margins, 3 mm gaps, a quiet zone
+/// of 4 modules, 8 pt captions).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelOptions {
+    /// `a4`, `letter`, or `WIDTHxHEIGHT` in millimetres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    /// Rows of labels per page, 1–20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u32>,
+    /// Columns of labels per page, 1–20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<u32>,
+    /// Page margin on every side, in millimetres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin_mm: Option<f64>,
+    /// Space between labels, in millimetres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_mm: Option<f64>,
+    /// Quiet zone around each code, in modules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_zone: Option<u32>,
+    /// Caption font size in points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption_pt: Option<f64>,
+    /// The CSV column (or JSON item field) holding each label's caption (default `caption`,
+    /// when there is one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption_column: Option<String>,
+}
+
+impl LabelOptions {
+    /// The options from a JSON value (the `labels` field of a job).
+    pub fn from_json(value: Value) -> Result<LabelOptions, ApiError> {
+        serde_json::from_value(value).map_err(|e| ApiError::bad_parameter(format!("labels: {e}")))
+    }
+
+    /// The sheet these options describe, checked: a bad page, grid, margin or cells too small
+    /// for a code is a 400 `invalid_parameter` saying which.
+    pub fn sheet(&self) -> Result<LabelSheet, ApiError> {
+        let base = LabelSheet::default();
+        let page = match &self.page {
+            Some(p) => p
+                .parse::<PageSize>()
+                .map_err(|e| ApiError::bad_parameter(format!("labels: {}", e.message())))?,
+            None => base.page,
+        };
+        let sheet = LabelSheet {
+            page,
+            rows: self.rows.unwrap_or(base.rows),
+            columns: self.columns.unwrap_or(base.columns),
+            margin_mm: self.margin_mm.unwrap_or(base.margin_mm),
+            gap_mm: self.gap_mm.unwrap_or(base.gap_mm),
+            quiet_zone: self.quiet_zone.unwrap_or(base.quiet_zone),
+            caption_pt: self.caption_pt.unwrap_or(base.caption_pt),
+        };
+        LabelSheetWriter::new(sheet)
+            .map_err(|e| ApiError::bad_parameter(format!("labels: {}", e.message())))?;
+        Ok(sheet)
+    }
+
+    /// The options that shape the sheet, without the caption column (what a job's items keep).
+    pub fn layout(&self) -> LabelOptions {
+        LabelOptions {
+            caption_column: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// Label rows from JSON items, as [`read_generate_items`], each item's caption taken from its
+/// field `caption_field` (kept as an option too when it is one, such as `text`).
+pub fn read_label_items(
+    items: &[Value],
+    defaults: &Map<String, Value>,
+    limits: GenerationLimits,
+    max_rows: usize,
+    caption_field: Option<&str>,
+) -> Result<Vec<GenerateRow>, ApiError> {
+    let field = caption_field.unwrap_or(DEFAULT_CAPTION);
+    let keep = field == "filename" || QR_OPTION_NAMES.contains(&field);
+    let mut captions = Vec::with_capacity(items.len().min(max_rows));
+    let stripped: Vec<Value> = items
+        .iter()
+        .take(max_rows.saturating_add(1))
+        .map(|item| match item {
+            Value::Object(fields) => {
+                let mut fields = fields.clone();
+                let caption = if keep {
+                    fields.get(field).cloned()
+                } else {
+                    fields.remove(field)
+                };
+                captions.push(caption.map(|v| match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                }));
+                Value::Object(fields)
+            }
+            other => {
+                captions.push(None);
+                other.clone()
+            }
+        })
+        .collect();
+    if items.len() > max_rows {
+        return Err(ApiError::too_large(format!(
+            "{} items, more than the {max_rows} one batch may hold",
+            items.len()
+        )));
+    }
+    let mut rows = read_generate_items(&stripped, defaults, limits, LABEL_FORMATS, max_rows)?;
+    for (row, caption) in rows.iter_mut().zip(captions) {
+        row.caption = caption;
+    }
+    Ok(rows)
+}
+
+/// The symbol of a label row (the payload encoded with the row's encoder options; how the row
+/// would render an image does not matter on a sheet).
+pub fn encode_label(generation: &Generation) -> qrsmith_core::Result<QrCode> {
+    match &generation.payload {
+        Payload::Text(t) => encode_text(t, &generation.encode),
+        Payload::Bytes(b) => encode_bytes(b, &generation.encode),
+    }
+}
+
+/// A label job's item as stored: the row's options, its caption and the sheet's layout.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LabelItem {
+    /// The row's options over the defaults, as for a generate item.
+    pub options: Map<String, Value>,
+    /// The row's caption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// The sheet's layout.
+    pub sheet: LabelOptions,
+}
+
+/// One finished label as a job stores it until the sheet is written: the sheet's layout, the
+/// caption and the module matrix (`width` modules a side, one bit each, row by row, base64).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredLabel {
+    /// The sheet's layout (the same in every item of a job).
+    pub sheet: LabelOptions,
+    /// The caption, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// Modules a side.
+    pub width: usize,
+    /// The matrix, packed 8 modules a byte (most significant bit first), base64.
+    pub modules: String,
+}
+
+impl StoredLabel {
+    /// The label of `code`.
+    pub fn new(sheet: LabelOptions, caption: Option<String>, code: &QrCode) -> StoredLabel {
+        let width = code.width();
+        let mut packed = vec![0u8; (width * width).div_ceil(8)];
+        for y in 0..width {
+            for (x, &m) in code.row(y).iter().enumerate() {
+                if m != 0 {
+                    let i = y * width + x;
+                    packed[i / 8] |= 0x80 >> (i % 8);
+                }
+            }
+        }
+        StoredLabel {
+            sheet,
+            caption,
+            width,
+            modules: base64::engine::general_purpose::STANDARD.encode(packed),
+        }
+    }
+
+    /// The matrix, one byte per module (1 dark), as [`LabelSheetWriter::add_matrix`] takes it.
+    pub fn matrix(&self) -> Result<Vec<u8>, String> {
+        let packed = base64::engine::general_purpose::STANDARD
+            .decode(&self.modules)
+            .map_err(|e| format!("stored label unreadable: {e}"))?;
+        let n = self.width * self.width;
+        if packed.len() != n.div_ceil(8) {
+            return Err(format!(
+                "stored label of {} bytes is not {} x {} modules",
+                packed.len(),
+                self.width,
+                self.width
+            ));
+        }
+        Ok((0..n).map(|i| (packed[i / 8] >> (7 - i % 8)) & 1).collect())
+    }
 }
 
 /// A file name made safe for any archive and file system: letters, digits, `.`, `-`, `_` and
@@ -590,6 +867,94 @@ mod tests {
                 "row-5"
             ]
         );
+    }
+
+    #[test]
+    fn label_rows_take_captions_from_their_column() {
+        let csv = "text,name,ec\nalpha,Alpha,M\nbeta,,Z\n";
+        let rows = read_label_csv(csv.as_bytes(), &Map::new(), LIMITS, 10, Some("Name")).unwrap();
+        assert_eq!(rows[0].caption.as_deref(), Some("Alpha"));
+        assert_eq!(rows[1].caption.as_deref(), Some(""));
+        assert!(rows[0].generation.is_ok() && rows[1].generation.is_err());
+        // Without a name: a caption column if there is one, else none; a named one must exist.
+        let rows = read_label_csv(
+            "text,caption\nx,X\n".as_bytes(),
+            &Map::new(),
+            LIMITS,
+            10,
+            None,
+        )
+        .unwrap();
+        assert_eq!(rows[0].caption.as_deref(), Some("X"));
+        let rows = read_label_csv("text\nx\n".as_bytes(), &Map::new(), LIMITS, 10, None).unwrap();
+        assert_eq!(rows[0].caption, None);
+        let err = read_label_csv("text\nx\n".as_bytes(), &Map::new(), LIMITS, 10, Some("nom"));
+        assert_eq!(err.unwrap_err().code, "invalid_csv");
+        // The caption may be an option column too: it stays the payload.
+        let rows = read_label_csv(
+            "text\nhello\n".as_bytes(),
+            &Map::new(),
+            LIMITS,
+            10,
+            Some("text"),
+        )
+        .unwrap();
+        assert_eq!(rows[0].caption.as_deref(), Some("hello"));
+        assert!(rows[0].generation.is_ok());
+        // Still an unknown column when not the caption one.
+        assert!(read("text,caption\nx,X\n").is_err());
+    }
+
+    #[test]
+    fn label_items_and_stored_labels_round_trip() {
+        let items = vec![
+            json!({"text": "one", "label": "One"}),
+            json!({"text": "two"}),
+            json!("not an object"),
+        ];
+        let rows = read_label_items(&items, &Map::new(), LIMITS, 10, Some("label")).unwrap();
+        assert_eq!(rows[0].caption.as_deref(), Some("One"));
+        assert!(
+            rows[0].generation.is_ok(),
+            "the caption field is not an option"
+        );
+        assert_eq!(rows[1].caption, None);
+        assert!(rows[2].generation.is_err());
+        let many = vec![json!({"text": "x"}); 11];
+        let err = read_label_items(&many, &Map::new(), LIMITS, 10, None).unwrap_err();
+        assert_eq!(err.code, "payload_too_large");
+
+        let code = encode_label(rows[0].generation.as_ref().unwrap()).unwrap();
+        let stored = StoredLabel::new(LabelOptions::default(), Some("One".into()), &code);
+        let back: StoredLabel =
+            serde_json::from_slice(&serde_json::to_vec(&stored).unwrap()).unwrap();
+        let matrix = back.matrix().unwrap();
+        let width = code.width();
+        assert_eq!(back.width, width);
+        for y in 0..width {
+            assert_eq!(&matrix[y * width..(y + 1) * width], code.row(y), "row {y}");
+        }
+    }
+
+    #[test]
+    fn label_options_are_checked() {
+        let sheet = LabelOptions::from_json(json!({"page": "letter", "rows": 10}))
+            .unwrap()
+            .sheet()
+            .unwrap();
+        assert_eq!(
+            (sheet.page, sheet.rows, sheet.columns),
+            (PageSize::Letter, 10, 3)
+        );
+        assert!(LabelOptions::from_json(json!({"paper": "a4"})).is_err());
+        for bad in [
+            json!({"rows": 0}),
+            json!({"page": "b5"}),
+            json!({"margin_mm": -1}),
+        ] {
+            let err = LabelOptions::from_json(bad).unwrap().sheet().unwrap_err();
+            assert_eq!(err.code, "invalid_parameter");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use qrsmith_core::{decode, DecodeOptions, Format};
+use qrsmith_core::{decode, DecodeOptions, Format, LabelSheetWriter};
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
@@ -327,6 +327,7 @@ async fn run_item(
     let work = move || match kind {
         JobKind::Generate => generate_item(&item.input, limits),
         JobKind::Decode => decode_item(&item, &decode_options),
+        JobKind::Labels => label_item(&item.input, limits),
     };
     let outcome = admission
         .run(work)
@@ -355,6 +356,25 @@ fn generate_item(
         .run()
         .map_err(|e| item_error(&ApiError::from_generate(e)))?;
     Ok(generated.images[0].bytes.to_vec())
+}
+
+/// One label: the row's symbol (its matrix), its caption and the sheet's layout.
+fn label_item(
+    input: &[u8],
+    limits: crate::generation::GenerationLimits,
+) -> Result<Vec<u8>, ItemError> {
+    let internal = |message: String| ItemError {
+        code: "internal_error".into(),
+        message,
+    };
+    let item: batch::LabelItem = serde_json::from_slice(input)
+        .map_err(|e| internal(format!("stored label unreadable: {e}")))?;
+    let generation =
+        batch::normalise(&item.options, limits, &Format::ALL).map_err(|e| item_error(&e))?;
+    let code =
+        batch::encode_label(&generation).map_err(|e| item_error(&ApiError::from_generate(e)))?;
+    serde_json::to_vec(&batch::StoredLabel::new(item.sheet, item.caption, &code))
+        .map_err(|e| internal(e.to_string()))
 }
 
 /// What was read in one image, as its `results.json` entry; an unreadable image fails the item
@@ -406,6 +426,33 @@ fn write_result(
                 Ok(())
             })?;
             batch::write_decode_zip(out, &files)?.flush()?;
+        }
+        JobKind::Labels => {
+            // Labels in row order; a failed row has no label (its error is in the job's status).
+            let mut sheet: Option<LabelSheetWriter> = None;
+            store.visit_items(id, &mut |item| {
+                let Ok(bytes) = item.output else {
+                    return Ok(());
+                };
+                let label: batch::StoredLabel = serde_json::from_slice(&bytes)?;
+                let writer = match &mut sheet {
+                    Some(writer) => writer,
+                    None => {
+                        let layout = label
+                            .sheet
+                            .sheet()
+                            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                        sheet.insert(LabelSheetWriter::new(layout)?)
+                    }
+                };
+                let matrix = label.matrix().map_err(anyhow::Error::msg)?;
+                writer.add_matrix(label.width, &matrix, label.caption.as_deref())?;
+                Ok(())
+            })?;
+            let sheet =
+                sheet.ok_or_else(|| anyhow::anyhow!("no label to print: every row failed"))?;
+            out.write_all(&sheet.finish()?)?;
+            out.flush()?;
         }
     }
     Ok(())

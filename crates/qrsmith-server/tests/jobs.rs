@@ -503,3 +503,178 @@ async fn the_backlog_age_metric_follows_the_oldest_queued_job() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Every code's text read on the pages of `pdf`, rasterised by poppler's `pdftoppm`, and the
+/// words of its captions as poppler's `pdftotext` extracts them (scripts/bootstrap installs
+/// poppler-utils).
+fn read_pdf_pages(pdf: &[u8], name: &str) -> (Vec<String>, String) {
+    let dir = std::env::temp_dir().join(format!("qrsmith-jobs-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("sheet.pdf"), pdf).unwrap();
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-gray", "-png"])
+        .arg(dir.join("sheet.pdf"))
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm is installed (scripts/bootstrap)");
+    assert!(status.success());
+    let mut pages: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    pages.sort();
+    let texts = pages
+        .iter()
+        .flat_map(|p| {
+            qrsmith_core::decode(&std::fs::read(p).unwrap(), &Default::default())
+                .unwrap()
+                .symbols
+        })
+        .map(|s| s.text)
+        .collect();
+    let words = std::process::Command::new("pdftotext")
+        .arg(dir.join("sheet.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed (scripts/bootstrap)");
+    let words = String::from_utf8_lossy(&words.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    std::fs::remove_dir_all(&dir).ok();
+    (texts, words)
+}
+
+#[tokio::test]
+async fn a_json_labels_job_makes_one_pdf_of_the_good_rows() {
+    let (app, _state) = service(config());
+    let submitted = send(
+        &app,
+        post_json(
+            "/api/v1/jobs",
+            r#"{"type": "generate", "ec": "M",
+                "labels": {"page": "letter", "rows": 2, "columns": 2, "caption_column": "name"},
+                "items": [
+                    {"text": "label one", "name": "One"},
+                    {"text": "label two", "name": "Two", "ec": "Z"},
+                    {"text": "label three", "name": "Three (3)"},
+                    {"text": "label four"},
+                    {"text": "label five", "name": "Five"},
+                    {"text": "label six", "name": "Six"}
+                ]}"#,
+        ),
+    )
+    .await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        submitted.body
+    );
+    let job = submitted.json();
+    assert_eq!(job["type"], "labels");
+    let id = job["id"].as_str().unwrap().to_owned();
+    let done = wait_final(&app, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(
+        (done["total"].as_u64(), done["failed"].as_u64()),
+        (Some(6), Some(1))
+    );
+    assert_eq!(done["errors"][0]["row"], 2);
+
+    let result = send(&app, get(&format!("/api/v1/jobs/{id}/result"))).await;
+    assert_eq!(result.status, StatusCode::OK);
+    assert_eq!(result.header("content-type"), "application/pdf");
+    assert!(result.header("content-disposition").ends_with(".pdf\""));
+    let pdf = String::from_utf8_lossy(&result.body).into_owned();
+    assert!(pdf.contains("/Count 2"), "5 labels, 4 a page");
+    let (mut read, captions) = read_pdf_pages(&result.body, "json");
+    assert_eq!(captions, "One Three (3) Five Six");
+    read.sort();
+    assert_eq!(
+        read,
+        [
+            "label five",
+            "label four",
+            "label one",
+            "label six",
+            "label three"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_csv_form_labels_job_takes_its_layout_from_a_field() {
+    let (app, _state) = service(config());
+    let csv = b"text,caption\nalpha,Alpha\nbeta,Beta\n";
+    let submit = form(
+        &[
+            ("type", "generate"),
+            ("labels", r#"{"page": "a4", "rows": 4}"#),
+        ],
+        &[("rows.csv", csv)],
+    );
+    let submitted = send(&app, submit).await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        submitted.body
+    );
+    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(wait_final(&app, &id).await["status"], "succeeded");
+    let result = send(&app, get(&format!("/api/v1/jobs/{id}/result"))).await;
+    let (mut read, captions) = read_pdf_pages(&result.body, "csv");
+    assert_eq!(captions, "Alpha Beta");
+    read.sort();
+    assert_eq!(read, ["alpha", "beta"]);
+
+    // Every bad layout is refused at submission, with the field named.
+    for (labels, word) in [
+        (r#"{"rows": 0}"#, "rows"),
+        (r#"{"page": "a3"}"#, "page size"),
+        (r#"{"margin_mm": 200}"#, "margin"),
+        (r#"{"colour": "red"}"#, "colour"),
+        ("not json", "not JSON"),
+    ] {
+        let submit = form(
+            &[("type", "generate"), ("labels", labels)],
+            &[("rows.csv", csv)],
+        );
+        let answer = send(&app, submit).await;
+        answer.assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+        let message = answer.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(word), "{labels}: {message}");
+    }
+    let submit = form(
+        &[
+            ("type", "generate"),
+            ("labels", r#"{"caption_column": "nom"}"#),
+        ],
+        &[("rows.csv", csv)],
+    );
+    send(&app, submit)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_csv");
+
+    // A sheet with no good row fails the job, saying why.
+    let submitted = send(
+        &app,
+        post_json(
+            "/api/v1/jobs",
+            r#"{"type": "generate", "labels": {}, "items": [{"text": "x", "ec": "Z"}]}"#,
+        ),
+    )
+    .await;
+    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    let done = wait_final(&app, &id).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert!(
+        done["error"].as_str().unwrap().contains("every row failed"),
+        "{done}"
+    );
+}

@@ -129,9 +129,9 @@
   });
 
   /** Saves what `url` answers as a file: how links download when a key must go with them. */
-  async function saveFrom(url, name, status) {
+  async function saveFrom(url, name, status, opts) {
     try {
-      const res = await api(url);
+      const res = await api(url, opts);
       if (!res.ok) {
         say(status, await errorText(res), 'error');
         return;
@@ -192,8 +192,11 @@
     logo: $('gen-logo'),
     logoSize: $('gen-logo-size'),
     scan: $('gen-scan'),
+    parts: $('gen-parts'),
+    partsList: $('gen-parts-list'),
   };
   let logoData = ''; // the chosen logo as base64, sent with POST (too big for a URL)
+  let partsZip = ''; // with 2+ parts: the JSON body that asks for the ZIP download
   let wanted = ''; // the preview URL the page is waiting for; stale load events are ignored
   let pngUrl = ''; // the PNG of the current settings, for "Copy image"
   let fileUrl = ''; // the download in the chosen format
@@ -298,6 +301,9 @@
 
   function showEmpty(message) {
     wanted = '';
+    partsZip = '';
+    g.partsList.hidden = true;
+    g.partsList.replaceChildren();
     g.preview.hidden = true;
     g.preview.removeAttribute('src');
     delete g.preview.dataset.api;
@@ -322,13 +328,20 @@
     }
     const size = whole(g.size, 'Size');
     const border = whole(g.border, 'Quiet zone');
-    const bad = size.error || border.error;
+    const parts = whole(g.parts, 'Split into symbols');
+    const bad = size.error || border.error || parts.error;
     if (bad) {
       say(g.status, bad, 'error');
       showEmpty('Fix the setting above to see the code.');
       return;
     }
     const format = g.format.value;
+    if (parts.value > 1) {
+      showParts(format, size.value, border.value, parts.value);
+      return;
+    }
+    partsZip = '';
+    g.partsList.hidden = true;
     // <img> shows PNG and SVG; PDF and EPS are previewed as PNG with the same settings.
     const previewFormat = format === 'svg' ? 'svg' : 'png';
     pngUrl = qrUrl('png', size.value, border.value);
@@ -369,6 +382,63 @@
       })
       .catch((err) => previewFailed(url, err instanceof TypeError ? networkText(err) : err.message));
   }
+
+  /** The settings as a POST /api/v1/qr body, split over `n` structured-append symbols. */
+  function partsBody(format, size, border, n) {
+    const bg = g.transparent.checked ? 'transparent' : g.bg.value;
+    return JSON.stringify({ text: g.text.value, format, size, border, ec: g.ec.value, fg: g.fg.value, bg, parts: n });
+  }
+
+  /** Shows every symbol of the sequence; the download is a ZIP of them in the chosen format. */
+  async function showParts(format, size, border, n) {
+    const body = partsBody('png', size, border, n);
+    if (body === wanted) return;
+    wanted = body;
+    setReady(false);
+    say(g.status, `Making ${n} codes…`);
+    try {
+      const res = await api(QR_URL, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      if (!res.ok) throw new Error(await errorText(res));
+      const { images } = await res.json();
+      if (body !== wanted) return;
+      g.preview.hidden = true;
+      g.empty.hidden = true;
+      g.partsList.replaceChildren(...images.map((img, i) => {
+        const fig = document.createElement('figure');
+        fig.setAttribute('role', 'listitem');
+        const pic = document.createElement('img');
+        pic.src = img.data_uri;
+        pic.alt = `QR code, part ${i + 1} of ${images.length}`;
+        const cap = document.createElement('figcaption');
+        cap.className = 'hint';
+        cap.textContent = `${i + 1} of ${images.length} (version ${img.version})`;
+        fig.append(pic, cap);
+        return fig;
+      }));
+      g.partsList.hidden = false;
+      partsZip = partsBody(format, size, border, n);
+      fileUrl = '#';
+      g.download.download = 'qr-parts.zip';
+      g.caption.textContent = `${images.length} symbols, joined back by readers; the download is a ZIP of ${format.toUpperCase()}s`;
+      say(g.status, '');
+      setReady(true);
+      g.copy.disabled = true;
+      g.link.disabled = true;
+    } catch (err) {
+      if (body !== wanted) return;
+      say(g.status, err instanceof TypeError ? networkText(err) : err.message, 'error');
+      showEmpty('No codes for these settings.');
+    }
+  }
+
+  // With parts, Download asks for the ZIP (a POST, so not a plain link).
+  g.download.addEventListener('click', (e) => {
+    if (!partsZip) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    const headers = { 'Content-Type': 'application/json', Accept: 'application/zip' };
+    saveFrom(QR_URL, 'qr-parts.zip', g.status, { method: 'POST', headers, body: partsZip });
+  });
 
   function previewFailed(url, message) {
     if (url !== wanted) return;

@@ -264,8 +264,8 @@ pub struct BatchArgs {
 #[derive(Debug, Subcommand)]
 pub enum BatchCommand {
     /// A code for every row of a CSV, written to a ZIP with manifest.csv (row, filename,
-    /// status, error). Exit 0 every row written, 1 some rows failed (the rest is written), 2
-    /// error (nothing written).
+    /// status, error), or with --pdf to a label sheet (codes in a grid, with captions). Exit 0
+    /// every row written, 1 some rows failed (the rest is written), 2 error (nothing written).
     Generate(BatchGenerateArgs),
     /// Read every image given, and every image in the directories given (not recursively);
     /// print results.json (default) or results.csv, or write a ZIP with both. Exit 0 some code
@@ -282,8 +282,14 @@ pub struct BatchGenerateArgs {
     #[arg(value_name = "CSV")]
     pub csv: PathBuf,
     /// The ZIP to write (replaced only once it is complete).
-    #[arg(short, long, value_name = "ZIP")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "ZIP", required_unless_present = "pdf")]
+    pub output: Option<PathBuf>,
+    /// Write a label-sheet PDF instead of a ZIP: every good row's code in a grid, in row order,
+    /// with a caption each (see the label options); failed rows are listed on standard error.
+    #[arg(long, value_name = "PDF", conflicts_with = "output")]
+    pub pdf: Option<PathBuf>,
+    #[command(flatten)]
+    pub labels: LabelArgs,
     /// A default for rows that leave the column empty, e.g. `--set format=svg --set ec=M`
     /// (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE")]
@@ -294,6 +300,37 @@ pub struct BatchGenerateArgs {
     /// Threads [default: one per core].
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+/// The layout of `batch generate --pdf`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Label sheet (with --pdf)")]
+pub struct LabelArgs {
+    /// Page size: a4, letter, or WIDTHxHEIGHT in millimetres [default: a4].
+    #[arg(long, value_name = "SIZE", requires = "pdf")]
+    pub page: Option<String>,
+    /// Rows of labels per page, 1-20 [default: 8].
+    #[arg(long, value_name = "N", requires = "pdf")]
+    pub rows: Option<u32>,
+    /// Columns of labels per page, 1-20 [default: 3].
+    #[arg(long, value_name = "N", requires = "pdf")]
+    pub columns: Option<u32>,
+    /// Page margin on every side, in millimetres [default: 10].
+    #[arg(long, value_name = "MM", requires = "pdf")]
+    pub margin_mm: Option<f64>,
+    /// Space between labels, in millimetres [default: 3].
+    #[arg(long, value_name = "MM", requires = "pdf")]
+    pub gap_mm: Option<f64>,
+    /// Quiet zone around each code, in modules [default: 4].
+    #[arg(long, value_name = "N", requires = "pdf")]
+    pub quiet_zone: Option<u32>,
+    /// Caption font size in points, 4-36 [default: 8].
+    #[arg(long, value_name = "PT", requires = "pdf")]
+    pub caption_pt: Option<f64>,
+    /// The CSV column whose cells are the captions [default: caption, if the CSV has one].
+    /// Captions are Helvetica in the Windows-1252 character set; other characters print as '?'.
+    #[arg(long, value_name = "NAME", requires = "pdf")]
+    pub caption_column: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -376,3 +376,146 @@ fn batch_decode_reports_every_file_and_neutralises_formulas() {
     assert_eq!(json.as_array().unwrap().len(), 4);
     assert_eq!(json[2]["status"], "error");
 }
+
+/// Rasterises `pdf` with poppler's `pdftoppm` (scripts/bootstrap installs poppler-utils) at
+/// `dpi` and returns the pages as PNGs, in order.
+fn pdf_pages(pdf: &Path, dpi: u32) -> Vec<Vec<u8>> {
+    let dir = pdf.with_extension("pages");
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-r", &dpi.to_string(), "-gray", "-png"])
+        .arg(pdf)
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm is installed (scripts/bootstrap installs poppler-utils)");
+    assert!(status.success(), "pdftoppm failed on {}", pdf.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+}
+
+#[test]
+fn batch_generate_pdf_puts_500_rows_on_label_pages_that_all_read_back() {
+    let dir = scratch("batch_labels_500");
+    let csv = dir.join("rows.csv");
+    let mut rows = String::from("text,name\n");
+    let mut texts = std::collections::BTreeSet::new();
+    for i in 1..=500 {
+        let text = format!("https://qrsmith.example/label/{i:04}");
+        rows.push_str(&format!("{text},Label #{i} — Ünïcode 名\n"));
+        texts.insert(text);
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let pdf = dir.join("labels.pdf");
+    let out = qrsmith(&[
+        "batch",
+        "generate",
+        path_str(&csv),
+        "--pdf",
+        path_str(&pdf),
+        "--page",
+        "a4",
+        "--rows",
+        "10",
+        "--columns",
+        "5",
+        "--margin-mm",
+        "8",
+        "--caption-column",
+        "name",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("500 labels of 500 rows on 10 pages"),
+        "{}",
+        stderr(&out)
+    );
+
+    // 21.6 mm codes of 41 modules (version 4 and the quiet zone): 4 px a module at 200 dpi.
+    let pages = pdf_pages(&pdf, 200);
+    assert_eq!(pages.len(), 10);
+    let mut read = Vec::new();
+    for (n, page) in pages.iter().enumerate() {
+        let found = qrsmith_core::decode(page, &qrsmith_core::DecodeOptions::default()).unwrap();
+        assert_eq!(found.symbols.len(), 50, "page {}", n + 1);
+        read.extend(found.symbols.into_iter().map(|s| s.text));
+    }
+    assert_eq!(read.len(), 500);
+    let read: std::collections::BTreeSet<String> = read.into_iter().collect();
+    assert_eq!(read, texts);
+}
+
+#[test]
+fn batch_generate_pdf_leaves_out_bad_rows_and_checks_the_layout() {
+    let dir = scratch("batch_labels_bad");
+    let csv = dir.join("rows.csv");
+    std::fs::write(
+        &csv,
+        "text,ec,caption\nfirst,M,One\nsecond,Z,Two\nthird,,Three\n",
+    )
+    .unwrap();
+    let pdf = dir.join("labels.pdf");
+    let out = qrsmith(&["batch", "generate", path_str(&csv), "--pdf", path_str(&pdf)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("row 2:") && err.contains("2 labels of 3 rows on 1 pages"),
+        "{err}"
+    );
+    // The captions as poppler reads them: the good rows', in order.
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed (poppler-utils)");
+    let words: Vec<String> = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(words, ["One", "Three"]);
+
+    // A layout that leaves no room for a code, and a caption column the CSV lacks: exit 2,
+    // nothing written.
+    let none = dir.join("none.pdf");
+    let out = qrsmith(&[
+        "batch",
+        "generate",
+        path_str(&csv),
+        "--pdf",
+        path_str(&none),
+        "--rows",
+        "20",
+        "--columns",
+        "20",
+        "--gap-mm",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("at least 5 mm"), "{}", stderr(&out));
+    let out = qrsmith(&[
+        "batch",
+        "generate",
+        path_str(&csv),
+        "--pdf",
+        path_str(&none),
+        "--caption-column",
+        "nom",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("\"nom\""), "{}", stderr(&out));
+    assert!(!none.exists());
+    // Label flags need --pdf.
+    let out = qrsmith(&[
+        "batch",
+        "generate",
+        path_str(&csv),
+        "-o",
+        "x.zip",
+        "--rows",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -3,7 +3,9 @@
 //! Every format takes the same [`RenderOptions`]; [`render`] dispatches on a [`Format`]. One file
 //! per format: `png` (the service's hot path), `svg`, `pdf`, `eps` (vector, for print) and `text`
 //! (segno's `txt` matrix and Unicode half blocks for terminals). `style` and `logo` add module
-//! and eye shapes, eye colours and a centred logo to PNG and SVG ([`render_styled`]).
+//! and eye shapes, eye colours and a centred logo to PNG and SVG ([`render_styled`]);
+//! `label_sheet` puts many symbols on printable PDF pages in a grid, with captions
+//! ([`LabelSheetWriter`]).
 //!
 //! All limits are checked before any output is allocated: the output side in pixels is capped
 //! by [`RenderOptions::max_pixels`], the quiet zone by [`MAX_BORDER`].
@@ -16,6 +18,7 @@ use crate::encode::QrCode;
 use crate::error::{Error, ErrorKind, Result};
 
 mod eps;
+mod label_sheet;
 mod logo;
 mod pdf;
 mod png;
@@ -24,6 +27,10 @@ mod svg;
 mod text;
 
 pub use self::eps::to_eps;
+pub use self::label_sheet::{
+    to_label_sheet, LabelSheet, LabelSheetWriter, PageSize, MAX_CAPTION_PT, MAX_LABEL_GRID,
+    MIN_CAPTION_PT, MIN_LABEL_CODE_MM,
+};
 pub use self::logo::{
     Logo, LogoKind, DEFAULT_LOGO_MARGIN, DEFAULT_LOGO_SIZE, MAX_LOGO_BYTES, MAX_LOGO_MARGIN,
     MAX_LOGO_PIXELS, MAX_LOGO_SIZE, MIN_LOGO_SIZE,

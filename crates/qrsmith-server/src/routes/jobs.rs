@@ -4,7 +4,8 @@
 //! Generate jobs come as JSON (`{"type": "generate", "items": [{"text": …, "filename": …,
 //! …options}], …defaults}`) or as a form with `type=generate`, a CSV in `file` and defaults in
 //! further fields. Decode jobs come as a form with `type=decode` and images in `file` fields, or
-//! one ZIP of images.
+//! one ZIP of images. A generate job with a `labels` object (a JSON field, or a form field
+//! holding the object as JSON text) is a label-sheet job: its result is one PDF.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
@@ -100,6 +101,18 @@ fn from_json(state: &AppState, body: Value) -> ApiResult<(JobKind, Vec<NewItem>)
     let Some(Value::Array(items)) = fields.remove("items") else {
         return Err(ApiError::bad_parameter("items must be a list of objects"));
     };
+    if let Some(labels) = fields.remove("labels") {
+        let labels = batch::LabelOptions::from_json(labels)?;
+        labels.sheet()?;
+        let rows = batch::read_label_items(
+            &items,
+            &fields,
+            crate::generation_limits(&state.config),
+            state.config.max_job_items,
+            labels.caption_column.as_deref(),
+        )?;
+        return Ok((JobKind::Labels, label_items(rows, &labels)));
+    }
     let rows = batch::read_generate_items(
         &items,
         &fields,
@@ -124,6 +137,7 @@ struct JobForm {
     kind: Option<String>,
     files: Vec<(String, Bytes)>,
     defaults: Map<String, Value>,
+    labels: Option<String>,
 }
 
 async fn read_form(state: &AppState, mut form: Multipart) -> ApiResult<JobForm> {
@@ -131,11 +145,13 @@ async fn read_form(state: &AppState, mut form: Multipart) -> ApiResult<JobForm> 
         kind: None,
         files: Vec::new(),
         defaults: Map::new(),
+        labels: None,
     };
     while let Some(field) = form.next_field().await? {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
             "type" => job.kind = Some(field.text().await?),
+            "labels" => job.labels = Some(field.text().await?),
             "file" | "files" | "image" => {
                 let file_name = field.file_name().unwrap_or("").to_owned();
                 job.files.push((file_name, field.bytes().await?));
@@ -161,12 +177,27 @@ fn from_form(state: &AppState, form: JobForm) -> ApiResult<(JobKind, Vec<NewItem
         kind,
         files,
         defaults,
+        labels,
     } = form;
     match kind.as_deref().map(str::trim) {
         Some("generate") => {
             let [(_, csv)] = <[_; 1]>::try_from(files).map_err(|_| {
                 ApiError::bad_parameter("a generate job takes one CSV in the field \"file\"")
             })?;
+            if let Some(labels) = labels {
+                let labels = serde_json::from_str(&labels)
+                    .map_err(|e| ApiError::bad_parameter(format!("labels: not JSON: {e}")))
+                    .and_then(batch::LabelOptions::from_json)?;
+                labels.sheet()?;
+                let rows = batch::read_label_csv(
+                    &csv[..],
+                    &defaults,
+                    crate::generation_limits(&state.config),
+                    state.config.max_job_items,
+                    labels.caption_column.as_deref(),
+                )?;
+                return Ok((JobKind::Labels, label_items(rows, &labels)));
+            }
             let rows = batch::read_generate_csv(
                 &csv[..],
                 &defaults,
@@ -177,7 +208,7 @@ fn from_form(state: &AppState, form: JobForm) -> ApiResult<(JobKind, Vec<NewItem
             Ok((JobKind::Generate, generate_items(rows)))
         }
         Some("decode") => {
-            if !defaults.is_empty() {
+            if !defaults.is_empty() || labels.is_some() {
                 return Err(ApiError::bad_parameter(
                     "a decode job takes only type and file fields",
                 ));
@@ -197,6 +228,32 @@ fn generate_items(rows: Vec<GenerateRow>) -> Vec<NewItem> {
             name: row.file_name(),
             input: match row.generation {
                 Ok(_) => serde_json::to_vec(&row.options).map_err(|e| ItemError {
+                    code: "invalid_parameter".into(),
+                    message: e.to_string(),
+                }),
+                Err(e) => Err(ItemError {
+                    code: e.code.into(),
+                    message: format!("row {}: {}", row.row, e.message),
+                }),
+            },
+        })
+        .collect()
+}
+
+/// Label rows to stored items: each row's options and caption with the sheet's layout, or the
+/// row's error.
+fn label_items(rows: Vec<GenerateRow>, labels: &batch::LabelOptions) -> Vec<NewItem> {
+    let layout = labels.layout();
+    rows.into_iter()
+        .map(|row| NewItem {
+            name: format!("row-{}", row.row),
+            input: match row.generation {
+                Ok(_) => serde_json::to_vec(&batch::LabelItem {
+                    options: row.options,
+                    caption: row.caption,
+                    sheet: layout.clone(),
+                })
+                .map_err(|e| ItemError {
                     code: "invalid_parameter".into(),
                     message: e.to_string(),
                 }),
@@ -313,7 +370,11 @@ async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
                 "the job's result is no longer stored; submit the job again",
             )
         })?;
-    let disposition = format!("attachment; filename=\"qrsmith-{}.zip\"", job.id);
+    let (media_type, extension) = match job.kind {
+        JobKind::Labels => ("application/pdf", "pdf"),
+        JobKind::Generate | JobKind::Decode => ("application/zip", "zip"),
+    };
+    let disposition = format!("attachment; filename=\"qrsmith-{}.{extension}\"", job.id);
     let (body, len) = match blob {
         // Streamed: a large result is not read into memory.
         ResultBlob::File { file, len } => (
@@ -327,10 +388,7 @@ async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
     };
     Ok((
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/zip"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&disposition)

@@ -20,6 +20,9 @@ pub enum JobKind {
     Generate,
     /// Each item is an image; the output is what was read in it (JSON).
     Decode,
+    /// Each item is a set of generation options, a caption and the sheet's layout (JSON); the
+    /// output is the symbol's matrix; the result is one label-sheet PDF.
+    Labels,
 }
 
 impl JobKind {
@@ -28,6 +31,7 @@ impl JobKind {
         match self {
             JobKind::Generate => "generate",
             JobKind::Decode => "decode",
+            JobKind::Labels => "labels",
         }
     }
 
@@ -35,6 +39,7 @@ impl JobKind {
         match name {
             "generate" => Some(JobKind::Generate),
             "decode" => Some(JobKind::Decode),
+            "labels" => Some(JobKind::Labels),
             _ => None,
         }
     }

@@ -1,6 +1,6 @@
 //! `qrsmith batch generate|decode`: many codes at once, in parallel over the cores (rayon), with
 //! a progress bar on standard error and a summary at the end. The file formats are the service's
-//! batch jobs' (`qrsmith_server::batch`).
+//! batch jobs' (`qrsmith_server::batch`), the label sheet of `generate --pdf` included.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -8,15 +8,15 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ParallelProgressIterator as _, ProgressBar, ProgressStyle};
-use qrsmith_core::{decode, Format};
-use qrsmith_server::batch::{self, GenerateZip};
+use qrsmith_core::{decode, Format, LabelSheetWriter, QrCode};
+use qrsmith_server::batch::{self, GenerateZip, LabelOptions};
 use qrsmith_server::{ApiError, Config, Generated, GenerationLimits};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::decode::read_input;
 use super::Outcome;
-use crate::args::{BatchArgs, BatchCommand, BatchDecodeArgs, BatchGenerateArgs};
+use crate::args::{BatchArgs, BatchCommand, BatchDecodeArgs, BatchGenerateArgs, LabelArgs};
 
 /// Formats a batch can write (the terminal drawing is not a file format).
 const FORMATS: &[Format] = &[
@@ -26,6 +26,8 @@ const FORMATS: &[Format] = &[
     Format::Eps,
     Format::Txt,
 ];
+/// Failed rows listed on standard error under a label sheet; the rest are counted.
+const ERRORS_SHOWN: usize = 20;
 /// Extensions of the files read from a directory.
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"];
 
@@ -54,6 +56,10 @@ fn generate(args: BatchGenerateArgs) -> Result<Outcome> {
         max_text_bytes: config.max_text_bytes,
         max_output_side: config.max_output_side,
     };
+    if let Some(pdf) = &args.pdf {
+        return generate_labels(&args, pdf, &csv, &defaults, limits, started);
+    }
+    let output = args.output.clone().context("--output or --pdf is needed")?;
     let rows = batch::read_generate_csv(&csv[..], &defaults, limits, FORMATS, args.max_rows)
         .map_err(api_error)
         .with_context(|| args.csv.display().to_string())?;
@@ -74,20 +80,20 @@ fn generate(args: BatchGenerateArgs) -> Result<Outcome> {
     progress.finish_and_clear();
 
     // Written beside the target and renamed, so that a failed run leaves no half a ZIP.
-    let partial = sibling(&args.output, ".partial");
+    let partial = sibling(&output, ".partial");
     let file = std::fs::File::create(&partial)
         .with_context(|| format!("cannot create {}", partial.display()))?;
     write_generate_zip(std::io::BufWriter::new(file), &outcomes)
         .with_context(|| format!("cannot write {}", partial.display()))?;
-    std::fs::rename(&partial, &args.output)
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    std::fs::rename(&partial, &output)
+        .with_context(|| format!("cannot write {}", output.display()))?;
 
     let failed = outcomes.iter().filter(|o| o.2.is_err()).count();
     eprintln!(
         "qrsmith: {} images of {} rows in {} ({:.1} s){}",
         outcomes.len() - failed,
         outcomes.len(),
-        args.output.display(),
+        output.display(),
         started.elapsed().as_secs_f64(),
         match failed {
             0 => String::new(),
@@ -99,6 +105,103 @@ fn generate(args: BatchGenerateArgs) -> Result<Outcome> {
     } else {
         Outcome::Partial
     })
+}
+
+/// `batch generate --pdf`: every good row's code on a label sheet, in row order; the rows that
+/// failed are listed on standard error. Nothing is written when no row succeeds.
+fn generate_labels(
+    args: &BatchGenerateArgs,
+    pdf: &Path,
+    csv: &[u8],
+    defaults: &Map<String, Value>,
+    limits: GenerationLimits,
+    started: Instant,
+) -> Result<Outcome> {
+    let labels = label_options(&args.labels);
+    let sheet = labels.sheet().map_err(api_error)?;
+    let rows = batch::read_label_csv(
+        csv,
+        defaults,
+        limits,
+        args.max_rows,
+        labels.caption_column.as_deref(),
+    )
+    .map_err(api_error)
+    .with_context(|| args.csv.display().to_string())?;
+    let progress = progress_bar(rows.len(), "encoding");
+    let outcomes: Vec<(usize, Option<String>, Result<QrCode, ApiError>)> = pool(args.jobs)?
+        .install(|| {
+            rows.into_par_iter()
+                .progress_with(progress.clone())
+                .map(|row| {
+                    let code = row
+                        .generation
+                        .and_then(|g| batch::encode_label(&g).map_err(ApiError::from_generate));
+                    (row.row, row.caption, code)
+                })
+                .collect()
+        });
+    progress.finish_and_clear();
+
+    let mut writer = LabelSheetWriter::new(sheet).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut failed = Vec::new();
+    for (row, caption, code) in &outcomes {
+        match code {
+            Ok(code) => writer.add(code, caption.as_deref())?,
+            Err(e) => failed.push((row, e)),
+        }
+    }
+    let labels_written = outcomes.len() - failed.len();
+    for (row, e) in failed.iter().take(ERRORS_SHOWN) {
+        eprintln!("qrsmith: row {row}: {} ({})", e.message, e.code);
+    }
+    if failed.len() > ERRORS_SHOWN {
+        eprintln!(
+            "qrsmith: … and {} more failed rows",
+            failed.len() - ERRORS_SHOWN
+        );
+    }
+    if labels_written == 0 {
+        bail!(
+            "no label to print: every row of {} failed",
+            args.csv.display()
+        );
+    }
+    let pages = writer.pages();
+    let bytes = writer.finish()?;
+    // Written beside the target and renamed, so that a failed run leaves no half a PDF.
+    let partial = sibling(pdf, ".partial");
+    std::fs::write(&partial, &bytes)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, pdf).with_context(|| format!("cannot write {}", pdf.display()))?;
+    eprintln!(
+        "qrsmith: {labels_written} labels of {} rows on {pages} pages in {} ({:.1} s){}",
+        outcomes.len(),
+        pdf.display(),
+        started.elapsed().as_secs_f64(),
+        match failed.len() {
+            0 => String::new(),
+            n => format!("; {n} rows failed"),
+        }
+    );
+    Ok(if failed.is_empty() {
+        Outcome::Found
+    } else {
+        Outcome::Partial
+    })
+}
+
+fn label_options(args: &LabelArgs) -> LabelOptions {
+    LabelOptions {
+        page: args.page.clone(),
+        rows: args.rows,
+        columns: args.columns,
+        margin_mm: args.margin_mm,
+        gap_mm: args.gap_mm,
+        quiet_zone: args.quiet_zone,
+        caption_pt: args.caption_pt,
+        caption_column: args.caption_column.clone(),
+    }
 }
 
 fn write_generate_zip(
