@@ -3,7 +3,9 @@
 //! `/` is `index.html`, always revalidated (`no-cache` + `ETag`) so a new release shows at once.
 //! `/static/{file}` serves every file; `index.html`'s references to `"/static/NAME"` are rewritten
 //! at start-up to `"/static/NAME?v=HASH"`, and such versioned URLs are cached for a year as
-//! immutable. Compression (gzip, br) is applied by the app's compression layer.
+//! immutable. Scripts and style sheets are served minified (comments and spacing removed, names
+//! kept), so the page stays readable in the repository and small as served. Compression (gzip,
+//! br) is applied by the app's compression layer.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -39,10 +41,11 @@ fn assets() -> &'static HashMap<String, Asset> {
                 let file = Web::get(&name)?;
                 let hash = file.metadata.sha256_hash();
                 let version: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+                let bytes = minified(&name, file.data.into_owned());
                 Some((
                     name.to_string(),
                     Asset {
-                        bytes: Bytes::from(file.data.into_owned()),
+                        bytes: Bytes::from(bytes),
                         mime: mime_for(&name),
                         etag: format!("\"{version}\""),
                         version,
@@ -69,6 +72,28 @@ fn assets() -> &'static HashMap<String, Asset> {
         }
         map
     })
+}
+
+/// A script or style sheet without comments and spacing; anything else as it is. A file the
+/// minifier cannot handle is served as written.
+fn minified(name: &str, source: Vec<u8>) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(&source) else {
+        return source;
+    };
+    let result = if name.ends_with(".js") {
+        minifier::js::minify(text).map(|js| js.to_string())
+    } else if name.ends_with(".css") {
+        minifier::css::minify(text).map(|css| css.to_string())
+    } else {
+        return source;
+    };
+    match result {
+        Ok(small) => small.into_bytes(),
+        Err(e) => {
+            tracing::warn!(file = name, error = e, "served unminified");
+            source
+        }
+    }
 }
 
 /// `/` and `/static/{*path}`.
