@@ -476,6 +476,15 @@ test('content types: a Wi-Fi form makes a code of the built payload; a bad IBAN 
   assert.deepEqual(found.map((r) => r.text), ['WIFI:T:WPA;S:Home\\;Net;P:correct horse;H:true;;']);
   assert.match(await page.locator('#gen-preview').getAttribute('alt'), /WIFI:T:WPA/);
 
+  // MeCard: list fields (phones) are sent as arrays; the built text is escaped.
+  await page.getByLabel('Content type').selectOption('mecard');
+  const mecard = page.locator('#pl-mecard');
+  await mecard.getByLabel('Family name').fill('Doe');
+  await mecard.getByLabel('Given name').fill('Jane');
+  await mecard.getByLabel('Phone number').fill('+44 20 7946 0000');
+  await page.waitForFunction(() => (document.getElementById('gen-preview').dataset.api || '').includes('TEL'));
+  assert.match(await page.locator('#gen-preview').getAttribute('alt'), /MECARD:N:Doe,Jane;TEL:\+442079460000;/);
+
   // Keyboard only: the select is reachable and the EPC form's error names the field.
   await page.getByLabel('Content type').focus();
   await page.getByLabel('Content type').selectOption('epc');

@@ -549,6 +549,7 @@
       if (!el.name || v === '' || v === false) continue;
       const [key, sub] = el.name.split('[].');
       if (sub) (o[key] = o[key] || [{}])[0][sub] = v;
+      else if (key.endsWith('[]')) o[key.slice(0, -2)] = [v];
       else o[key] = el.type === 'number' ? Number(v) : v;
     }
     built = '';

@@ -112,7 +112,8 @@ fn structured_append_writes_numbered_files_that_read_back() {
 #[test]
 fn exit_codes_follow_ripgrep() {
     let dir = scratch("exit_codes");
-    // Nothing found: an image without a code.
+    // Nothing found: an image without a code (a code drawn white on a transparent background,
+    // which reads as white).
     let blank = dir.join("blank.png");
     let out = qrsmith(&[
         "encode",
@@ -120,15 +121,34 @@ fn exit_codes_follow_ripgrep() {
         "-o",
         path_str(&blank),
         "--fg",
-        "#fefefe",
-        "--bg",
         "#ffffff",
+        "--bg",
+        "transparent",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         qrsmith(&["decode", path_str(&blank)]).status.code(),
         Some(1)
     );
+    // A code one grey level off white: the main pass alone finds nothing (exit 1); the default
+    // effort's escalation reads it (exit 0).
+    let faint = dir.join("faint.png");
+    let out = qrsmith(&[
+        "encode",
+        "faint",
+        "-o",
+        path_str(&faint),
+        "--fg",
+        "#fefefe",
+        "--bg",
+        "#ffffff",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let fast = qrsmith(&["decode", "--effort", "fast", path_str(&faint)]);
+    assert_eq!(fast.status.code(), Some(1));
+    let balanced = qrsmith(&["decode", path_str(&faint)]);
+    assert_eq!(balanced.status.code(), Some(0), "{}", stderr(&balanced));
+    assert_eq!(String::from_utf8_lossy(&balanced.stdout).trim(), "faint");
     // An error: a file that is not an image, reported per file in JSON.
     let junk = dir.join("junk.png");
     std::fs::write(&junk, b"not an image at all").unwrap();
