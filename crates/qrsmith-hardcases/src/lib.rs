@@ -42,7 +42,7 @@ pub const MAX_SIDE: usize = 1600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
     /// Specular glare: 1–3 bright elliptical spots over the code, peak 0.5–2 × white (blown
-    /// highlights above 1), radius 6–28 % of the code, plus a veil lowering contrast by up to
+    /// highlights above 1), radius 6–22 % of the code, plus a veil lowering contrast by up to
     /// 10 %.
     Glare,
     /// Uneven light: an illumination gradient falling to 70–10 % across the frame, and a hard
@@ -51,10 +51,10 @@ pub enum Category {
     /// Out of focus (Gaussian, σ 0.15–0.9 module) or motion blur (0.4–2.6 modules along a
     /// random direction), half the cases each.
     Blur,
-    /// Sensor noise (σ 2–15 % of full scale, partly colour) and a JPEG re-encoding at quality
-    /// 70 down to 8.
+    /// Sensor noise (σ 2–22 % of full scale, partly colour) and a JPEG re-encoding at quality
+    /// 60 down to 5, 3–5 px per module.
     NoiseJpeg,
-    /// A label wrapped on a cylinder (bottle, can): the code spans 30–80 % of the visible half
+    /// A label wrapped on a cylinder (bottle, can): the code spans 35–95 % of the visible half
     /// circumference, turned up to ±25 % of its arc away from the camera, shaded by the surface
     /// normal.
     Cylinder,
@@ -64,18 +64,20 @@ pub enum Category {
     /// Physical damage on the label: 1–7 scratches, 1–6 missing or inked blobs up to 4.5
     /// modules across, translucent stains; the worst exceed the error correction.
     Damage,
-    /// Tiny modules: 3 down to 1.8 px per module in a 1000–1600 px wide frame.
+    /// Tiny modules: 3 down to 1.8 px per module in a 1000–1600 px wide frame, with extra
+    /// softness (σ up to 0.7 px) and noise (σ up to 5 %).
     Tiny,
     /// The code fills the frame: quiet zone of 1 module, or none when s ≥ 0.5, and a margin
     /// of 1.5 down to 0.3 modules to the frame's edge.
     Fill,
     /// A code photographed off a screen: the screen's RGB sub-pixel grid (2–5 screen pixels
-    /// per module, grid depth 30–90 %) resampled by the camera, which aliases into moiré.
+    /// per module, grid depth 40–95 %) resampled by the camera at 3–5 px per module, which
+    /// aliases, and interference bands (period 8–40 px, amplitude 10–40 %).
     Moire,
-    /// Dense codes: versions 20–40 at level L or M, 5.5 down to 2.5 px per module.
+    /// Dense codes: versions 20–40 at level L or M, 4.5 down to 2.2 px per module.
     Dense,
-    /// Light modules on a dark ground (quiet zone dark too), with tilt up to 30°, blur up to
-    /// 0.3 module and noise growing with s.
+    /// Light modules on a dark ground (quiet zone dark too), with tilt up to 35°, blur up to
+    /// 0.45 module and noise (σ up to 7 %) growing with s.
     Inverted,
     /// A mirrored code (read through glass, or a front camera), with the same growing
     /// degradation as [`Category::Inverted`].
@@ -440,8 +442,8 @@ fn camera(scene: &mut Canvas, rng: &mut ChaCha8Rng) {
 /// Degradation that grows with `s` for the categories whose difficulty is not an effect
 /// (inverted, mirrored, dense): tilt is in the pose; this adds blur and noise.
 fn growing(scene: &mut Canvas, rng: &mut ChaCha8Rng, s: f32, mp: f32) {
-    raster::gaussian_blur(scene, mp * 0.3 * s * uniform(rng, 0.5, 1.0));
-    let sigma = 0.04 * s;
+    raster::gaussian_blur(scene, mp * 0.45 * s * uniform(rng, 0.5, 1.0));
+    let sigma = 0.07 * s;
     raster::add_noise(scene, rng, sigma, 0.3);
 }
 
@@ -502,8 +504,9 @@ fn single(
     // Scene pixels per module.
     let mp = match category {
         Category::Tiny => 3.0 - 1.2 * s,
-        Category::Dense => (uniform(rng, 3.5, 5.5) - 1.0 * s).max(2.5),
+        Category::Dense => (uniform(rng, 3.0, 4.5) - 1.0 * s).max(2.2),
         Category::Fill => uniform(rng, 6.0, 12.0),
+        Category::NoiseJpeg => uniform(rng, 3.0, 5.0),
         _ => uniform(rng, 4.0, 7.0),
     };
     let quiet = match category {
@@ -576,7 +579,7 @@ fn single(
                     }
                 }
                 Category::Inverted | Category::Mirrored => {
-                    mild_pose(rng, centre, side, true, (0.1 + 0.42 * s).min(0.52))
+                    mild_pose(rng, centre, side, true, 0.1 + 0.5 * s)
                 }
                 Category::Dense => mild_pose(rng, centre, side, true, 0.1 + 0.15 * s),
                 _ => mild_pose(rng, centre, side, true, 0.17),
@@ -601,16 +604,19 @@ fn single(
             }
         }
         Category::NoiseJpeg => {
-            let sigma = 0.02 + 0.13 * s;
+            let sigma = 0.02 + 0.2 * s;
             let chroma = uniform(rng, 0.3, 0.7);
             raster::add_noise(&mut scene, rng, sigma, chroma);
-            let q = (70.0 - 62.0 * s).round() as u8;
+            let q = (60.0 - 55.0 * s).round() as u8;
             scene = raster::jpeg_roundtrip(&scene, q);
         }
         Category::Inverted | Category::Mirrored | Category::Dense => {
             growing(&mut scene, rng, s, mp)
         }
-        Category::Tiny => raster::add_noise(&mut scene, rng, 0.01 + 0.02 * s, 0.3),
+        Category::Tiny => {
+            raster::gaussian_blur(&mut scene, 0.3 + 0.4 * s);
+            raster::add_noise(&mut scene, rng, 0.01 + 0.04 * s, 0.3)
+        }
         _ => {}
     }
     Ok(scene)
@@ -711,7 +717,7 @@ fn glare(scene: &mut Canvas, rng: &mut ChaCha8Rng, s: f32, quad: &[(f64, f64); 4
             cy + uniform(rng, -0.35, 0.35) * side,
         );
         let peak = 0.5 + 1.5 * s * uniform(rng, 0.6, 1.0);
-        let r = side * (0.06 + 0.22 * s * uniform(rng, 0.5, 1.0));
+        let r = side * (0.06 + 0.16 * s * uniform(rng, 0.5, 1.0));
         let aspect = uniform(rng, 1.0, 3.0);
         let angle = uniform(rng, 0.0, std::f32::consts::PI);
         let warm = [1.0, uniform(rng, 0.95, 1.0), uniform(rng, 0.85, 1.0)];
@@ -764,7 +770,7 @@ fn cylinder(rng: &mut ChaCha8Rng, s: f32, expected: &mut Vec<String>) -> Result<
     let label = make_label(&code, 4, label_mp, false, paper, ink);
     let side = label.modules as f32 * mp;
     // The code's arc is `frac` of the visible half circumference (π R).
-    let frac = 0.3 + 0.5 * s;
+    let frac = 0.35 + 0.6 * s;
     let radius = side / (std::f32::consts::PI * frac);
     let (w, h, centre) = frame(rng, side.max(radius * 2.0), (1.2, 1.6));
     let mut scene = raster::background(rng, w, h);
@@ -833,7 +839,7 @@ fn moire(rng: &mut ChaCha8Rng, s: f32, expected: &mut Vec<String>) -> Result<Can
     let text = payload(rng, false);
     let code = encode(&text, ec_level(rng, ALL_EC), None)?;
     expected.push(text);
-    let mp = uniform(rng, 3.5, 6.0);
+    let mp = uniform(rng, 3.0, 5.0);
     // Screen pixels per module, each 3 label pixels wide (R, G, B sub-pixels).
     let per_module = rng.random_range(2..=5usize);
     let label_mp = per_module * 3;
@@ -844,7 +850,7 @@ fn moire(rng: &mut ChaCha8Rng, s: f32, expected: &mut Vec<String>) -> Result<Can
     ];
     let ink: Px = [0.08, 0.08, 0.1];
     let mut label = make_label(&code, 4, label_mp, false, paper, ink);
-    let depth = 0.3 + 0.6 * s;
+    let depth = 0.4 + 0.55 * s;
     label.canvas.map(|x, y, p| {
         let sub = (x.floor() as usize) % 3;
         let row_gap = (y.floor() as usize) % 3 == 2;
@@ -867,7 +873,16 @@ fn moire(rng: &mut ChaCha8Rng, s: f32, expected: &mut Vec<String>) -> Result<Can
     };
     place_flat(&mut scene, &bezel, big);
     place_flat(&mut scene, &label.canvas, pose);
-    // The screen's glow lifts the dark modules a little.
+    // The beat between the sensor's and the screen's grids: bands of light and dark.
+    let period = uniform(rng, 8.0, 40.0);
+    let amp = 0.1 + 0.3 * s;
+    let (sn, cs) = uniform(rng, 0.0, std::f32::consts::PI).sin_cos();
+    let shift = uniform(rng, 0.0, std::f32::consts::TAU);
+    scene.map(|x, y, p| {
+        let t = (x * cs + y * sn) / period * std::f32::consts::TAU + shift;
+        let m = 1.0 + amp * t.sin();
+        [p[0] * m, p[1] * (1.0 + amp * (t + 2.1).sin()), p[2] * m]
+    });
     camera(&mut scene, rng);
     Ok(scene)
 }
@@ -912,7 +927,7 @@ fn multi(rng: &mut ChaCha8Rng, s: f32, expected: &mut Vec<String>) -> Result<Can
         place_flat(&mut scene, &label.canvas, pose);
     }
     camera(&mut scene, rng);
-    growing(&mut scene, rng, s * 0.5, mp);
+    growing(&mut scene, rng, s * 0.7, mp);
     Ok(scene)
 }
 
