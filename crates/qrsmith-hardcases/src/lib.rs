@@ -261,11 +261,7 @@ fn payload(rng: &mut ChaCha8Rng, long: bool) -> String {
             rng.random_range(100..999),
             rng.random_range(1..13)
         ),
-        3 => format!(
-            "WIFI:S:net-{};T:WPA;P:{};;",
-            token(rng, 4),
-            token(rng, 12)
-        ),
+        3 => format!("WIFI:S:net-{};T:WPA;P:{};;", token(rng, 4), token(rng, 12)),
         4 => format!(
             "Grüße aus Köln – Tisch {} · {}",
             rng.random_range(1..60),
@@ -288,14 +284,7 @@ struct Label {
     modules: usize,
 }
 
-fn make_label(
-    code: &QrCode,
-    quiet: usize,
-    mp: usize,
-    mirrored: bool,
-    paper: Px,
-    ink: Px,
-) -> Label {
+fn make_label(code: &QrCode, quiet: usize, mp: usize, mirrored: bool, paper: Px, ink: Px) -> Label {
     let n = code.width();
     let modules = n + 2 * quiet;
     let side = modules * mp;
@@ -458,13 +447,7 @@ fn encode(text: &str, ec: EcLevel, version: Option<u8>) -> Result<QrCode> {
     )
 }
 
-fn build(
-    category: Category,
-    seed: u64,
-    index: u32,
-    s: f32,
-    mut rng: ChaCha8Rng,
-) -> Result<Case> {
+fn build(category: Category, seed: u64, index: u32, s: f32, mut rng: ChaCha8Rng) -> Result<Case> {
     let rng = &mut rng;
     let mut expected = Vec::new();
     let scene = match category {
@@ -667,10 +650,11 @@ fn damage(
         c.map(|x, y, p| {
             let (dx, dy) = (x - cx, y - cy);
             let a = dy.atan2(dx) + phase;
-            let rr = r * (1.0
-                + wobble[0] * (2.0 * a).sin()
-                + wobble[1] * (3.0 * a).cos()
-                + wobble[2] * (5.0 * a).sin() * wobble[3]);
+            let rr = r
+                * (1.0
+                    + wobble[0] * (2.0 * a).sin()
+                    + wobble[1] * (3.0 * a).cos()
+                    + wobble[2] * (5.0 * a).sin() * wobble[3]);
             if dx * dx + dy * dy < rr * rr {
                 colour
             } else {

@@ -25,10 +25,17 @@ fn every_category_makes_sane_images_with_texts() {
             let c = c.expect("generates");
             let (w, h) = c.image.dimensions();
             assert!(w >= 64 && h >= 64, "{} is {w}×{h}", c.name);
-            assert!(w as usize <= MAX_SIDE && h as usize <= MAX_SIDE, "{}", c.name);
+            assert!(
+                w as usize <= MAX_SIDE && h as usize <= MAX_SIDE,
+                "{}",
+                c.name
+            );
             assert!((0.0..=1.0).contains(&c.severity));
             assert!(!c.expected.is_empty());
-            assert!(c.expected.iter().all(|t| !t.is_empty() && !t.contains('\n')));
+            assert!(c
+                .expected
+                .iter()
+                .all(|t| !t.is_empty() && !t.contains('\n')));
             // Not a flat picture: the background is textured.
             let lum: Vec<u8> = c.image.pixels().map(|p| p.0[1]).collect();
             let (lo, hi) = (lum.iter().min().unwrap(), lum.iter().max().unwrap());
@@ -64,8 +71,8 @@ fn mild_cases_read() {
     for category in Category::ALL {
         for index in 0..2 {
             let c = case_with_severity(category, 1, index, 0.0).expect("generates");
-            let d = decode_image(&DynamicImage::ImageRgb8(c.image.clone()), &opts)
-                .expect("decodes");
+            let d =
+                decode_image(&DynamicImage::ImageRgb8(c.image.clone()), &opts).expect("decodes");
             let texts: Vec<&str> = d.symbols.iter().map(|s| s.text.as_str()).collect();
             for want in &c.expected {
                 if !texts.contains(&want.as_str()) {
