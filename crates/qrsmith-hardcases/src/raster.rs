@@ -213,9 +213,10 @@ impl Homography {
             a.swap(col, pivot);
             for row in 0..8 {
                 if row != col {
-                    let f = a[row][col] / a[col][col];
-                    for k in col..9 {
-                        a[row][k] -= f * a[col][k];
+                    let pivot_row = a[col];
+                    let f = a[row][col] / pivot_row[col];
+                    for (x, p) in a[row].iter_mut().zip(pivot_row).skip(col) {
+                        *x -= f * p;
                     }
                 }
             }
