@@ -477,29 +477,16 @@ pub struct BenchAccuracyArgs {
     #[arg(long, value_name = "DEGREES", value_delimiter = ',', default_value = "0",
           value_parser = parse_rotation)]
     pub rotations: Vec<u16>,
-    /// How hard the pipeline looks.
-    #[arg(long, value_enum, default_value_t = EffortArg::Balanced)]
-    pub effort: EffortArg,
     /// Print the report as JSON instead of a Markdown table.
     #[arg(long)]
     pub json: bool,
+    /// Limits and the pipeline's effort (the plain engine has the same limits).
     #[command(flatten)]
     pub limits: ReadLimits,
     /// Threads [default: one per core]. Each decode is timed on its own; use 1 for timings
     /// free of contention.
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
-}
-
-/// The pipeline's effort level.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum EffortArg {
-    /// The quickest passes only.
-    Fast,
-    /// The default trade-off.
-    Balanced,
-    /// Every pass the pipeline has.
-    Thorough,
 }
 
 /// `SEED:K`, both numbers.

@@ -21,8 +21,7 @@ use anyhow::{bail, Context, Result};
 use image::DynamicImage;
 use indicatif::ParallelProgressIterator as _;
 use qrsmith_core::{
-    decode, decode_baseline, decode_image, decode_image_baseline, DecodeOptions, Decoded, Effort,
-    Symbol,
+    decode, decode_baseline, decode_image, decode_image_baseline, DecodeOptions, Decoded, Symbol,
 };
 use qrsmith_hardcases::Category;
 use rayon::prelude::*;
@@ -31,7 +30,7 @@ use serde_json::{json, Value};
 use super::batch::{pool, progress_bar};
 use super::decode::read_input;
 use super::Outcome;
-use crate::args::{BenchAccuracyArgs, BenchArgs, BenchCommand, BenchHardcasesArgs, EffortArg};
+use crate::args::{BenchAccuracyArgs, BenchArgs, BenchCommand, BenchHardcasesArgs};
 
 /// Extensions of the images read from a directory.
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"];
@@ -427,14 +426,6 @@ fn rate(reads: usize, images: usize) -> f64 {
     }
 }
 
-fn effort(arg: EffortArg) -> Effort {
-    match arg {
-        EffortArg::Fast => Effort::Fast,
-        EffortArg::Balanced => Effort::Balanced,
-        EffortArg::Thorough => Effort::Thorough,
-    }
-}
-
 fn accuracy(args: BenchAccuracyArgs) -> Result<Outcome> {
     let started = Instant::now();
     if args.dirs.is_empty() && args.generated.is_none() {
@@ -468,10 +459,7 @@ fn accuracy(args: BenchAccuracyArgs) -> Result<Outcome> {
     }
     let mut rotations = args.rotations.clone();
     rotations.dedup();
-    let opts = DecodeOptions {
-        effort: effort(args.effort),
-        ..args.limits.decode_options()
-    };
+    let opts = args.limits.decode_options();
 
     let progress = progress_bar(items.len(), "reading");
     let results: Vec<Result<Vec<Trial>>> = pool(args.jobs)?.install(|| {
@@ -561,7 +549,7 @@ fn accuracy(args: BenchAccuracyArgs) -> Result<Outcome> {
             })
             .collect();
         let report = json!({
-            "effort": effort(args.effort).name(),
+            "effort": opts.effort.name(),
             "rotations": rotations,
             "categories": categories,
             "total": {
@@ -618,7 +606,7 @@ fn accuracy(args: BenchAccuracyArgs) -> Result<Outcome> {
         let _ = writeln!(
             out,
             "\neffort {}, rotations {}; the total's rates are the mean of the categories' rates",
-            effort(args.effort).name(),
+            opts.effort.name(),
             rot_list.join(", ")
         );
         print!("{out}");
