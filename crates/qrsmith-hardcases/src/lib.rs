@@ -65,7 +65,7 @@ pub enum Category {
     /// modules across, translucent stains; the worst exceed the error correction.
     Damage,
     /// Tiny modules: 3 down to 1.8 px per module in a 1000–1600 px wide frame, with extra
-    /// softness (σ up to 0.7 px) and noise (σ up to 5 %).
+    /// softness (σ 0.3–0.8 px), noise (σ up to 6 %) and a phone's JPEG (quality 85 down to 35).
     Tiny,
     /// The code fills the frame: quiet zone of 1 module, or none when s ≥ 0.5, and a margin
     /// of 1.5 down to 0.3 modules to the frame's edge.
@@ -74,7 +74,8 @@ pub enum Category {
     /// per module, grid depth 40–95 %) resampled by the camera at 3–5 px per module, which
     /// aliases, and interference bands (period 8–40 px, amplitude 10–40 %).
     Moire,
-    /// Dense codes: versions 20–40 at level L or M, 4.5 down to 2.2 px per module.
+    /// Dense codes: versions 20–40 at level L or M, 4.5 down to 2.2 px per module, tilt up to
+    /// 14°, blur up to 0.45 module, noise, JPEG quality 85 down to 35.
     Dense,
     /// Light modules on a dark ground (quiet zone dark too), with tilt up to 35°, blur up to
     /// 0.45 module and noise (σ up to 7 %) growing with s.
@@ -82,8 +83,8 @@ pub enum Category {
     /// A mirrored code (read through glass, or a front camera), with the same growing
     /// degradation as [`Category::Inverted`].
     Mirrored,
-    /// 2–5 codes in one picture, each turned its own way, 6 down to 3 px per module; every
-    /// text must be read.
+    /// 2–5 codes in one picture, each turned its own way and tilted up to 34°, 6 down to 3 px
+    /// per module, with blur, noise and JPEG (quality 85 down to 35); every text must be read.
     Multi,
 }
 
@@ -593,12 +594,15 @@ fn single(
             let q = (60.0 - 55.0 * s).round() as u8;
             scene = raster::jpeg_roundtrip(&scene, q);
         }
-        Category::Inverted | Category::Mirrored | Category::Dense => {
-            growing(&mut scene, rng, s, mp)
+        Category::Inverted | Category::Mirrored => growing(&mut scene, rng, s, mp),
+        Category::Dense => {
+            growing(&mut scene, rng, s, mp);
+            scene = raster::jpeg_roundtrip(&scene, (85.0 - 50.0 * s).round() as u8);
         }
         Category::Tiny => {
-            raster::gaussian_blur(&mut scene, 0.3 + 0.4 * s);
-            raster::add_noise(&mut scene, rng, 0.01 + 0.04 * s, 0.3)
+            raster::gaussian_blur(&mut scene, 0.3 + 0.5 * s);
+            raster::add_noise(&mut scene, rng, 0.01 + 0.05 * s, 0.3);
+            scene = raster::jpeg_roundtrip(&scene, (85.0 - 50.0 * s).round() as u8);
         }
         _ => {}
     }
@@ -907,11 +911,12 @@ fn multi(rng: &mut ChaCha8Rng, s: f32, expected: &mut Vec<String>) -> Result<Can
             (i % cols) as f32 * c + c / 2.0 + uniform(rng, -slack, slack),
             (i / cols) as f32 * c + c / 2.0 + uniform(rng, -slack, slack),
         );
-        let pose = mild_pose(rng, centre, side, true, 0.1 + 0.2 * s);
+        let pose = mild_pose(rng, centre, side, true, 0.1 + 0.5 * s);
         place_flat(&mut scene, &label.canvas, pose);
     }
     camera(&mut scene, rng);
-    growing(&mut scene, rng, s * 0.7, mp);
+    growing(&mut scene, rng, s * 0.8, mp);
+    scene = raster::jpeg_roundtrip(&scene, (85.0 - 50.0 * s).round() as u8);
     Ok(scene)
 }
 
