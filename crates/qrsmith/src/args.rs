@@ -434,12 +434,12 @@ pub struct BenchArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Write the generated hard cases (qrsmith-hardcases) to DIR/<category>/<nn>.png, each with
-    /// its expected result: <nn>.txt (the exact text) for one code, <nn>.texts (one text per
+    /// Write the generated hard cases (qrsmith-hardcases) to DIR/CATEGORY/NN.png, each with
+    /// its expected result: NN.txt (the exact text) for one code, NN.texts (one text per
     /// line, every one to be read) for several. Exit 0 written, 2 error.
     Hardcases(BenchHardcasesArgs),
-    /// Read every image that has an expected result (<name>.txt exact text, <name>.bin exact
-    /// bytes, <name>.texts one text per line) with the pipeline and with the plain engine, and
+    /// Read every image that has an expected result (NAME.txt exact text, NAME.bin exact
+    /// bytes, NAME.texts one text per line) with the pipeline and with the plain engine, and
     /// print reads, misreads and median milliseconds per category (the folder holding the
     /// images). Exit 0 no pipeline misread, 1 some, 2 error.
     Accuracy(BenchAccuracyArgs),
