@@ -74,8 +74,8 @@ pub enum Category {
     /// per module, grid depth 40–95 %) resampled by the camera at 3–5 px per module, which
     /// aliases, and interference bands (period 8–40 px, amplitude 10–40 %).
     Moire,
-    /// Dense codes: versions 20–40 at level L or M, 4.5 down to 2.2 px per module, tilt up to
-    /// 14°, blur up to 0.45 module, noise, JPEG quality 85 down to 35.
+    /// Dense codes: versions 20–40 at level L or M, 4 down to 1.8 px per module, tilt up to
+    /// 26°, blur up to 0.45 module, noise, JPEG quality 85 down to 35.
     Dense,
     /// Light modules on a dark ground (quiet zone dark too), with tilt up to 35°, blur up to
     /// 0.45 module and noise (σ up to 7 %) growing with s.
@@ -488,7 +488,7 @@ fn single(
     // Scene pixels per module.
     let mp = match category {
         Category::Tiny => 3.0 - 1.2 * s,
-        Category::Dense => (uniform(rng, 3.0, 4.5) - 1.0 * s).max(2.2),
+        Category::Dense => (uniform(rng, 2.6, 4.0) - 1.0 * s).max(1.8),
         Category::Fill => uniform(rng, 6.0, 12.0),
         Category::NoiseJpeg => uniform(rng, 3.0, 5.0),
         _ => uniform(rng, 4.0, 7.0),
@@ -565,7 +565,7 @@ fn single(
                 Category::Inverted | Category::Mirrored => {
                     mild_pose(rng, centre, side, true, 0.1 + 0.5 * s)
                 }
-                Category::Dense => mild_pose(rng, centre, side, true, 0.1 + 0.15 * s),
+                Category::Dense => mild_pose(rng, centre, side, true, 0.1 + 0.35 * s),
                 _ => mild_pose(rng, centre, side, true, 0.17),
             };
             (w, h, centre, pose)
