@@ -32,6 +32,9 @@ pub enum Command {
     /// curl (the image has nothing but this binary): exit 0 when the probe answers 200, 1
     /// otherwise (Docker's HEALTHCHECK reserves 2).
     Healthcheck(HealthcheckArgs),
+    /// Measure reading accuracy: generate the hard-case set, or read sets of images with
+    /// expected results through the pipeline and the plain engine side by side.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -421,4 +424,94 @@ fn parse_rate(s: &str) -> Result<qrsmith_server::store::keys::Rate, String> {
 
 fn parse_key_name(s: &str) -> Result<String, String> {
     qrsmith_server::store::keys::validate_name(s).map(|()| s.to_owned())
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub command: BenchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Write the generated hard cases (qrsmith-hardcases) to DIR/CATEGORY/NN.png, each with
+    /// its expected result: NN.txt (the exact text) for one code, NN.texts (one text per
+    /// line, every one to be read) for several. Exit 0 written, 2 error.
+    Hardcases(BenchHardcasesArgs),
+    /// Read every image that has an expected result (NAME.txt exact text, NAME.bin exact
+    /// bytes, NAME.texts one text per line) with the pipeline and with the plain engine, and
+    /// print reads, misreads and median milliseconds per category (the folder holding the
+    /// images). Exit 0 no pipeline misread, 1 some, 2 error.
+    Accuracy(BenchAccuracyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchHardcasesArgs {
+    /// The directory to write into (created; existing files of the same names are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The seed: the same seed writes the same images.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Images per category.
+    #[arg(long, value_name = "K", default_value_t = 20)]
+    pub per_category: u32,
+    /// Only these categories (comma-separated names, e.g. glare,blur) [default: all].
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub categories: Vec<String>,
+    /// Threads [default: one per core].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchAccuracyArgs {
+    /// Directories of images with expected results: images directly inside form a category
+    /// named after the directory, each subdirectory (one level) a category of its own.
+    #[arg(value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Also read the generated hard cases, made in memory: K per category for seed SEED.
+    #[arg(long, value_name = "SEED:K", value_parser = parse_generated)]
+    pub generated: Option<(u64, u32)>,
+    /// Read every image at each of these rotations (degrees, multiples of 90).
+    #[arg(long, value_name = "DEGREES", value_delimiter = ',', default_value = "0",
+          value_parser = parse_rotation)]
+    pub rotations: Vec<u16>,
+    /// Print the report as JSON instead of a Markdown table.
+    #[arg(long)]
+    pub json: bool,
+    /// Limits and the pipeline's effort (the plain engine has the same limits).
+    #[command(flatten)]
+    pub limits: ReadLimits,
+    /// Threads [default: one per core]. Each decode is timed on its own; use 1 for timings
+    /// free of contention.
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// `SEED:K`, both numbers.
+fn parse_generated(s: &str) -> Result<(u64, u32), String> {
+    let (seed, k) = s
+        .split_once(':')
+        .ok_or_else(|| format!("{s:?}: expected SEED:K, e.g. 1:20"))?;
+    let seed = seed
+        .trim()
+        .parse()
+        .map_err(|_| format!("{seed:?}: the seed must be a whole number"))?;
+    let k = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("{k:?}: K must be a whole number"))?;
+    if k == 0 {
+        return Err("K must be at least 1".to_owned());
+    }
+    Ok((seed, k))
+}
+
+/// 0, 90, 180 or 270.
+fn parse_rotation(s: &str) -> Result<u16, String> {
+    match s.trim().parse::<u16>() {
+        Ok(d @ (0 | 90 | 180 | 270)) => Ok(d),
+        _ => Err(format!("{s:?}: a rotation is 0, 90, 180 or 270")),
+    }
 }

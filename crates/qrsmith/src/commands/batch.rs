@@ -321,7 +321,7 @@ fn display_list(paths: &[PathBuf]) -> String {
 }
 
 /// A rayon pool of `jobs` threads (the default pool's size, one per core, when `None`).
-fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
+pub(crate) fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = jobs {
         if n == 0 {
@@ -333,7 +333,7 @@ fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool> {
 }
 
 /// A progress bar on standard error (drawn only when it is a terminal).
-fn progress_bar(len: usize, verb: &str) -> ProgressBar {
+pub(crate) fn progress_bar(len: usize, verb: &str) -> ProgressBar {
     let bar = ProgressBar::new(len as u64);
     let style =
         ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({per_sec}, {eta} left)")

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod batch;
+pub mod bench;
 pub mod decode;
 pub mod encode;
 pub mod healthcheck;
