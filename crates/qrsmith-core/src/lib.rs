@@ -44,13 +44,13 @@ pub use crate::render::{
     DEFAULT_MAX_PIXELS, MAX_BORDER, MAX_DPI, MAX_LOGO_BYTES, MAX_LOGO_MARGIN, MAX_LOGO_PIXELS,
     MAX_LOGO_SIZE, MAX_STYLED_PIXELS, MIN_LOGO_SIZE,
 };
-pub use crate::verify::{
-    generate_verified, scan_margin, Adjustment, Degradation, ScanMargin, Verified, VerifyOptions,
-    MAX_ATTEMPTS, VERIFY_SCALE,
-};
 pub use crate::render::{
     to_label_sheet, LabelSheet, LabelSheetWriter, PageSize, MAX_CAPTION_PT, MAX_LABEL_GRID,
     MIN_CAPTION_PT, MIN_LABEL_CODE_MM,
+};
+pub use crate::verify::{
+    generate_verified, scan_margin, Adjustment, Degradation, ScanMargin, Verified, VerifyOptions,
+    MAX_ATTEMPTS, VERIFY_SCALE,
 };
 
 mod decode;
