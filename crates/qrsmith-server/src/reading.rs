@@ -4,6 +4,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
+use std::time::Duration;
+
 use qrsmith_core::{decode, Decoded, Effort};
 
 use crate::error::{ApiError, ApiResult};
@@ -53,12 +55,20 @@ pub async fn upload(req: Request, field: Field, raw_allowed: bool) -> ApiResult<
     }))
 }
 
-/// Decodes `image` on the worker pool with the request's effort (or the configured one),
-/// counting the outcome.
-pub async fn read(state: &AppState, image: Bytes, effort: Option<Effort>) -> ApiResult<Decoded> {
+/// Decodes `image` on the worker pool with the request's effort (or the configured one) and
+/// time budget (never more than the configured one), counting the outcome.
+pub async fn read(
+    state: &AppState,
+    image: Bytes,
+    effort: Option<Effort>,
+    budget: Option<Duration>,
+) -> ApiResult<Decoded> {
     let mut opts = state.config.decode_options();
     if let Some(effort) = effort {
         opts.effort = effort;
+    }
+    if let Some(budget) = budget {
+        opts.limits.max_time = Some(opts.limits.max_time.map_or(budget, |max| max.min(budget)));
     }
     let outcome = state.workers.run(move || decode(&image, &opts)).await?;
     let label = match &outcome {

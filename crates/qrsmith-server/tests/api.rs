@@ -550,6 +550,28 @@ async fn v1_decode_effort_levels_and_a_bad_one() {
         .as_str()
         .unwrap()
         .contains("fast, balanced or thorough"));
+
+    // A request's own time budget: 1 ms is spent before a 1,500 × 1,500 picture of noise is
+    // searched through (the main pass alone takes longer), so nothing found is 422 timeout.
+    let noise = image::GrayImage::from_fn(1500, 1500, |x, y| {
+        image::Luma([((x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 7) as u8])
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    noise.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let req = Request::post("/api/v1/decode?effort=thorough&timeout_ms=1")
+        .header("content-type", "image/png")
+        .body(Body::from(png.into_inner()))
+        .unwrap();
+    send(&app, req)
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "timeout");
+    let zero = Request::post("/api/v1/decode?timeout_ms=0")
+        .header("content-type", "image/png")
+        .body(Body::from(qr_png("x")))
+        .unwrap();
+    send(&app, zero)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
 }
 
 #[tokio::test]

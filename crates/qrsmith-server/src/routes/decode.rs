@@ -18,6 +18,9 @@ use crate::state::AppState;
 struct DecodeQuery {
     /// fast, balanced or thorough (default: the service's `--decode-effort`).
     effort: Option<String>,
+    /// A time budget for this image in milliseconds, at most the service's own
+    /// (`--decode-timeout-ms`), which applies without it.
+    timeout_ms: Option<u64>,
 }
 
 /// `/api/v1/decode`.
@@ -37,8 +40,13 @@ async fn decode(
                 .map_err(|e: qrsmith_core::Error| ApiError::bad_parameter(e.to_string()))
         })
         .transpose()?;
+    let budget = match query.timeout_ms {
+        Some(0) => return Err(ApiError::bad_parameter("timeout_ms must be at least 1")),
+        Some(ms) => Some(std::time::Duration::from_millis(ms)),
+        None => None,
+    };
     let image = reading::upload(req, Field::AnyFile, true).await?;
-    let decoded = reading::read(&state, image, effort).await?;
+    let decoded = reading::read(&state, image, effort, budget).await?;
     let mut body = crate::json::decoded(&decoded);
     body["texts"] = crate::json::texts(&decoded).into();
     Ok(Json(body))

@@ -204,6 +204,6 @@ fn unknown_task(id: &str) -> ApiError {
 /// `POST /decode`: multipart field `image` → `{"texts": [...]}`, empty when nothing is found.
 async fn decode(State(state): State<AppState>, req: Request) -> ApiResult<Json<Value>> {
     let image = reading::upload(req, Field::Image, false).await?;
-    let decoded = reading::read(&state, image, None).await?;
+    let decoded = reading::read(&state, image, None, None).await?;
     Ok(Json(json!({"texts": crate::json::texts(&decoded)})))
 }
