@@ -76,8 +76,8 @@ pub enum Effort {
     /// order, until one finds a symbol.
     #[default]
     Balanced,
-    /// Unless the fast path explained the whole image, every stage, merging what each finds:
-    /// the most symbols, at several times the cost.
+    /// When something is left unread, every stage, merging what each finds, instead of
+    /// stopping at the first that explains the image: the most symbols, at a higher cost.
     Thorough,
 }
 
@@ -484,14 +484,6 @@ fn escalate(
         |symbols: &[Symbol]| symbols.is_empty() || finders::unexplained(&finders, symbols) >= 2;
     if !left_unread(symbols) {
         return Ok(false);
-    }
-    if std::env::var_os("QRSMITH_DEBUG_ESCALATE").is_some() {
-        eprintln!(
-            "ESCALATE found={} finders={} unexplained={}",
-            symbols.len(),
-            finders.len(),
-            finders::unexplained(&finders, symbols)
-        );
     }
     // First, a closer look where unexplained finder patterns sit.
     if !symbols.is_empty() {

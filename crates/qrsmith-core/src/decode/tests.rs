@@ -813,7 +813,7 @@ impl engine::Engine for SlowBlindEngine {
 }
 
 /// The budget is checked before every pass: with passes of 30 ms and a budget of 100 ms, the
-/// thorough effort (two dozen stages) stops after the pass that crosses the budget, and
+/// thorough effort (21 stages) stops after the pass that crosses the budget, and
 /// finding nothing in time is a timeout error.
 #[test]
 fn escalation_stops_at_the_time_budget() {
