@@ -1,36 +1,11 @@
 //! `qrsmith bench hardcases|accuracy` end to end: the generated set on disk, the accuracy table's
 //! shape, misreads counted and turned into the exit code.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{path_str, qrsmith, scratch, stderr, stdout};
 
 use serde_json::Value;
-
-fn qrsmith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qrsmith"))
-        .args(args)
-        .output()
-        .expect("qrsmith runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
 
 const CATEGORIES: &[&str] = &[
     "glare",

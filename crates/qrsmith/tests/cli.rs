@@ -1,34 +1,11 @@
 //! The `qrsmith` binary end to end: files in, files and exit codes out.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn qrsmith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qrsmith"))
-        .args(args)
-        .output()
-        .expect("qrsmith runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A fresh scratch directory per test, under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
+use common::{path_str, qrsmith, scratch, stderr, stdout};
 
 #[test]
 fn png_round_trip_prints_the_text() {

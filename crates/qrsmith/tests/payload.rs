@@ -2,26 +2,11 @@
 //! built text, with the options of `encode` before or after the type; `encode TEXT` is
 //! unchanged.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn qrsmith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qrsmith"))
-        .args(args)
-        .output()
-        .expect("qrsmith runs")
-}
+use std::path::Path;
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
+use common::{qrsmith, scratch, stderr};
 
 /// The symbols of an image as `decode --json` reports them: (text, EC level).
 fn read(path: &Path) -> Vec<(String, String)> {

@@ -1,26 +1,12 @@
 //! `qrsmith encode` with styles, a logo and verification: the files read back (with our
 //! `decode` command and with ZBar), the scan margin is printed, bad flags exit 2.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn qrsmith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qrsmith"))
-        .args(args)
-        .output()
-        .expect("qrsmith runs")
-}
+use std::path::Path;
+use std::process::Command;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
+use common::{path_str, qrsmith, scratch};
 
 fn zbar(path: &Path) -> String {
     let out = Command::new("zbarimg")
@@ -46,7 +32,7 @@ fn styled_png_with_a_logo_reads_back_and_prints_its_margin() {
         "encode",
         text,
         "-o",
-        s(&png),
+        path_str(&png),
         "--ec",
         "m",
         "--module-shape",
@@ -56,7 +42,7 @@ fn styled_png_with_a_logo_reads_back_and_prints_its_margin() {
         "--eye-color",
         "#1d3557",
         "--logo",
-        s(&logo),
+        path_str(&logo),
         "--logo-size",
         "0.3",
     ]);
@@ -70,7 +56,7 @@ fn styled_png_with_a_logo_reads_back_and_prints_its_margin() {
         err.contains("adjusted: raised error correction from M to H"),
         "{err}"
     );
-    let read = qrsmith(&["decode", s(&png)]);
+    let read = qrsmith(&["decode", path_str(&png)]);
     assert_eq!(String::from_utf8_lossy(&read.stdout).trim_end(), text);
     assert_eq!(zbar(&png), text);
 
@@ -80,11 +66,11 @@ fn styled_png_with_a_logo_reads_back_and_prints_its_margin() {
         "encode",
         text,
         "-o",
-        s(&svg),
+        path_str(&svg),
         "--module-shape",
         "rounded",
         "--logo",
-        s(&logo),
+        path_str(&logo),
     ]);
     assert!(out.status.success());
     let raster = dir.join("styled-svg.png");
@@ -110,7 +96,7 @@ fn bad_style_flags_exit_2_with_a_reason() {
     for (flags, needle) in cases {
         let mut args = vec!["encode", "x", "-o"];
         let out_path = dir.join("x.png");
-        args.push(s(&out_path));
+        args.push(path_str(&out_path));
         args.extend_from_slice(flags);
         let out = qrsmith(&args);
         let err = String::from_utf8_lossy(&out.stderr);
