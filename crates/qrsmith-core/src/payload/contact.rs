@@ -135,28 +135,6 @@ pub struct VCard {
     pub note: Option<String>,
 }
 
-/// Escapes a vCard text value: `\` `,` and line breaks always, `;` when `semicolon`.
-fn vcard_escape(value: &str, semicolon: bool) -> String {
-    let mut out = String::with_capacity(value.len() + 4);
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ',' => out.push_str("\\,"),
-            ';' if semicolon => out.push_str("\\;"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("\\n");
-            }
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `;TYPE=…` (and `;PREF=n` in 4.0) for a property.
 fn type_params(
     field: &str,
@@ -227,7 +205,7 @@ fn list_component(field: &str, items: &[String]) -> Result<String> {
     for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
         single_line(field, item)?;
         max_chars(field, item, 200)?;
-        out.push(vcard_escape(item, true));
+        out.push(super::escape_text(item, true));
     }
     Ok(out.join(","))
 }
@@ -268,7 +246,7 @@ impl VCard {
         let mut lines: Vec<String> = vec![
             "BEGIN:VCARD".into(),
             format!("VERSION:{}", if v3 { "3.0" } else { "4.0" }),
-            format!("FN:{}", vcard_escape(&formatted, v3)),
+            format!("FN:{}", super::escape_text(&formatted, v3)),
         ];
         let has_n = family.is_some()
             || given.is_some()
@@ -279,18 +257,18 @@ impl VCard {
         if has_n || v3 {
             lines.push(format!(
                 "N:{};{};{};{};{}",
-                vcard_escape(family.unwrap_or_default(), true),
-                vcard_escape(given.unwrap_or_default(), true),
+                super::escape_text(family.unwrap_or_default(), true),
+                super::escape_text(given.unwrap_or_default(), true),
                 additional,
                 prefixes,
                 suffixes
             ));
         }
         if let Some(org) = text_field("org", &self.org, 200)? {
-            lines.push(format!("ORG:{}", vcard_escape(org, true)));
+            lines.push(format!("ORG:{}", super::escape_text(org, true)));
         }
         if let Some(title) = text_field("title", &self.title, 200)? {
-            lines.push(format!("TITLE:{}", vcard_escape(title, v3)));
+            lines.push(format!("TITLE:{}", super::escape_text(title, v3)));
         }
         for adr in &self.addresses {
             let params = type_params("addresses", v, &adr.types, None)?;
@@ -305,7 +283,7 @@ impl VCard {
             ];
             let mut values = Vec::new();
             for (field, value) in parts {
-                values.push(vcard_escape(
+                values.push(super::escape_text(
                     text_field(field, value, 200)?.unwrap_or_default(),
                     true,
                 ));
@@ -327,7 +305,10 @@ impl VCard {
         for email in &self.emails {
             let address = email_address("emails.address", &email.address)?;
             let params = type_params("emails", v, &email.types, email.pref)?;
-            lines.push(format!("EMAIL{params}:{}", vcard_escape(&address, v3)));
+            lines.push(format!(
+                "EMAIL{params}:{}",
+                super::escape_text(&address, v3)
+            ));
         }
         if let Some(url) = present(&self.url) {
             let url = super::Url { url: url.into() }
@@ -336,7 +317,7 @@ impl VCard {
             lines.push(format!("URL:{url}"));
         }
         if let Some(note) = text_field("note", &self.note, 2000)? {
-            lines.push(format!("NOTE:{}", vcard_escape(note, v3)));
+            lines.push(format!("NOTE:{}", super::escape_text(note, v3)));
         }
         lines.push("END:VCARD".into());
         let mut out = String::new();

@@ -114,28 +114,6 @@ fn parse_when(field: &str, value: &str) -> Result<When> {
     Ok(When::DateTime(format!("{date}T{time}"), utc))
 }
 
-/// Escapes an iCalendar text value (RFC 5545 section 3.3.11).
-fn ical_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 4);
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("\\n");
-            }
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 impl Event {
     /// Validates the fields and returns the `VEVENT`, CRLF line ends included.
     pub fn build(&self) -> Result<String> {
@@ -143,7 +121,7 @@ impl Event {
         let text = |field: &str, name: &str, value: &str, max: usize| -> Result<String> {
             no_controls_but_newlines(field, value)?;
             max_chars(field, value, max)?;
-            Ok(format!("{name}:{}", ical_escape(value)))
+            Ok(format!("{name}:{}", super::escape_text(value, true)))
         };
         let mut lines = vec![
             "BEGIN:VEVENT".to_owned(),

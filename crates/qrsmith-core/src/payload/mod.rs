@@ -196,6 +196,29 @@ pub(crate) fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
+/// Escapes a text value as vCard (RFC 6350 section 3.4, RFC 2426) and iCalendar (RFC 5545
+/// section 3.3.11) both do: `\` `,` and line breaks always, `;` when `semicolon`.
+pub(crate) fn escape_text(value: &str, semicolon: bool) -> String {
+    let mut out = String::with_capacity(value.len() + 4);
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' if semicolon => out.push_str("\\;"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("\\n");
+            }
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A telephone number as RFC 3966's `global-number-digits` (or a local number) spells it:
 /// spaces removed, then an optional leading `+`, digits and the visual separators `-` `.` `(`
 /// `)`; 3 to 20 digits.
