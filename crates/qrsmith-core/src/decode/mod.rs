@@ -467,9 +467,10 @@ fn escalate(
     }
     let pixels = u64::from(gray.width()) * u64::from(gray.height());
     let (work, base_scale) = if pixels > SECOND_PASS_MIN_PIXELS {
-        downscale(gray, SECOND_PASS_MAX_SIDE)
+        let (small, scale) = downscale(gray, SECOND_PASS_MAX_SIDE);
+        (std::borrow::Cow::Owned(small), scale)
     } else {
-        (gray.clone(), 1.0)
+        (std::borrow::Cow::Borrowed(gray), 1.0)
     };
     // Finder patterns, in `gray`'s grid.
     let finders: Vec<finders::Finder> = finders::candidates(&work)

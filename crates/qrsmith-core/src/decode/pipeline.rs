@@ -11,6 +11,8 @@
 //! more crates into every build of the library for them. Resizing and Gaussian blur come from
 //! the `image` crate.
 
+use std::borrow::Cow;
+
 use image::imageops::{self, FilterType};
 use image::GrayImage;
 
@@ -71,18 +73,19 @@ impl Stage {
 
     /// The prepared copy and its scale relative to `gray`, or `None` when the stage does not
     /// apply to an image of this size (upscaling a large image, downscaling a tiny one).
-    pub fn prepare(&self, gray: &GrayImage) -> Option<(GrayImage, f32)> {
-        let mut out = (gray.clone(), 1.0);
-        for &prep in self.prep {
+    /// The image itself (no copy) when every preparation is [`Prep::AsIs`].
+    pub fn prepare<'a>(&self, gray: &'a GrayImage) -> Option<(Cow<'a, GrayImage>, f32)> {
+        let mut out = (Cow::Borrowed(gray), 1.0);
+        for &prep in self.prep.iter().filter(|&&p| p != Prep::AsIs) {
             let (img, scale) = apply(&out.0, prep)?;
-            out = (img, out.1 * scale);
+            out = (Cow::Owned(img), out.1 * scale);
         }
         Some(out)
     }
 }
 
-/// One preparation: the new image and its scale relative to `gray`, or `None` when it does not
-/// apply to an image of this size.
+/// One preparation other than [`Prep::AsIs`]: the new image and its scale relative to `gray`,
+/// or `None` when it does not apply to an image of this size.
 fn apply(gray: &GrayImage, prep: Prep) -> Option<(GrayImage, f32)> {
     let (w, h) = gray.dimensions();
     let prepared = match prep {
