@@ -284,6 +284,20 @@ async fn get_qr_with_etag_and_304() {
         "a 304 generates nothing"
     );
 
+    // `If-None-Match: *` is 304 only for a request that has an image; a bad one gets its error.
+    let any = |uri: &str| {
+        Request::get(uri)
+            .header("if-none-match", "*")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let c = send(&app, any(uri)).await;
+    assert_eq!(c.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(c.header("etag"), etag);
+    send(&app, any("/api/v1/qr?data=x&scale=0"))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_option");
+
     // Same request again: the same tag, answered from the cache.
     let hits = state.metrics.cache_hits.get();
     let c = send(&app, get(uri)).await;

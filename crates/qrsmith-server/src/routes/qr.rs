@@ -47,16 +47,34 @@ fn etag(key: &CacheKey) -> String {
     s
 }
 
-/// Whether `If-None-Match` lists `etag` (or is `*`); weak validators compare equal too, as RFC
-/// 9110 asks for this header.
-fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    headers
+/// What `If-None-Match` says of a representation tagged `etag`.
+#[derive(Debug, PartialEq, Eq)]
+enum IfNoneMatch {
+    /// No header, or it lists other tags only.
+    Differs,
+    /// It lists `etag`; weak validators compare equal too, as RFC 9110 asks for this header.
+    Lists,
+    /// `*`: any current representation matches, so only a request that succeeds is 304.
+    Any,
+}
+
+fn if_none_match(headers: &HeaderMap, etag: &str) -> IfNoneMatch {
+    let mut answer = IfNoneMatch::Differs;
+    for tag in headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|t| t.trim())
-        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+    {
+        if tag.trim_start_matches("W/") == etag {
+            return IfNoneMatch::Lists;
+        }
+        if tag == "*" {
+            answer = IfNoneMatch::Any;
+        }
+    }
+    answer
 }
 
 async fn get_qr(
@@ -80,11 +98,18 @@ async fn get_qr(
         (header::ETAG, tag.clone()),
         (header::CACHE_CONTROL, cache_control),
     ];
-    if not_modified(&headers, &tag) {
-        // Nothing is generated: the hash of the request is the validator.
+    let condition = if_none_match(&headers, &tag);
+    if condition == IfNoneMatch::Lists {
+        // Nothing is generated: the hash of the request is the validator, handed out only with
+        // a successful answer.
         return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
     }
+    // For `*`, the request must first prove to have a representation: one that fails (a scale
+    // of 0, a size too small for the symbol) is its error, not 304.
     let generated = generation::generate_keyed(&state, key, generation).await?;
+    if condition == IfNoneMatch::Any {
+        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
+    }
     let format = generated.format;
     let disposition = format!("inline; filename=\"qr.{}\"", format.extension());
     let mut response = (
@@ -212,15 +237,15 @@ mod tests {
     fn if_none_match_lists_and_weak_tags() {
         let tag = "\"abc\"";
         let mut h = HeaderMap::new();
-        assert!(!not_modified(&h, tag));
+        assert_eq!(if_none_match(&h, tag), IfNoneMatch::Differs);
         h.insert(
             header::IF_NONE_MATCH,
             HeaderValue::from_static("\"x\", W/\"abc\""),
         );
-        assert!(not_modified(&h, tag));
+        assert_eq!(if_none_match(&h, tag), IfNoneMatch::Lists);
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
-        assert!(not_modified(&h, tag));
+        assert_eq!(if_none_match(&h, tag), IfNoneMatch::Any);
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"abcd\""));
-        assert!(!not_modified(&h, tag));
+        assert_eq!(if_none_match(&h, tag), IfNoneMatch::Differs);
     }
 }
