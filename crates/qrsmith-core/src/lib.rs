@@ -57,5 +57,6 @@ mod decode;
 mod encode;
 mod error;
 pub mod payload;
+mod reader;
 mod render;
 mod verify;

@@ -61,6 +61,25 @@ impl EngineOptions {
 pub(crate) trait Engine {
     /// Reads every QR, Micro QR and rMQR symbol in `img`. Finding nothing is `Ok(vec![])`.
     fn read(&self, img: &GrayImage, opts: &EngineOptions) -> Result<Vec<Symbol>>;
+
+    /// [`Engine::read`], and where the engine located a QR symbol it could not decode: the
+    /// places our own reader tries next. An engine that does not report them finds none.
+    fn read_with_unread(
+        &self,
+        img: &GrayImage,
+        opts: &EngineOptions,
+    ) -> Result<(Vec<Symbol>, Vec<Unread>)> {
+        Ok((self.read(img, opts)?, Vec::new()))
+    }
+}
+
+/// A QR symbol the engine located but could not decode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Unread {
+    /// Its corners as the engine sampled it, clockwise from the symbol's top-left.
+    pub corners: [Point; 4],
+    /// Light modules on a dark background.
+    pub inverted: bool,
 }
 
 /// The zxing-cpp 3.x reader (C++, through the official `zxing-cpp` crate).
@@ -72,6 +91,26 @@ pub(crate) struct ZxingEngine;
 
 impl Engine for ZxingEngine {
     fn read(&self, img: &GrayImage, opts: &EngineOptions) -> Result<Vec<Symbol>> {
+        Ok(zxing_read(img, opts, false)?.0)
+    }
+
+    fn read_with_unread(
+        &self,
+        img: &GrayImage,
+        opts: &EngineOptions,
+    ) -> Result<(Vec<Symbol>, Vec<Unread>)> {
+        zxing_read(img, opts, true)
+    }
+}
+
+/// One zxing-cpp read; with `unread`, its failed QR detections too (`returnErrors`, which costs
+/// nothing extra: the engine keeps what it sampled and could not decode instead of dropping it).
+fn zxing_read(
+    img: &GrayImage,
+    opts: &EngineOptions,
+    unread: bool,
+) -> Result<(Vec<Symbol>, Vec<Unread>)> {
+    {
         let engine_err =
             |e: zxingcpp::Error| Error::new(ErrorKind::Engine, format!("zxing-cpp: {e}"));
         // `QRCode` is the whole symbology in zxing-cpp 3: Model 1/2, Micro QR and rMQR.
@@ -89,11 +128,32 @@ impl Engine for ZxingEngine {
             })
             // Plain: the symbol's own text, e.g. GS1 with its GS separators rather than the
             // bracketed human-readable form.
-            .text_mode(TextMode::Plain);
+            .text_mode(TextMode::Plain)
+            .return_errors(unread);
         let view = ImageView::from_slice(img.as_raw(), img.width(), img.height(), ImageFormat::Lum)
             .map_err(engine_err)?;
         let barcodes = reader.from(view).map_err(engine_err)?;
-        Ok(barcodes
+        let pt = |p: zxingcpp::PointI| Point {
+            x: p.x as f32,
+            y: p.y as f32,
+        };
+        let failed = barcodes
+            .iter()
+            .filter(|b| !b.is_valid() && b.format() == BarcodeFormat::QRCode)
+            .map(|b| {
+                let pos = b.position();
+                Unread {
+                    corners: [
+                        pt(pos.top_left),
+                        pt(pos.top_right),
+                        pt(pos.bottom_right),
+                        pt(pos.bottom_left),
+                    ],
+                    inverted: b.is_inverted(),
+                }
+            })
+            .collect();
+        let symbols = barcodes
             .iter()
             .filter(|b| b.is_valid())
             .filter_map(|b| {
@@ -106,10 +166,6 @@ impl Engine for ZxingEngine {
                     _ => return None,
                 };
                 let pos = b.position();
-                let pt = |p: zxingcpp::PointI| Point {
-                    x: p.x as f32,
-                    y: p.y as f32,
-                };
                 let ec_level = Some(b.extra_with_key("ECLevel")).filter(|s| !s.is_empty());
                 let structured_append = (b.sequence_size() > 0 && b.sequence_index() >= 0)
                     .then(|| {
@@ -144,6 +200,7 @@ impl Engine for ZxingEngine {
                     structured_append,
                 })
             })
-            .collect())
+            .collect();
+        Ok((symbols, failed))
     }
 }

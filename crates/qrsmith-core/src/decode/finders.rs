@@ -30,6 +30,25 @@ const MIN_HIT_SHARE: f32 = 2.0 / 3.0;
 /// The finder-pattern candidates of `gray`, clustered, each confirmed by enough rows
 /// ([`MIN_HITS`], [`MIN_HIT_SHARE`]).
 pub(crate) fn candidates(gray: &GrayImage) -> Vec<Finder> {
+    scan(gray, Ends::Closed)
+}
+
+/// [`candidates`], also where the outer dark ring runs on into a dark area (a code printed
+/// with no quiet zone on that side): only the inner light-dark-light runs are held to 1:3:1.
+/// More chance hits than [`candidates`]; for our own reader's locator, whose pattern match and
+/// decoding weed them out.
+pub(crate) fn candidates_open(gray: &GrayImage) -> Vec<Finder> {
+    scan(gray, Ends::Open)
+}
+
+/// Whether the outer dark runs of a finder must be one module (closed) or may run on (open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ends {
+    Closed,
+    Open,
+}
+
+fn scan(gray: &GrayImage, ends: Ends) -> Vec<Finder> {
     let (w, h) = (gray.width() as usize, gray.height() as usize);
     if w < 21 || h < 21 {
         return Vec::new();
@@ -53,11 +72,11 @@ pub(crate) fn candidates(gray: &GrayImage) -> Vec<Finder> {
                 runs[i + 3].2,
                 runs[i + 4].2,
             ];
-            let Some(module) = proportions(sizes) else {
+            let Some(module) = proportions(sizes, ends) else {
                 continue;
             };
             let x = start + sizes[0] + sizes[1] + sizes[2] / 2;
-            let Some((cy, vmodule)) = vertical(&dark, w, h, x, y) else {
+            let Some((cy, vmodule)) = vertical(&dark, w, h, x, y, ends) else {
                 continue;
             };
             if (vmodule - module).abs() > module * 0.5 {
@@ -161,8 +180,24 @@ fn add(found: &mut Vec<Finder>, centre: Point, module: f32) {
 }
 
 /// The module size when five run lengths are close enough to 1:1:3:1:1 (zxing's tolerance:
-/// half a module on the single runs, one and a half on the centre).
-fn proportions(sizes: [usize; 5]) -> Option<f32> {
+/// half a module on the single runs, one and a half on the centre). With open ends, the outer
+/// dark runs need only be at least half a module and the module comes from the inner three.
+fn proportions(sizes: [usize; 5], ends: Ends) -> Option<f32> {
+    if ends == Ends::Open {
+        let inner = sizes[1] + sizes[2] + sizes[3];
+        if inner < 5 {
+            return None;
+        }
+        let module = inner as f32 / 5.0;
+        let ok = [1.0, 3.0, 1.0]
+            .iter()
+            .zip(&sizes[1..4])
+            .all(|(&want, &got)| (got as f32 - want * module).abs() < want * module / 2.0)
+            && [sizes[0], sizes[4]]
+                .iter()
+                .all(|&outer| outer as f32 >= module * 0.5);
+        return ok.then_some(module);
+    }
     let total: usize = sizes.iter().sum();
     if total < 7 {
         return None;
@@ -178,7 +213,14 @@ fn proportions(sizes: [usize; 5]) -> Option<f32> {
 
 /// Confirms a row hit along column `x`: the same five runs, vertically, around row `y`.
 /// Returns the vertical centre and module size.
-fn vertical(dark: &[bool], w: usize, h: usize, x: usize, y: usize) -> Option<(f32, f32)> {
+fn vertical(
+    dark: &[bool],
+    w: usize,
+    h: usize,
+    x: usize,
+    y: usize,
+    ends: Ends,
+) -> Option<(f32, f32)> {
     let at = |y: usize| dark[y * w + x];
     if !at(y) {
         return None;
@@ -207,7 +249,7 @@ fn vertical(dark: &[bool], w: usize, h: usize, x: usize, y: usize) -> Option<(f3
             return None;
         }
     }
-    let module = proportions(counts)?;
+    let module = proportions(counts, ends)?;
     let centre = top as f32 + (counts[0] + counts[1]) as f32 + counts[2] as f32 / 2.0;
     Some((centre, module))
 }

@@ -6,7 +6,7 @@
 //! (structured-append grouping and merging). This file holds the public types and the pass
 //! policy that ties them together.
 
-mod engine;
+pub(crate) mod engine;
 mod finders;
 mod image_input;
 mod pipeline;
@@ -23,6 +23,7 @@ use image::{DynamicImage, GrayImage};
 
 use self::engine::{Engine, EngineOptions, ZxingEngine};
 use crate::error::{Error, ErrorKind, Result};
+use crate::reader;
 
 /// Resource limits, all checked before the expensive work. The defaults suit a public service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -420,7 +421,11 @@ fn read(
         symbols = if explained {
             pure
         } else {
-            engine.read(gray, &EngineOptions::FULL)?
+            let (mut found, unread) = engine.read_with_unread(gray, &EngineOptions::FULL)?;
+            if opts.effort != Effort::Fast {
+                read_unread(gray, &unread, &mut found, &out_of_time);
+            }
+            found
         };
     }
     let pixels = u64::from(gray.width()) * u64::from(gray.height());
@@ -486,7 +491,13 @@ fn escalate(
     if !left_unread(symbols) {
         return Ok(false);
     }
-    // First, a closer look where unexplained finder patterns sit.
+    // Our own reader at every triple of finder patterns that no symbol explains, including
+    // finders whose outer ring runs into a dark area.
+    read_finder_triples(gray, &work, base_scale, symbols, out_of_time);
+    if !left_unread(symbols) {
+        return Ok(false);
+    }
+    // Then a closer look where unexplained finder patterns sit.
     if !symbols.is_empty() {
         if out_of_time() {
             return Ok(true);
@@ -527,6 +538,111 @@ fn escalate(
         pipeline::merge_by_position(symbols, found);
     }
     Ok(false)
+}
+
+/// Our own reader where the engine located a QR symbol but could not decode it: each place that
+/// no symbol read already covers, tried until the time budget runs out.
+fn read_unread(
+    gray: &GrayImage,
+    unread: &[engine::Unread],
+    symbols: &mut Vec<Symbol>,
+    out_of_time: &dyn Fn() -> bool,
+) {
+    for u in unread {
+        let centre = pipeline::centre(&u.corners);
+        if symbols
+            .iter()
+            .any(|s| pipeline::contains(&s.corners, centre))
+        {
+            continue;
+        }
+        if out_of_time() {
+            return;
+        }
+        let corners = u.corners.map(|p| (f64::from(p.x), f64::from(p.y)));
+        if let Some(found) = reader::read_at(
+            gray,
+            reader::Hint::Corners(corners),
+            u.inverted,
+            out_of_time,
+        ) {
+            symbols.push(symbol_from_reader(found, u.inverted));
+        }
+    }
+}
+
+/// At most this many finder triples are handed to our own reader per image, the squarest
+/// first: each costs a few version hypotheses.
+const MAX_TRIPLES: usize = 12;
+
+/// Our own reader at the triples of finder patterns (from the open-ended scan of `work`, a copy
+/// of `gray` scaled by `scale`) that lie outside every symbol read.
+fn read_finder_triples(
+    gray: &GrayImage,
+    work: &GrayImage,
+    scale: f32,
+    symbols: &mut Vec<Symbol>,
+    out_of_time: &dyn Fn() -> bool,
+) {
+    let seen: Vec<reader::FinderSeen> = finders::candidates_open(work)
+        .into_iter()
+        .map(|f| {
+            let c = unscale_point(f.centre, scale, (0.0, 0.0));
+            reader::FinderSeen {
+                centre: (f64::from(c.x), f64::from(c.y)),
+                module: f64::from(f.module / scale),
+            }
+        })
+        .collect();
+    for triple in reader::finder_triples(&seen).into_iter().take(MAX_TRIPLES) {
+        let inside_read = |p: (f64, f64)| {
+            let p = Point {
+                x: p.0 as f32,
+                y: p.1 as f32,
+            };
+            symbols.iter().any(|s| pipeline::contains(&s.corners, p))
+        };
+        if [triple.tl, triple.tr, triple.bl]
+            .iter()
+            .any(|f| inside_read(f.centre))
+        {
+            continue;
+        }
+        if out_of_time() {
+            return;
+        }
+        // The scan looks for dark finders only: dark-on-light symbols.
+        if let Some(found) =
+            reader::read_at(gray, reader::Hint::Finders(triple), false, out_of_time)
+        {
+            symbols.push(symbol_from_reader(found, false));
+        }
+    }
+}
+
+/// A symbol of our own reader in the decode module's terms.
+fn symbol_from_reader(found: reader::Found, inverted: bool) -> Symbol {
+    let c = found.content;
+    let [tl, tr, br, bl] = found.corners.map(|(x, y)| Point {
+        x: x as f32,
+        y: y as f32,
+    });
+    Symbol {
+        text: c.text,
+        bytes: c.bytes,
+        symbology: Symbology::QrCode,
+        version: c.version.to_string(),
+        ec_level: Some(format!("{:?}", c.ec_level)),
+        mask: Some(c.mask),
+        ec_headroom: Some(c.ec_headroom),
+        corners: [tl, tr, br, bl],
+        orientation: orientation_degrees(tl, tr, br, bl),
+        inverted,
+        mirrored: c.mirrored,
+        has_eci: c.has_eci,
+        symbology_identifier: c.symbology_identifier,
+        structured_append: c.structured_append,
+    }
 }
 
 /// The upscaling for a region re-read: modules of at least 4 px, at most doubled.

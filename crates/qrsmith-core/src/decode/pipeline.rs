@@ -187,7 +187,7 @@ fn centre_of(s: &Symbol) -> Point {
     centre(&s.corners)
 }
 
-fn centre(c: &[Point; 4]) -> Point {
+pub(crate) fn centre(c: &[Point; 4]) -> Point {
     Point {
         x: c.iter().map(|p| p.x).sum::<f32>() / 4.0,
         y: c.iter().map(|p| p.y).sum::<f32>() / 4.0,

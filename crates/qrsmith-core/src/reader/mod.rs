@@ -1,0 +1,227 @@
+//! A QR reader of our own, for the symbols the engine locates but cannot decode: curved labels,
+//! glare, damage, small blurred codes, finders without a quiet zone.
+//!
+//! One file per stage, as zxing-cpp keeps them apart:
+//! - `locate`: version hypotheses from the timing patterns; finder and alignment patterns found
+//!   where the current model predicts them;
+//! - `geometry`: a least-squares homography through every reference point, plus a lattice of
+//!   local corrections for surfaces that are not flat;
+//! - `sample`: each module's grey value, a threshold from its neighbours, and a confidence;
+//! - `decoder` (with `format`, `codewords`, `reed_solomon`, `segments`): the sampled grid to
+//!   the symbol's content, with low-confidence codewords as Reed–Solomon erasures.
+//!
+//! [`read_at`] is the entry point: given where a symbol probably is, it tries the likely
+//! versions and grid fits in turn until one decodes.
+
+mod decoder;
+mod geometry;
+mod grid;
+mod locate;
+mod sample;
+
+use image::GrayImage;
+
+pub(crate) use self::decoder::GridContent;
+use self::geometry::{dist, GridModel, Homography, Pt};
+pub(crate) use self::locate::{finder_triples, FinderSeen};
+use self::locate::{width_of, Reference};
+
+/// Where a symbol probably is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Hint {
+    /// Its four outer corners, clockwise from its top-left, as an engine that located it
+    /// reports them.
+    Corners([Pt; 4]),
+    /// Three finder patterns that may be one symbol's (our own finder scan).
+    Finders(locate::Triple),
+}
+
+/// A symbol read by [`read_at`].
+#[derive(Debug)]
+pub(crate) struct Found {
+    /// What it holds.
+    pub content: GridContent,
+    /// Its outer corners in pixels, clockwise from its top-left.
+    pub corners: [Pt; 4],
+}
+
+/// How many version hypotheses are tried per hint, best timing score first.
+const MAX_VERSION_TRIES: usize = 3;
+
+/// Reads the symbol near `hint` in `gray`, light-on-dark when `inverted`; `None` when no
+/// hypothesis decodes. `give_up` is asked between attempts (the caller's time budget).
+pub(crate) fn read_at(
+    gray: &GrayImage,
+    hint: Hint,
+    inverted: bool,
+    give_up: &dyn Fn() -> bool,
+) -> Option<Found> {
+    let sign = if inverted { -1.0 } else { 1.0 };
+    for model in version_hypotheses(gray, &hint) {
+        if give_up() {
+            return None;
+        }
+        if let Some(found) = read_version(gray, model, sign, give_up) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Initial models for the likely widths, best first: every version whose modules would be at
+/// least 1.5 px, scored by how well its timing patterns alternate.
+fn version_hypotheses(gray: &GrayImage, hint: &Hint) -> Vec<GridModel> {
+    let versions: Vec<usize> = match hint {
+        Hint::Corners(corners) => {
+            let side = (0..4)
+                .map(|i| dist(corners[i], corners[(i + 1) % 4]))
+                .fold(f64::INFINITY, f64::min);
+            (1..=40)
+                .filter(|&v| side / width_of(v) as f64 >= 1.5)
+                .collect()
+        }
+        Hint::Finders(t) => {
+            // The finder centres are n − 7 modules apart: the version within two of that.
+            let module = (t.tl.module + t.tr.module + t.bl.module) / 3.0;
+            let legs = (dist(t.tl.centre, t.tr.centre) + dist(t.tl.centre, t.bl.centre)) / 2.0;
+            let v = ((legs / module + 7.0 - 17.0) / 4.0).round() as i64;
+            (v - 2..=v + 2)
+                .filter(|v| (1..=40).contains(v))
+                .map(|v| v as usize)
+                .collect()
+        }
+    };
+    let mut scored: Vec<(f64, GridModel)> = versions
+        .into_iter()
+        .filter_map(|v| {
+            let n = width_of(v);
+            let h = match hint {
+                Hint::Corners(corners) => locate::from_corners(corners, n)?,
+                Hint::Finders(t) => locate::from_finders(t.tl.centre, t.tr.centre, t.bl.centre, n)?,
+            };
+            let model = GridModel::new(h, n, 2);
+            let score = locate::timing_score(gray, &model).abs();
+            Some((score, model))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored
+        .into_iter()
+        .take(MAX_VERSION_TRIES)
+        .filter(|(score, _)| *score > 0.3)
+        .map(|(_, model)| model)
+        .collect()
+}
+
+/// Fits, samples and decodes one version hypothesis: the finders and alignment patterns placed,
+/// a homography through all of them, corrections where the surface bends, then sampling, and
+/// if that does not decode, the grid nudged toward the module centres and sampled again.
+fn read_version(
+    gray: &GrayImage,
+    initial: GridModel,
+    sign: f32,
+    give_up: &dyn Fn() -> bool,
+) -> Option<Found> {
+    let n = initial.width;
+    let v = (n - 17) / 4;
+    let mut refs = locate::find_finders(gray, &initial, sign);
+    let finder_contrast = refs
+        .iter()
+        .map(|r| sign * r.contrast)
+        .fold(f32::INFINITY, f32::min);
+    if finder_contrast <= 0.0 {
+        return None;
+    }
+    // A first fit through the finders and the initial fourth corner, so the alignment search
+    // starts from the best guess.
+    let br = ((n as f64), (n as f64));
+    let mut points: Vec<Reference> = refs.clone();
+    points.push(Reference {
+        module: br,
+        pixel: initial.homography.map(br),
+        contrast: 0.0,
+    });
+    let h = fit(&points)?;
+    let model = GridModel::new(h, n, lattice_nodes(v));
+    refs.extend(locate::find_alignments(
+        gray,
+        &model,
+        v,
+        sign,
+        finder_contrast * 0.3,
+    ));
+    if refs.len() < 4 {
+        refs.push(points[3]);
+    }
+    let h = fit(&refs)?;
+    if !h.is_sane(n as f64) {
+        return None;
+    }
+    let mut model = GridModel::new(h, n, lattice_nodes(v));
+    spread_residuals(&mut model, &refs);
+    let values = sample::module_values(gray, &model);
+    let grid = sample::classify(&values, n, sign < 0.0);
+    if let Ok(content) = decoder::decode_grid(&grid) {
+        return Some(found(content, &model));
+    }
+    if give_up() {
+        return None;
+    }
+    sample::refine(gray, &mut model, &values);
+    let values = sample::module_values(gray, &model);
+    let grid = sample::classify(&values, n, sign < 0.0);
+    decoder::decode_grid(&grid)
+        .ok()
+        .map(|content| found(content, &model))
+}
+
+/// The least-squares homography through `refs`.
+fn fit(refs: &[Reference]) -> Option<Homography> {
+    let src: Vec<Pt> = refs.iter().map(|r| r.module).collect();
+    let dst: Vec<Pt> = refs.iter().map(|r| r.pixel).collect();
+    Homography::fit(&src, &dst)
+}
+
+/// Nodes per side of the correction lattice: one about every seven modules, so each cell holds
+/// enough modules to place it.
+fn lattice_nodes(v: usize) -> usize {
+    (width_of(v) / 7).clamp(2, 12) + 1
+}
+
+/// Sets the model's corrections from what the homography leaves unexplained at the reference
+/// points: each node takes the inverse-distance-weighted mean of the residuals, so a bend that
+/// the alignment patterns show carries over to the modules between them.
+fn spread_residuals(model: &mut GridModel, refs: &[Reference]) {
+    let residuals: Vec<(Pt, Pt)> = refs
+        .iter()
+        .map(|r| {
+            let p = model.homography.map(r.module);
+            (r.module, (r.pixel.0 - p.0, r.pixel.1 - p.1))
+        })
+        .collect();
+    let nodes = model.nodes();
+    for j in 0..nodes {
+        for i in 0..nodes {
+            let at = model.node_position(i, j);
+            let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.0);
+            for (m, r) in &residuals {
+                let d2 = (m.0 - at.0).powi(2) + (m.1 - at.1).powi(2);
+                let w = 1.0 / (d2 + 4.0);
+                sx += w * r.0;
+                sy += w * r.1;
+                sw += w;
+            }
+            if sw > 0.0 {
+                model.set_shift(i, j, (sx / sw, sy / sw));
+            }
+        }
+    }
+}
+
+fn found(content: GridContent, model: &GridModel) -> Found {
+    let n = model.width as f64;
+    Found {
+        content,
+        corners: [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)].map(|p| model.map(p)),
+    }
+}
