@@ -1,6 +1,7 @@
 // Real-browser test of the web page at `/`: Debian's Chromium driven by playwright-core.
 // Generate a code in the page, download it, feed the download to the decode side, and check the
 // text, the metadata and the outline drawn at the symbol's corners; no CSP violation anywhere.
+// The camera test starts a second Chromium whose fake camera plays a video the test writes.
 //
 // Needs a running qrsmith at QRSMITH_URL (e2e/run.sh starts one). Run: `node --test page.test.mjs`.
 import { test, before, after } from 'node:test';
@@ -23,10 +24,9 @@ const TEXT = 'https://qrsmith.example/ticket/42?seat=7';
 let context;
 let profile;
 
-before(async () => {
-  // A fresh profile every run: no cache, no permission or state left from an earlier run.
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'qrsmith-e2e-'));
-  context = await chromium.launchPersistentContext(profile, {
+/** Chromium on the profile directory `dir`; `args` adds switches (the camera test's fake camera). */
+function launch(dir, args = []) {
+  return chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
     acceptDownloads: true,
@@ -41,8 +41,15 @@ before(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
+}
+
+before(async () => {
+  // A fresh profile every run: no cache, no permission or state left from an earlier run.
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'qrsmith-e2e-'));
+  context = await launch(profile);
 });
 
 after(async () => {
@@ -51,8 +58,8 @@ after(async () => {
 });
 
 /** A page whose console errors, page errors and CSP violations are recorded. */
-async function openPage() {
-  const page = await context.newPage();
+async function openPage(browser = context) {
+  const page = await browser.newPage();
   const problems = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) {
@@ -127,6 +134,34 @@ async function jobFinished(page) {
   await page.waitForFunction(() => !document.getElementById('b-job').hidden &&
     document.getElementById('b-cancel').hidden);
   return (await page.locator('#b-counts').textContent()).trim();
+}
+
+/**
+ * Writes a video for Chromium's fake camera (YUV4MPEG2, 640 × 480, 4:2:0, 5 frames/s): `blank`
+ * frames of bare paper, then `shown` frames with the code `matrix` (rows of '0'/'1', no quiet
+ * zone) painted with `module`-pixel modules, its top-left corner at `at`. Chromium plays it from
+ * the start when the page opens the camera, and loops it.
+ */
+function writeY4m(file, { matrix, module, at: [x0, y0], blank, shown }) {
+  const [w, h] = [640, 480];
+  const paper = Buffer.alloc(w * h, 220);
+  const code = Buffer.from(paper);
+  matrix.forEach((row, r) => {
+    [...row].forEach((bit, c) => {
+      if (bit !== '1') return;
+      for (let y = 0; y < module; y++) {
+        const at = (y0 + r * module + y) * w + x0 + c * module;
+        code.fill(30, at, at + module);
+      }
+    });
+  });
+  const grey = Buffer.alloc((w / 2) * (h / 2) * 2, 128); // U and V: no colour
+  const frame = (luma) => [Buffer.from('FRAME\n'), luma, grey];
+  fs.writeFileSync(file, Buffer.concat([
+    Buffer.from(`YUV4MPEG2 W${w} H${h} F5:1 Ip A1:1 C420jpeg\n`),
+    ...Array.from({ length: blank }, () => frame(paper)).flat(),
+    ...Array.from({ length: shown }, () => frame(code)).flat(),
+  ]));
 }
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -373,6 +408,121 @@ test('a pasted picture and a dropped picture are read too', async () => {
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test('the camera reads live: after "Use camera" the code is read and outlined, with no other click', async () => {
+  // The code's modules from the service (format txt: one row per line), painted into a video.
+  const text = 'qrsmith live camera';
+  const res = await fetch(`${BASE}/api/v1/qr`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text, format: 'txt', border: 0 }),
+  });
+  assert.equal(res.status, 200);
+  const uri = (await res.json()).images[0].data_uri;
+  const matrix = Buffer.from(uri.split(',')[1], 'base64').toString().trim().split('\n');
+  assert.ok(matrix.length >= 21 && matrix.every((row) => /^[01]+$/.test(row) && row.length === matrix.length),
+    `not a module matrix: ${matrix[0]}…`);
+  const module = 8;
+  const at = [300, 150]; // off centre, so that a wrong scale or offset shows in the outline
+  const side = matrix.length * module;
+  assert.ok(at[0] + side <= 640 - 4 * module && at[1] + side <= 480 - 4 * module, 'the code and its quiet zone fit');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qrsmith-e2e-camera-'));
+  const video = path.join(dir, 'code.y4m');
+  // 2 s of paper first: the page has to go on reading frames that hold no code.
+  writeY4m(video, { matrix, module, at, blank: 10, shown: 5 });
+
+  const camera = await launch(path.join(dir, 'profile'), [
+    '--use-fake-ui-for-media-stream', // "allow" the camera, as a person would
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`,
+  ]);
+  try {
+    const { page, problems } = await openPage(camera);
+    // Every frame the page sends: how many requests at once, and how many codes each found.
+    const isDecode = (r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/decode';
+    let inFlight = 0;
+    let most = 0;
+    const answers = [];
+    page.on('request', (r) => {
+      if (isDecode(r)) most = Math.max(most, ++inFlight);
+    });
+    const ended = (r) => {
+      if (isDecode(r)) inFlight -= 1;
+    };
+    page.on('requestfinished', ended);
+    page.on('requestfailed', ended);
+    page.on('response', (r) => {
+      if (isDecode(r.request())) answers.push(r.json().then((a) => a.results.length, () => `status ${r.status()}`));
+    });
+
+    await page.goto(`${BASE}/`);
+    await page.locator('#dec-camera').click();
+    // The camera's view appears, then, with no other click, the code is listed.
+    await page.locator('#dec-video').waitFor({ state: 'visible' });
+    const item = page.locator('#dec-results > li');
+    await item.first().waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await item.count(), 1);
+    assert.equal(await item.locator('.result-text').textContent(), text);
+    await page.locator('#dec-status.ok').waitFor();
+    // Reading stopped, and the camera with it: the view is gone and no track is left running.
+    assert.ok(await page.locator('#dec-cam').isHidden(), 'the camera view is closed');
+    assert.equal(await page.evaluate(() => document.getElementById('dec-video').srcObject), null);
+    assert.equal(most, 1, 'one frame at a time');
+    const found = await Promise.all(answers);
+    assert.ok(found.length >= 2, `the page read ${found.length} frame(s): it should have gone on past the bare paper`);
+    assert.deepEqual(found.slice(0, -1), found.slice(0, -1).map(() => 0), `codes per frame sent: ${found}`);
+    assert.equal(found.at(-1), 1, `codes per frame sent: ${found}`);
+    console.log(`# camera: ${found.length - 1} frames without a code sent, then the one read`);
+
+    // The outline: over the frame that was read, at the painted code (in the frame's pixels),
+    // and on screen over the shown picture.
+    await page.waitForFunction(() => document.getElementById('dec-image').naturalWidth > 0);
+    const geo = await page.evaluate(() => {
+      const img = document.getElementById('dec-image');
+      const svg = document.getElementById('dec-overlay');
+      const polys = [...svg.querySelectorAll('polygon')];
+      const r = (el) => { const b = el.getBoundingClientRect(); return { x: b.x, y: b.y, w: b.width, h: b.height }; };
+      return {
+        natural: [img.naturalWidth, img.naturalHeight],
+        viewBox: svg.getAttribute('viewBox'),
+        points: polys.map((p) => p.getAttribute('points').trim().split(/\s+/).map((xy) => xy.split(',').map(Number))),
+        imgRect: r(img),
+        svgRect: r(svg),
+        polyRect: polys.length ? r(polys[0]) : null,
+      };
+    });
+    const [fw, fh] = geo.natural;
+    assert.ok(Math.abs(fw / fh - 640 / 480) < 0.01, `the frame is ${fw} × ${fh}`);
+    assert.equal(geo.viewBox, `0 0 ${fw} ${fh}`);
+    assert.equal(geo.points.length, 1, 'one outline');
+    const k = fw / 640; // frame pixels per video pixel
+    const [x0, y0, x1, y1] = [at[0], at[1], at[0] + side, at[1] + side].map((v) => v * k);
+    const expected = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]; // clockwise from top-left
+    const tol = module * k;
+    assert.equal(geo.points[0].length, 4);
+    geo.points[0].forEach(([x, y], i) => {
+      const [ex, ey] = expected[i];
+      assert.ok(Math.abs(x - ex) <= tol && Math.abs(y - ey) <= tol,
+        `corner ${i} at (${x}, ${y}), expected near (${ex}, ${ey}) ± ${tol}`);
+    });
+    const near = (a, b, within, what) => assert.ok(Math.abs(a - b) <= within, `${what}: ${a} vs ${b}`);
+    near(geo.svgRect.x, geo.imgRect.x, 1, 'overlay x');
+    near(geo.svgRect.y, geo.imgRect.y, 1, 'overlay y');
+    near(geo.svgRect.w, geo.imgRect.w, 1, 'overlay width');
+    near(geo.svgRect.h, geo.imgRect.h, 1, 'overlay height');
+    const shown = geo.imgRect.w / fw; // CSS pixels per frame pixel
+    near(geo.polyRect.x, geo.imgRect.x + x0 * shown, tol * shown + 3, 'outline left');
+    near(geo.polyRect.y, geo.imgRect.y + y0 * shown, tol * shown + 3, 'outline top');
+    near(geo.polyRect.w, (x1 - x0) * shown, 2 * tol * shown + 6, 'outline width');
+
+    assert.deepEqual(await cspViolations(page), []);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await camera.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('each format downloads as that format', async () => {

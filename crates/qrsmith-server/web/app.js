@@ -583,7 +583,6 @@
     camera: $('dec-camera'),
     cam: $('dec-cam'),
     video: $('dec-video'),
-    shot: $('dec-shot'),
     stop: $('dec-stop'),
     status: $('dec-status'),
     figure: $('dec-figure'),
@@ -603,14 +602,20 @@
     d.overlay.replaceChildren();
   }
 
-  async function read(blob, name) {
-    const mine = ++job;
+  /** Puts a picture on screen in place of the last one and its results. */
+  function display(blob, name) {
     clearResults();
     if (shownUrl) URL.revokeObjectURL(shownUrl);
     shownUrl = URL.createObjectURL(blob);
     d.image.src = shownUrl;
     d.figure.hidden = false;
     d.caption.textContent = name;
+  }
+
+  async function read(blob, name) {
+    stopCamera(); // a picture given while the camera looks takes its place
+    const mine = ++job;
+    display(blob, name);
     say(d.status, 'Reading…');
 
     const body = new FormData();
@@ -901,32 +906,112 @@
     });
   }
 
-  // Camera: where getUserMedia exists (secure contexts only), take a frame and read it as PNG.
+  // Camera: where getUserMedia exists (secure contexts only), the page reads live, with no
+  // Capture step: frames go to the decoder one at a time, downscaled, until one holds a code;
+  // that frame is then shown, listed and outlined as an uploaded picture is.
+  const FRAME_SIDE = 960; // px, longest side sent: enough for a code held up to it, a small request
+  const LOOKING = 'Looking for a code: hold it in front of the camera.';
   let stream = null;
+  let scanning = null; // AbortController of the reading loop: abort() ends it and its request
 
   function stopCamera() {
+    if (scanning) scanning.abort();
+    scanning = null;
     if (stream) stream.getTracks().forEach((t) => t.stop());
     stream = null;
     d.video.srcObject = null;
     d.cam.hidden = true;
     d.camera.disabled = false;
+    if (document.activeElement === d.stop) d.camera.focus(); // Stop is hidden now
+  }
+
+  /** The video's picture now, downscaled, as a JPEG (a camera's noise makes a PNG several times larger). */
+  function grab(canvas) {
+    const v = d.video;
+    const k = Math.min(1, FRAME_SIDE / Math.max(v.videoWidth, v.videoHeight));
+    canvas.width = Math.round(v.videoWidth * k);
+    canvas.height = Math.round(v.videoHeight * k);
+    canvas.getContext('2d').drawImage(v, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.9));
+  }
+
+  /**
+   * Sends frames until one reads, Stop is pressed or the server fails. Never more than one
+   * request: after each answer it waits as long as the server took (0.15–1 s), so a slow
+   * machine or a loaded server is sent fewer frames; a busy one (429, 503) gets 2 s.
+   */
+  async function scan(signal) {
+    const canvas = document.createElement('canvas');
+    let pause = 0;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (signal.aborted) return;
+      pause = 150;
+      if (!d.video.videoWidth || document.hidden) continue; // no picture yet, or nobody looking
+      const frame = await grab(canvas);
+      if (!frame || signal.aborted) continue;
+      const body = new FormData();
+      body.append('image', frame, 'camera.jpg');
+      const started = performance.now();
+      let res;
+      let data;
+      try {
+        res = await api(DECODE_URL, { method: 'POST', body, signal });
+        if (res.ok) data = await res.json();
+      } catch (err) {
+        if (signal.aborted) return;
+        stopCamera();
+        say(d.status, res ? 'The server sent an answer this page does not understand.' : networkText(err), 'error');
+        return;
+      }
+      if (signal.aborted) return;
+      if (res.status === 429 || res.status === 503) {
+        say(d.status, 'The server is busy; still looking…');
+        pause = 2000;
+        continue;
+      }
+      if (!res.ok) {
+        const why = await errorText(res);
+        if (signal.aborted) return;
+        stopCamera();
+        say(d.status, why, 'error');
+        return;
+      }
+      if (Array.isArray(data.results) && data.results.length) {
+        stopCamera();
+        job += 1; // an upload still being read must not replace this
+        display(frame, 'camera frame');
+        show(data);
+        return;
+      }
+      if (d.status.textContent !== LOOKING) say(d.status, LOOKING);
+      pause = Math.min(1000, Math.max(150, performance.now() - started));
+    }
   }
 
   if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
     d.camera.hidden = false;
     d.camera.addEventListener('click', async () => {
-      d.camera.disabled = true;
+      d.camera.disabled = true; // until stopCamera(): so a Stop or an upload meanwhile is seen
+      job += 1; // what was being read is replaced by what the camera sees
+      clearResults();
+      d.figure.hidden = true;
+      say(d.status, 'Starting the camera…');
       try {
-        stream = await navigator.mediaDevices.getUserMedia({
-          video: { facingMode: 'environment', width: { ideal: 1920 }, height: { ideal: 1080 } },
+        const s = await navigator.mediaDevices.getUserMedia({
+          video: { facingMode: 'environment', width: { ideal: 1280 }, height: { ideal: 720 } },
           audio: false,
         });
+        if (!d.camera.disabled) {
+          s.getTracks().forEach((t) => t.stop()); // a picture was given meanwhile
+          return;
+        }
+        stream = s;
         d.video.srcObject = stream;
         d.cam.hidden = false;
         await d.video.play();
-        d.shot.focus();
-        say(d.status, 'Point the camera at a code, then press Capture.');
       } catch (err) {
+        if (!d.camera.disabled) return; // stopped meanwhile: nothing went wrong
         stopCamera();
         const why =
           err && err.name === 'NotAllowedError'
@@ -935,23 +1020,17 @@
               ? 'no camera was found'
               : 'the camera could not be started';
         say(d.status, `No camera: ${why}.`, 'error');
-      }
-    });
-    d.stop.addEventListener('click', stopCamera);
-    d.shot.addEventListener('click', () => {
-      const v = d.video;
-      if (!v.videoWidth) {
-        say(d.status, 'The camera has no picture yet.', 'error');
         return;
       }
-      const canvas = document.createElement('canvas');
-      canvas.width = v.videoWidth;
-      canvas.height = v.videoHeight;
-      canvas.getContext('2d').drawImage(v, 0, 0);
-      canvas.toBlob((blob) => {
-        if (blob) read(blob, 'camera.png');
-        else say(d.status, 'Could not capture a frame.', 'error');
-      }, 'image/png');
+      if (!d.camera.disabled) return;
+      d.stop.focus();
+      say(d.status, LOOKING);
+      scanning = new AbortController();
+      scan(scanning.signal);
+    });
+    d.stop.addEventListener('click', () => {
+      stopCamera();
+      say(d.status, 'Camera stopped.');
     });
   }
 
