@@ -56,6 +56,7 @@ pub use crate::verify::{
 mod decode;
 mod encode;
 mod error;
+mod gf256;
 pub mod payload;
 mod render;
 mod verify;
