@@ -58,5 +58,6 @@ mod encode;
 mod error;
 mod gf256;
 pub mod payload;
+mod reader;
 mod render;
 mod verify;
