@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let width = 17 + 4 * version as usize;
     if style % 2 == 0 {
         // Widths off the QR sizes too (style / 2 adds up to 127 modules).
-        let width = if style % 4 == 0 { width } else { (*style / 2) as usize };
+        let width = if style % 4 == 0 {
+            width
+        } else {
+            (*style / 2) as usize
+        };
         let _ = fuzz_reader_grid(width, rest);
         return;
     }
