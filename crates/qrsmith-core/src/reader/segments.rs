@@ -16,8 +16,8 @@ pub(crate) struct Content {
     /// Every segment's bytes as stored (kanji as Shift JIS), without ECI conversion.
     pub bytes: Vec<u8>,
     pub has_eci: bool,
-    /// AIM symbology identifier: `]Q1`; `]Q2` with ECI; `]Q3`/`]Q4` GS1 (FNC1 first position);
-    /// `]Q5`/`]Q6` AIM application indicator (FNC1 second position).
+    /// AIM symbology identifier as zxing-cpp reports it: `]Q1`; `]Q3` GS1 (FNC1 first
+    /// position); `]Q5` AIM application indicator (FNC1 second position).
     pub symbology_identifier: String,
     pub structured_append: Option<StructuredAppend>,
 }
@@ -257,13 +257,13 @@ pub(crate) fn parse(data: &[u8], version: u8) -> Result<Content, BitstreamError>
             _ => return Err(BitstreamError("unknown mode indicator")),
         }
     }
-    let modifier = 1
-        + u8::from(has_eci)
-        + match fnc1 {
-            Fnc1::None => 0,
-            Fnc1::First => 2,
-            Fnc1::Second => 4,
-        };
+    // AIM adds 1 to the modifier when an ECI is present; zxing-cpp reports the identifier
+    // without it (the ECI shows in `has_eci`), and so do we, so that both readers' results agree.
+    let modifier = 1 + match fnc1 {
+        Fnc1::None => 0,
+        Fnc1::First => 2,
+        Fnc1::Second => 4,
+    };
     Ok(Content {
         text: out.text(),
         bytes: out.bytes,
@@ -434,7 +434,7 @@ mod tests {
         ]);
         let content = parse(&data, 1).unwrap();
         assert_eq!(content.text, "aé");
-        assert_eq!(content.symbology_identifier, "]Q6");
+        assert_eq!(content.symbology_identifier, "]Q5");
         assert!(content.has_eci);
         assert_eq!(content.bytes, b"a\xE9");
     }
@@ -487,7 +487,7 @@ mod tests {
             all.extend([(0b0100, 4), (1, 8), (0x41, 8)]);
             let content = parse(&pack(&all), 1).unwrap();
             assert_eq!(content.text, "A", "ECI {eci}");
-            assert_eq!(content.symbology_identifier, "]Q2");
+            assert_eq!(content.symbology_identifier, "]Q1");
         }
     }
 
