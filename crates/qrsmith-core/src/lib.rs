@@ -53,9 +53,18 @@ pub use crate::verify::{
     MAX_ATTEMPTS, VERIFY_SCALE,
 };
 
+/// Decodes a `width` × `width` module grid (per module, bit 0 dark and the other bits the
+/// sampler's confidence) with the pure-Rust reader's decoder. For the fuzz target only: not a
+/// stable API.
+#[doc(hidden)]
+pub fn fuzz_reader_grid(width: usize, modules: &[u8]) -> Option<String> {
+    reader::decode_raw_grid(width, modules)
+}
+
 mod decode;
 mod encode;
 mod error;
+mod gf256;
 pub mod payload;
 mod reader;
 mod render;

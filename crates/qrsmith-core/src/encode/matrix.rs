@@ -206,11 +206,10 @@ impl Canvas {
         self.set(8, w - 8, true);
         if v >= 7 {
             let bits = version_info_bits(v);
-            for i in 0..18 {
-                let dark = (bits >> i) & 1 != 0;
-                let (a, b) = (w - 11 + i % 3, i / 3);
-                self.set(a, b, dark);
-                self.set(b, a, dark);
+            for copy in qr_version_positions(w) {
+                for (i, &(x, y)) in copy.iter().enumerate() {
+                    self.set(x as usize, y as usize, (bits >> i) & 1 != 0);
+                }
             }
         }
     }
@@ -280,6 +279,20 @@ pub(crate) fn qr_format_positions(w: usize) -> [[(u8, u8); 15]; 2] {
     [first, second]
 }
 
+/// The two copies of the 18 version bits (versions 7 and up): `[copy][bit]` = (x, y), bit 0
+/// least significant; the first copy above the bottom-left finder, the second left of the
+/// top-right one.
+pub(crate) fn qr_version_positions(w: usize) -> [[(u8, u8); 18]; 2] {
+    let mut first = [(0u8, 0u8); 18];
+    let mut second = [(0u8, 0u8); 18];
+    for (i, (p, q)) in first.iter_mut().zip(&mut second).enumerate() {
+        let (a, b) = (w - 11 + i % 3, i / 3);
+        *p = (b, a).map_u8();
+        *q = (a, b).map_u8();
+    }
+    [first, second]
+}
+
 /// Positions of the 15 Micro QR format bits, bit 0 least significant.
 pub(crate) fn micro_format_positions() -> [(u8, u8); 15] {
     let mut out = [(0u8, 0u8); 15];
@@ -338,7 +351,8 @@ fn bch_format(data: u32) -> u32 {
     (data << 10) | (rem & 0x3FF)
 }
 
-fn version_info_bits(v: u8) -> u32 {
+/// The 18 version bits (BCH(18,6) code) for QR version `v` (7–40).
+pub(crate) fn version_info_bits(v: u8) -> u32 {
     let mut rem = v as u32;
     for _ in 0..12 {
         rem = (rem << 1) ^ ((rem >> 11) * 0x1F25);

@@ -8,8 +8,10 @@
 //! (the standard's penalty rules, bit-parallel), `sequence` (structured append).
 
 mod mask;
-mod matrix;
+pub(crate) mod matrix;
 mod reed_solomon;
+#[cfg(test)]
+pub(crate) use reed_solomon::append_ec as reed_solomon_ec;
 mod segment;
 mod sequence;
 mod version;

@@ -2,32 +2,7 @@
 
 use std::sync::OnceLock;
 
-struct Tables {
-    exp: [u8; 512],
-    log: [u8; 256],
-}
-
-fn tables() -> &'static Tables {
-    static TABLES: OnceLock<Tables> = OnceLock::new();
-    TABLES.get_or_init(|| {
-        let mut exp = [0u8; 512];
-        let mut log = [0u8; 256];
-        let mut x: u16 = 1;
-        for (i, e) in exp.iter_mut().take(255).enumerate() {
-            *e = x as u8;
-            log[x as usize] = i as u8;
-            x <<= 1;
-            if x & 0x100 != 0 {
-                x ^= 0x11D;
-            }
-        }
-        // Doubled so that exp[log a + log b] never needs a modulo.
-        for i in 255..512 {
-            exp[i] = exp[i - 255];
-        }
-        Tables { exp, log }
-    })
-}
+use crate::gf256::tables;
 
 /// Generator polynomial of the given degree as logs of its coefficients (highest first, the
 /// leading 1 omitted), cached per degree: the service asks for the same few degrees all day.

@@ -7,21 +7,31 @@
 //! - `geometry`: a least-squares homography through every reference point, plus a lattice of
 //!   local corrections for surfaces that are not flat;
 //! - `sample`: each module's grey value, a threshold from its neighbours, and a confidence;
-//! - `decoder` (with `format`, `codewords`, `reed_solomon`, `segments`): the sampled grid to
-//!   the symbol's content, with low-confidence codewords as Reed–Solomon erasures.
+//! - `decoder` (with `format`: format and version information; `codewords`: unmasking,
+//!   zig-zag extraction, de-interleaving; `reed_solomon`: errors and erasures; `segments`: the
+//!   bit stream to text): the sampled grid to the symbol's content, with low-confidence
+//!   codewords as Reed–Solomon erasures.
 //!
 //! [`read_at`] is the entry point: given where a symbol probably is, it tries the likely
 //! versions and grid fits in turn until one decodes.
 
+mod codewords;
 mod decoder;
+mod format;
 mod geometry;
 mod grid;
 mod locate;
+mod reed_solomon;
 mod sample;
+mod segments;
+
+#[cfg(test)]
+mod tests;
 
 use image::GrayImage;
 
 pub(crate) use self::decoder::GridContent;
+use self::grid::SampledGrid;
 use self::geometry::{dist, GridModel, Homography, Pt};
 pub(crate) use self::locate::{finder_triples, FinderSeen};
 use self::locate::{width_of, Reference};
@@ -224,4 +234,17 @@ fn found(content: GridContent, model: &GridModel) -> Found {
         content,
         corners: [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)].map(|p| model.map(p)),
     }
+}
+
+/// Decodes a grid built from raw parts, for the fuzz target: `width` modules a side, one byte
+/// per module (bit 0: dark; the rest: confidence). Never panics; returns the text when it reads.
+pub(crate) fn decode_raw_grid(width: usize, modules: &[u8]) -> Option<String> {
+    let n = width.checked_mul(width)?;
+    let modules = modules.get(..n)?;
+    let grid = SampledGrid {
+        width,
+        dark: modules.iter().map(|&m| m & 1 != 0).collect(),
+        confidence: modules.iter().map(|&m| m & 0xFE).collect(),
+    };
+    decoder::decode_grid(&grid).ok().map(|c| c.text)
 }
