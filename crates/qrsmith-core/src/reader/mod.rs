@@ -31,8 +31,8 @@ mod tests;
 use image::GrayImage;
 
 pub(crate) use self::decoder::GridContent;
-use self::grid::SampledGrid;
 use self::geometry::{dist, GridModel, Homography, Pt};
+use self::grid::SampledGrid;
 pub(crate) use self::locate::{finder_triples, FinderSeen};
 use self::locate::{width_of, Reference};
 
