@@ -412,6 +412,7 @@ fn read(
     let mut symbols = Vec::new();
     let mut timed_out = out_of_time();
     let mut explained = false;
+    let mut tried = Tried::default();
     if !timed_out {
         // The fast path: a generated code or a screenshot of one is read by the pure detector
         // in a fraction of the full search's time. Its answer stands only when it explains the
@@ -423,7 +424,7 @@ fn read(
         } else {
             let (mut found, unread) = engine.read_with_unread(gray, &EngineOptions::FULL)?;
             if opts.effort != Effort::Fast {
-                read_unread(gray, &unread, &mut found, &out_of_time);
+                tried.read_unread(gray, &unread, &mut found, &out_of_time);
             }
             found
         };
@@ -440,7 +441,14 @@ fn read(
         }
     }
     if !explained && !timed_out && opts.effort != Effort::Fast {
-        timed_out = escalate(engine, gray, opts.effort, &mut symbols, &out_of_time)?;
+        timed_out = escalate(
+            engine,
+            gray,
+            opts.effort,
+            &mut symbols,
+            &mut tried,
+            &out_of_time,
+        )?;
     }
     if symbols.is_empty() && (timed_out || out_of_time()) {
         return Err(timeout_error(&opts.limits));
@@ -463,6 +471,7 @@ fn escalate(
     gray: &GrayImage,
     effort: Effort,
     symbols: &mut Vec<Symbol>,
+    tried: &mut Tried,
     out_of_time: &dyn Fn() -> bool,
 ) -> Result<bool> {
     // Nothing with the contrast of a code outside the symbols read: nothing left to find. A
@@ -531,42 +540,63 @@ fn escalate(
         let Some((prepared, scale)) = stage.prepare(&work) else {
             continue;
         };
-        let mut found = engine.read(&prepared, &stage.engine_options())?;
+        let (mut found, mut unread) =
+            engine.read_with_unread(&prepared, &stage.engine_options())?;
         for s in &mut found {
             rescale(s, base_scale * scale, (0.0, 0.0));
         }
         pipeline::merge_by_position(symbols, found);
+        // What this pass located but could not decode, read by our own reader at full
+        // resolution: another binarizer often pairs the right finders where the main pass
+        // did not.
+        for u in &mut unread {
+            u.corners = u
+                .corners
+                .map(|p| unscale_point(p, base_scale * scale, (0.0, 0.0)));
+        }
+        tried.read_unread(gray, &unread, symbols, out_of_time);
     }
     Ok(false)
 }
 
-/// Our own reader where the engine located a QR symbol but could not decode it: each place that
-/// no symbol read already covers, tried until the time budget runs out.
-fn read_unread(
-    gray: &GrayImage,
-    unread: &[engine::Unread],
-    symbols: &mut Vec<Symbol>,
-    out_of_time: &dyn Fn() -> bool,
-) {
-    for u in unread {
-        let centre = pipeline::centre(&u.corners);
-        if symbols
-            .iter()
-            .any(|s| pipeline::contains(&s.corners, centre))
-        {
-            continue;
-        }
-        if out_of_time() {
-            return;
-        }
-        let corners = u.corners.map(|p| (f64::from(p.x), f64::from(p.y)));
-        if let Some(found) = reader::read_at(
-            gray,
-            reader::Hint::Corners(corners),
-            u.inverted,
-            out_of_time,
-        ) {
-            symbols.push(symbol_from_reader(found, u.inverted));
+/// The places our own reader has tried in this image, so that the engine's later passes,
+/// which locate the same unread symbol again and again, cost one attempt each.
+#[derive(Debug, Default)]
+struct Tried(Vec<[Point; 4]>);
+
+impl Tried {
+    /// Our own reader where the engine located a QR symbol but could not decode it: each place
+    /// that no symbol read and no earlier attempt covers, until the time budget runs out.
+    fn read_unread(
+        &mut self,
+        gray: &GrayImage,
+        unread: &[engine::Unread],
+        symbols: &mut Vec<Symbol>,
+        out_of_time: &dyn Fn() -> bool,
+    ) {
+        for u in unread {
+            let centre = pipeline::centre(&u.corners);
+            let covered = symbols
+                .iter()
+                .map(|s| &s.corners)
+                .chain(&self.0)
+                .any(|quad| pipeline::contains(quad, centre));
+            if covered {
+                continue;
+            }
+            if out_of_time() {
+                return;
+            }
+            self.0.push(u.corners);
+            let corners = u.corners.map(|p| (f64::from(p.x), f64::from(p.y)));
+            if let Some(found) = reader::read_at(
+                gray,
+                reader::Hint::Corners(corners),
+                u.inverted,
+                out_of_time,
+            ) {
+                symbols.push(symbol_from_reader(found, u.inverted));
+            }
         }
     }
 }
