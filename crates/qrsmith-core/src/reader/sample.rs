@@ -281,13 +281,14 @@ mod tests {
 
     #[test]
     fn washed_out_modules_are_unsure() {
-        // A checkerboard of 25 × 25 modules whose right third has almost no contrast.
+        // A checkerboard of 25 × 25 modules whose right part, wider than the threshold window (three
+        // blocks), has almost no contrast.
         let n = 25;
         let values: Vec<f32> = (0..n * n)
             .map(|k| {
                 let (r, c) = (k / n, k % n);
                 let dark = (r + c) % 2 == 0;
-                if c >= 17 {
+                if c >= 10 {
                     if dark {
                         240.0
                     } else {

@@ -6,6 +6,7 @@ use rand::seq::SliceRandom as _;
 use rand::{RngExt as _, SeedableRng as _};
 
 use super::codewords::block_layout;
+use super::decoder::{decode_grid, GridError};
 use super::*;
 use crate::encode::matrix::{
     qr_format_positions, qr_version_positions, version_info_bits, Template,
