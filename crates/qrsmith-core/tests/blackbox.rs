@@ -27,7 +27,7 @@ const RATCHET: &[(&str, usize, usize)] = &[
     ("qrcode-1", 8, 32),
     ("qrcode-2", 56, 224),
     ("qrcode-3", 18, 72),
-    ("qrcode-4", 24, 68),
+    ("qrcode-4", 24, 96),
     ("qrcode-5", 16, 64),
     ("qrcode-6", 15, 60),
     ("microqrcode-1", 16, 64),
