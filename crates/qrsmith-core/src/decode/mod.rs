@@ -614,16 +614,25 @@ fn read_finder_triples(
     symbols: &mut Vec<Symbol>,
     out_of_time: &dyn Fn() -> bool,
 ) {
-    let seen: Vec<reader::FinderSeen> = finders::candidates_open(work)
-        .into_iter()
-        .map(|f| {
-            let c = unscale_point(f.centre, scale, (0.0, 0.0));
-            reader::FinderSeen {
+    // The scan's threshold window is 40 px: finders whose modules are larger than about 8 px
+    // are lost inside it, so a half-size copy is scanned too.
+    let (half, half_scale) = downscale(work, work.width().max(work.height()) / 2);
+    let mut seen: Vec<reader::FinderSeen> = Vec::new();
+    for (img, s) in [(work, scale), (&half, scale * half_scale)] {
+        for f in finders::candidates_open(img) {
+            let c = unscale_point(f.centre, s, (0.0, 0.0));
+            let f = reader::FinderSeen {
                 centre: (f64::from(c.x), f64::from(c.y)),
-                module: f64::from(f.module / scale),
+                module: f64::from(f.module / s),
+            };
+            let known = seen
+                .iter()
+                .any(|g| reader::distance(g.centre, f.centre) < 2.0 * g.module.max(f.module));
+            if !known {
+                seen.push(f);
             }
-        })
-        .collect();
+        }
+    }
     for triple in reader::finder_triples(&seen).into_iter().take(MAX_TRIPLES) {
         let inside_read = |p: (f64, f64)| {
             let p = Point {

@@ -31,6 +31,7 @@ mod tests;
 use image::GrayImage;
 
 pub(crate) use self::decoder::GridContent;
+pub(crate) use self::geometry::dist as distance;
 use self::geometry::{dist, GridModel, Homography, Pt};
 use self::grid::SampledGrid;
 pub(crate) use self::locate::{finder_triples, FinderSeen};
