@@ -142,12 +142,14 @@ fn solve8(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
-        for row in col + 1..8 {
-            let f = a[row][col] / a[col][col];
-            for k in col..8 {
-                a[row][k] -= f * a[col][k];
+        let (pivot_row, below) = a.split_at_mut(col + 1);
+        let pivot_row = &pivot_row[col];
+        for (offset, row) in below.iter_mut().enumerate() {
+            let f = row[col] / pivot_row[col];
+            for (x, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
             }
-            b[row] -= f * b[col];
+            b[col + 1 + offset] -= f * b[col];
         }
     }
     let mut x = [0.0; 8];

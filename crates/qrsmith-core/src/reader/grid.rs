@@ -1,7 +1,5 @@
 //! The interface between the sampler and the decoder: one value and one confidence per module.
 
-use crate::QrCode;
-
 /// Module values read from an image, row-major, `width` × `width` modules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SampledGrid {
@@ -16,7 +14,8 @@ pub(crate) struct SampledGrid {
 
 impl SampledGrid {
     /// The modules of an encoded symbol, every one certain: what a perfect sampler would give.
-    pub(crate) fn from_code(code: &QrCode) -> SampledGrid {
+    #[cfg(test)]
+    pub(crate) fn from_code(code: &crate::QrCode) -> SampledGrid {
         SampledGrid {
             width: code.width,
             dark: code.modules.iter().map(|&m| m != 0).collect(),

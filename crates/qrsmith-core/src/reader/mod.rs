@@ -136,13 +136,24 @@ fn read_version(
     let n = initial.width;
     let v = (n - 17) / 4;
     let mut refs = locate::find_finders(gray, &initial, sign);
+    let best = refs
+        .iter()
+        .map(|r| sign * r.contrast)
+        .fold(0.0f32, f32::max);
+    // A finder under glare or a stain may match nothing: it keeps the place the initial model
+    // gives it, as long as two others are clearly there.
+    let weak = |r: &Reference| sign * r.contrast < 0.25 * best;
+    if best <= 0.0 || refs.iter().filter(|r| weak(r)).count() > 1 {
+        return None;
+    }
+    for r in refs.iter_mut().filter(|r| weak(r)) {
+        r.pixel = initial.map(r.module);
+    }
     let finder_contrast = refs
         .iter()
         .map(|r| sign * r.contrast)
+        .filter(|&c| c >= 0.25 * best)
         .fold(f32::INFINITY, f32::min);
-    if finder_contrast <= 0.0 {
-        return None;
-    }
     // A first fit through the finders and the initial fourth corner, so the alignment search
     // starts from the best guess.
     let br = ((n as f64), (n as f64));
@@ -181,7 +192,11 @@ fn read_version(
     sample::refine(gray, &mut model, &values);
     let values = sample::module_values(gray, &model);
     let grid = sample::classify(&values, n, sign < 0.0);
+    // Last, one threshold for the whole symbol: where a bright band or a shadow covers a
+    // whole threshold window, the local thresholds follow it and split its modules at
+    // random; one threshold keeps them apart as the rest of the symbol does.
     decoder::decode_grid(&grid)
+        .or_else(|_| decoder::decode_grid(&sample::classify_global(&values, n, sign < 0.0)))
         .ok()
         .map(|content| found(content, &model))
 }

@@ -183,6 +183,21 @@ pub(crate) fn classify(values: &[f32], n: usize, inverted: bool) -> SampledGrid 
     }
 }
 
+/// [`classify`] with one threshold for the whole symbol (two-means over every module).
+pub(crate) fn classify_global(values: &[f32], n: usize, inverted: bool) -> SampledGrid {
+    let (t, c) = two_means(values);
+    let dark = values.iter().map(|&v| (v < t) != inverted).collect();
+    let confidence = values
+        .iter()
+        .map(|&v| ((v - t).abs() / (c / 2.0).max(1.0) * 255.0).min(255.0) as u8)
+        .collect();
+    SampledGrid {
+        width: n,
+        dark,
+        confidence,
+    }
+}
+
 /// How well the modules around each node of `grid`'s correction lattice line up with module
 /// centres, improved node by node: each node's correction is moved to the shift (within about
 /// half a module) whose samples lie farthest from their thresholds — a sampling point on a
