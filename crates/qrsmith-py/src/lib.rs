@@ -3,7 +3,7 @@
 //! This is the native module `qrsmith._qrsmith`; the package `qrsmith` (in `python/`)
 //! re-exports it and turns PIL images and numpy arrays into pixels. Every function here is a
 //! thin call into the library, made with the GIL released, whose errors become the Python
-//! exceptions of [`errors`], each with the library's stable code.
+//! exceptions of `errors.rs`, each with the library's stable code.
 #![deny(missing_docs)]
 
 use pyo3::prelude::*;
