@@ -36,6 +36,38 @@ pub enum EcLevel {
     H,
 }
 
+impl EcLevel {
+    /// Every level, from the least recovery.
+    pub const ALL: [EcLevel; 4] = [EcLevel::L, EcLevel::M, EcLevel::Q, EcLevel::H];
+
+    /// The level's letter: `L`, `M`, `Q` or `H`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EcLevel::L => "L",
+            EcLevel::M => "M",
+            EcLevel::Q => "Q",
+            EcLevel::H => "H",
+        }
+    }
+}
+
+impl std::str::FromStr for EcLevel {
+    type Err = Error;
+
+    /// The level's letter, in either case.
+    fn from_str(s: &str) -> Result<EcLevel> {
+        EcLevel::ALL
+            .into_iter()
+            .find(|l| l.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOption,
+                    format!("error-correction level {s:?}: use L, M, Q or H"),
+                )
+            })
+    }
+}
+
 /// A symbol version: QR 1–40 or Micro QR M1–M4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Version {
@@ -119,6 +151,38 @@ pub enum Mode {
     Byte = 2,
     /// Shift JIS double-byte kanji, 13 bits each.
     Kanji = 3,
+}
+
+impl Mode {
+    /// Every mode.
+    pub const ALL: [Mode; 4] = [Mode::Numeric, Mode::Alphanumeric, Mode::Byte, Mode::Kanji];
+
+    /// The mode's name: `numeric`, `alphanumeric`, `byte` or `kanji`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Numeric => "numeric",
+            Mode::Alphanumeric => "alphanumeric",
+            Mode::Byte => "byte",
+            Mode::Kanji => "kanji",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = Error;
+
+    /// The mode's name, in either case.
+    fn from_str(s: &str) -> Result<Mode> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOption,
+                    format!("mode {s:?}: use numeric, alphanumeric, byte or kanji"),
+                )
+            })
+    }
 }
 
 /// Encoding options. The defaults give the most widely readable symbol: the smallest QR
