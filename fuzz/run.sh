@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decode_image encode sequence_merge batch_input http_request reader_grid)
+[ ${#targets[@]} -gt 0 ] || targets=(decode_image encode sequence_merge batch_input http_request reader_grid reader_image)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
 export RUSTC_BOOTSTRAP=1

@@ -61,6 +61,22 @@ pub fn fuzz_reader_grid(width: usize, modules: &[u8]) -> Option<String> {
     reader::decode_raw_grid(width, modules)
 }
 
+/// Runs the pure-Rust reader's locator, geometry, sampler and decoder on a grey image
+/// (`width` × `height`, row-major) at a symbol whose four corners (x, y, clockwise from its
+/// top-left) an engine reported. For the fuzz target only: not a stable API.
+#[doc(hidden)]
+pub fn fuzz_reader_image(
+    width: u32,
+    height: u32,
+    pixels: Vec<u8>,
+    corners: [(f64, f64); 4],
+    inverted: bool,
+) -> Option<String> {
+    let gray = image::GrayImage::from_raw(width, height, pixels)?;
+    reader::read_at(&gray, reader::Hint::Corners(corners), inverted, &|| false)
+        .map(|found| found.content.text)
+}
+
 mod decode;
 mod encode;
 mod error;

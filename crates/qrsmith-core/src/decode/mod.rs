@@ -671,7 +671,7 @@ fn symbol_from_reader(found: reader::Found, inverted: bool) -> Symbol {
         bytes: c.bytes,
         symbology: Symbology::QrCode,
         version: c.version.to_string(),
-        ec_level: Some(format!("{:?}", c.ec_level)),
+        ec_level: Some(c.ec_level.name().to_string()),
         mask: Some(c.mask),
         ec_headroom: Some(c.ec_headroom),
         corners: [tl, tr, br, bl],
