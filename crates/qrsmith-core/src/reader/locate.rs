@@ -87,8 +87,8 @@ fn correlation(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
-/// A square pattern of `size` modules whose module `(i, j)` is dark when `dark(i, j)`, plus
-/// optional light modules around it (`light_ring`: finder separators).
+/// A function pattern as the modules it is made of (a finder's include its light separator on
+/// the sides facing into the symbol).
 struct Pattern {
     /// Module offsets from the pattern's centre module, and whether each is dark.
     cells: Vec<((i32, i32), bool)>,
@@ -251,7 +251,7 @@ pub(crate) struct FinderSeen {
 }
 
 /// Three finder patterns that may be one symbol's: top-left, top-right, bottom-left (for an
-/// upright, unmirrored symbol), and their mean module size.
+/// upright, unmirrored symbol).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Triple {
     pub tl: FinderSeen,
