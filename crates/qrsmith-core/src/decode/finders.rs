@@ -26,6 +26,10 @@ pub(crate) struct Finder {
 /// its centre, a chance arrangement of data modules on a few.
 const MIN_HITS: u32 = 2;
 const MIN_HIT_SHARE: f32 = 2.0 / 3.0;
+/// The share for the open-ended scan: a pattern turned near 45° confirms on fewer rows (the
+/// rows whose runs keep 1:3:1 narrow to a band), and our reader's own pattern match weeds out
+/// chance hits.
+const MIN_HIT_SHARE_OPEN: f32 = 1.0 / 3.0;
 
 /// The finder-pattern candidates of `gray`, clustered, each confirmed by enough rows
 /// ([`MIN_HITS`], [`MIN_HIT_SHARE`]).
@@ -89,7 +93,11 @@ fn scan(gray: &GrayImage, ends: Ends) -> Vec<Finder> {
             add(&mut found, centre, (module + vmodule) / 2.0);
         }
     }
-    found.retain(|f| f.hits >= MIN_HITS && f.hits as f32 >= MIN_HIT_SHARE * 3.0 * f.module);
+    let share = match ends {
+        Ends::Closed => MIN_HIT_SHARE,
+        Ends::Open => MIN_HIT_SHARE_OPEN,
+    };
+    found.retain(|f| f.hits >= MIN_HITS && f.hits as f32 >= share * 3.0 * f.module);
     found
 }
 

@@ -3,7 +3,7 @@
 //! One file per stage: `image_input` (format sniffing, limits checked on the header before the
 //! pixels are decoded, EXIF orientation), `engine` (the reader behind a trait of our own;
 //! zxing-cpp 3 today), `residual` (whether the fast path may stop early), `sequence`
-//! (structured-append grouping and merging). This file holds the public types and the pass
+//! (structured-append grouping and merging), `resize` (the scaled copies). This file holds the public types and the pass
 //! policy that ties them together.
 
 pub(crate) mod engine;
@@ -11,13 +11,13 @@ mod finders;
 mod image_input;
 mod pipeline;
 mod residual;
+mod resize;
 mod sequence;
 
 pub use sequence::merge_sequences;
 
 use std::time::{Duration, Instant};
 
-use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage};
 
@@ -514,11 +514,11 @@ fn escalate(
         if let Some((region, offset)) = finders::unexplained_region(&finders, symbols, gray) {
             let scale = region_scale(&region, &finders);
             let region = if scale > 1.0 {
-                image::imageops::resize(
+                resize::resize(
                     &region,
                     (region.width() as f32 * scale) as u32,
                     (region.height() as f32 * scale) as u32,
-                    FilterType::CatmullRom,
+                    resize::Filter::CatmullRom,
                 )
             } else {
                 region
@@ -576,11 +576,13 @@ impl Tried {
     ) {
         for u in unread {
             let centre = pipeline::centre(&u.corners);
+            // A place already tried counts only when it is about the same quadrilateral: the
+            // engine pairs finders of two neighbouring symbols into one large, wrong place,
+            // which must not hide the right places it reports later.
             let covered = symbols
                 .iter()
-                .map(|s| &s.corners)
-                .chain(&self.0)
-                .any(|quad| pipeline::contains(quad, centre));
+                .any(|s| pipeline::contains(&s.corners, centre))
+                || self.0.iter().any(|quad| same_place(quad, &u.corners));
             if covered {
                 continue;
             }
@@ -599,6 +601,15 @@ impl Tried {
             }
         }
     }
+}
+
+/// Whether two quadrilaterals cover about the same place: each holds the other's centre and
+/// their areas differ by less than half.
+fn same_place(a: &[Point; 4], b: &[Point; 4]) -> bool {
+    let (area_a, area_b) = (pipeline::area(a), pipeline::area(b));
+    pipeline::contains(a, pipeline::centre(b))
+        && pipeline::contains(b, pipeline::centre(a))
+        && area_a.min(area_b) > 0.5 * area_a.max(area_b)
 }
 
 /// At most this many finder triples are handed to our own reader per image, the squarest
@@ -655,6 +666,61 @@ fn read_finder_triples(
             reader::read_at(gray, reader::Hint::Finders(triple), false, out_of_time)
         {
             symbols.push(symbol_from_reader(found, false));
+        }
+    }
+    read_finder_pairs(gray, &seen, symbols, out_of_time);
+}
+
+/// At most this many pairs of finders are completed into triples per image, the most alike
+/// first: each pair is six hypotheses.
+const MAX_PAIRS: usize = 6;
+/// Finders with smaller modules (in pixels) are not paired: the scan's chance hits are small.
+const MIN_PAIRED_MODULE: f64 = 2.0;
+
+/// Our own reader at pairs of finders (`seen`, in `gray`'s grid) outside every symbol read, the
+/// third finder hypothesised: glare or a tear can hide one finder of a symbol whose other two
+/// are plain.
+fn read_finder_pairs(
+    gray: &GrayImage,
+    seen: &[reader::FinderSeen],
+    symbols: &mut Vec<Symbol>,
+    out_of_time: &dyn Fn() -> bool,
+) {
+    let outside = |f: &reader::FinderSeen, symbols: &[Symbol]| {
+        let p = Point {
+            x: f.centre.0 as f32,
+            y: f.centre.1 as f32,
+        };
+        !symbols.iter().any(|s| pipeline::contains(&s.corners, p))
+    };
+    let left: Vec<&reader::FinderSeen> = seen
+        .iter()
+        .filter(|f| f.module >= MIN_PAIRED_MODULE && outside(f, symbols))
+        .collect();
+    let mut pairs: Vec<(f64, [reader::Triple; 6])> = Vec::new();
+    for (i, a) in left.iter().enumerate() {
+        for b in &left[i + 1..] {
+            if let Some(triples) = reader::completed_pair(**a, **b) {
+                pairs.push((a.module.max(b.module) / a.module.min(b.module), triples));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (_, triples) in pairs.into_iter().take(MAX_PAIRS) {
+        // Both finders may have been read since, as part of another pair.
+        if !outside(&triples[0].tl, symbols) || !outside(&triples[0].tr, symbols) {
+            continue;
+        }
+        for triple in triples {
+            if out_of_time() {
+                return;
+            }
+            if let Some(found) =
+                reader::read_at(gray, reader::Hint::Finders(triple), false, out_of_time)
+            {
+                symbols.push(symbol_from_reader(found, false));
+                break;
+            }
         }
     }
 }
@@ -721,10 +787,7 @@ fn downscale(gray: &GrayImage, max_side: u32) -> (GrayImage, f32) {
     let scale = max_side as f32 / longest as f32;
     let w = ((gray.width() as f32 * scale).round() as u32).max(1);
     let h = ((gray.height() as f32 * scale).round() as u32).max(1);
-    (
-        image::imageops::resize(gray, w, h, FilterType::Triangle),
-        scale,
-    )
+    (resize::resize(gray, w, h, resize::Filter::Linear), scale)
 }
 
 /// Maps a symbol read from a copy scaled by `scale` of the upright image back to the original

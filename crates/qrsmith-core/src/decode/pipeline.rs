@@ -13,10 +13,11 @@
 
 use std::borrow::Cow;
 
-use image::imageops::{self, FilterType};
+use image::imageops;
 use image::GrayImage;
 
 use super::engine::{EngineOptions, Threshold};
+use super::resize::{resize, Filter};
 use super::{Point, Symbol};
 
 /// How a stage prepares the image before the engine reads it.
@@ -103,11 +104,11 @@ fn apply(gray: &GrayImage, prep: Prep) -> Option<(GrayImage, f32)> {
                 return None;
             }
             let filter = if factor > 1.0 {
-                FilterType::CatmullRom
+                Filter::CatmullRom
             } else {
-                FilterType::Triangle
+                Filter::Linear
             };
-            return Some((imageops::resize(gray, nw, nh, filter), factor));
+            return Some((resize(gray, nw, nh, filter), factor));
         }
         Prep::LocalContrast => local_contrast(gray),
         Prep::Blur(sigma) => imageops::blur(gray, sigma),
@@ -192,6 +193,17 @@ pub(crate) fn centre(c: &[Point; 4]) -> Point {
         x: c.iter().map(|p| p.x).sum::<f32>() / 4.0,
         y: c.iter().map(|p| p.y).sum::<f32>() / 4.0,
     }
+}
+
+/// The area of a quadrilateral (shoelace formula; either winding).
+pub(crate) fn area(quad: &[Point; 4]) -> f32 {
+    let twice: f32 = (0..4)
+        .map(|i| {
+            let (a, b) = (quad[i], quad[(i + 1) % 4]);
+            a.x * b.y - b.x * a.y
+        })
+        .sum();
+    twice.abs() / 2.0
 }
 
 /// Whether `p` lies inside the quadrilateral `quad` (convex, either winding).

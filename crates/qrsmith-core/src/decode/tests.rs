@@ -188,6 +188,51 @@ fn escalation_reads_what_the_main_pass_misses() {
     }
 }
 
+/// A symbol whose top-right finder is washed out (glare): the engine needs all three finders;
+/// the escalation pairs the two it sees, and our own reader places the third.
+#[test]
+fn a_symbol_missing_one_finder_is_read_from_the_other_two() {
+    let text = "one finder lost to glare";
+    let code = crate::encode_text(
+        text,
+        &crate::EncodeOptions {
+            version: Some(crate::Version::Normal(3)),
+            ..crate::EncodeOptions::default()
+        },
+    )
+    .unwrap();
+    let (scale, border) = (6, 4);
+    let mut img = rasterise(&code, scale, border);
+    let n = code.width() as u32;
+    for y in border * scale..(border + 8) * scale {
+        for x in (border + n - 8) * scale..(border + n) * scale {
+            img.put_pixel(x, y, Luma([235]));
+        }
+    }
+    let png = encode_png(&DynamicImage::ImageLuma8(img));
+    let with = |effort| {
+        decode(
+            &png,
+            &DecodeOptions {
+                effort,
+                ..DecodeOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    assert!(with(Effort::Fast).symbols.is_empty());
+    let read = with(Effort::Balanced);
+    assert_eq!(read.symbols.len(), 1);
+    assert_eq!(read.symbols[0].text, text);
+    // The corners are the symbol's, the washed-out one included.
+    let far = ((border + n) * scale) as f32;
+    let tr = read.symbols[0].corners[1];
+    assert!(
+        (tr.x - far).abs() < 4.0 && (tr.y - (border * scale) as f32).abs() < 4.0,
+        "{tr:?}"
+    );
+}
+
 #[test]
 fn effort_names_parse_and_print() {
     for e in Effort::ALL {

@@ -259,6 +259,57 @@ pub(crate) struct Triple {
     pub bl: FinderSeen,
 }
 
+impl Triple {
+    /// The triple with `corner` at the top-left and the other two clockwise from it (in image
+    /// coordinates, y down): top-right, then bottom-left.
+    fn clockwise(corner: FinderSeen, p: FinderSeen, q: FinderSeen) -> Triple {
+        let (v1, v2) = (
+            (p.centre.0 - corner.centre.0, p.centre.1 - corner.centre.1),
+            (q.centre.0 - corner.centre.0, q.centre.1 - corner.centre.1),
+        );
+        let cross = v1.0 * v2.1 - v1.1 * v2.0;
+        let (tr, bl) = if cross > 0.0 { (p, q) } else { (q, p) };
+        Triple { tl: corner, tr, bl }
+    }
+}
+
+/// The triples that two finders of one symbol imply when its third finder was not seen (under
+/// glare, or torn): as two neighbouring finders, the third a right angle from either one on
+/// either side; as the two ends of the diagonal, the corner on either side. Six hypotheses,
+/// for the version hypotheses' timing test and the pattern match to sort out; `None` when the
+/// two cannot be one symbol's (module sizes apart, too near or too far for any version).
+pub(crate) fn completed_pair(a: FinderSeen, b: FinderSeen) -> Option<[Triple; 6]> {
+    let (lo, hi) = (a.module.min(b.module), a.module.max(b.module));
+    let module = (a.module + b.module) / 2.0;
+    let d = dist(a.centre, b.centre);
+    // Neighbouring finders are n − 7 modules apart (14 to 170); a diagonal √2 times that.
+    if hi > 1.5 * lo || d < 14.0 * module || d > 1.42 * 170.0 * module {
+        return None;
+    }
+    let turn = |from: Pt, to: Pt, sign: f64| -> FinderSeen {
+        let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+        FinderSeen {
+            centre: (from.0 - sign * dy, from.1 + sign * dx),
+            module,
+        }
+    };
+    let mid = FinderSeen {
+        centre: (
+            (a.centre.0 + b.centre.0) / 2.0,
+            (a.centre.1 + b.centre.1) / 2.0,
+        ),
+        module,
+    };
+    Some([
+        Triple::clockwise(a, b, turn(a.centre, b.centre, 1.0)),
+        Triple::clockwise(a, b, turn(a.centre, b.centre, -1.0)),
+        Triple::clockwise(b, a, turn(b.centre, a.centre, 1.0)),
+        Triple::clockwise(b, a, turn(b.centre, a.centre, -1.0)),
+        Triple::clockwise(turn(mid.centre, b.centre, 1.0), a, b),
+        Triple::clockwise(turn(mid.centre, b.centre, -1.0), a, b),
+    ])
+}
+
 /// At most this many finders are combined into triples (the most confirmed first): the search is
 /// cubic in their number.
 const MAX_FINDERS: usize = 24;
@@ -306,11 +357,8 @@ pub(crate) fn finder_triples(finders: &[FinderSeen]) -> Vec<Triple> {
                 if cos.abs() > 0.5 {
                     continue;
                 }
-                // Clockwise in image coordinates (y down): top-right, then bottom-left.
-                let cross = v1.0 * v2.1 - v1.1 * v2.0;
-                let (tr, bl) = if cross > 0.0 { (p, q) } else { (q, p) };
                 let badness = cos.abs() + (l1.max(l2) / l1.min(l2) - 1.0) + (hi / lo - 1.0);
-                out.push((badness, Triple { tl: corner, tr, bl }));
+                out.push((badness, Triple::clockwise(corner, p, q)));
             }
         }
     }
@@ -321,6 +369,39 @@ pub(crate) fn finder_triples(finders: &[FinderSeen]) -> Vec<Triple> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn seen(x: f64, y: f64, module: f64) -> FinderSeen {
+        FinderSeen {
+            centre: (x, y),
+            module,
+        }
+    }
+
+    #[test]
+    fn a_pair_implies_the_missing_finder() {
+        let near = |p: Pt, q: Pt| dist(p, q) < 1e-6;
+        // Top-left and top-right seen: one hypothesis is the upright symbol.
+        let triples = completed_pair(seen(100.0, 100.0, 5.0), seen(300.0, 100.0, 5.0)).unwrap();
+        assert!(triples.iter().any(|t| near(t.tl.centre, (100.0, 100.0))
+            && near(t.tr.centre, (300.0, 100.0))
+            && near(t.bl.centre, (100.0, 300.0))));
+        // The two ends of the diagonal: the corner between them.
+        let triples = completed_pair(seen(300.0, 100.0, 5.0), seen(100.0, 300.0, 5.0)).unwrap();
+        assert!(triples.iter().any(|t| near(t.tl.centre, (100.0, 100.0))
+            && near(t.tr.centre, (300.0, 100.0))
+            && near(t.bl.centre, (100.0, 300.0))));
+        // Every hypothesis runs clockwise: top-right, then bottom-left.
+        for t in triples {
+            let (a, b) = (
+                (t.tr.centre.0 - t.tl.centre.0, t.tr.centre.1 - t.tl.centre.1),
+                (t.bl.centre.0 - t.tl.centre.0, t.bl.centre.1 - t.tl.centre.1),
+            );
+            assert!(a.0 * b.1 - a.1 * b.0 > 0.0, "{t:?}");
+        }
+        // Module sizes apart, or too near for any version: not one symbol's.
+        assert!(completed_pair(seen(100.0, 100.0, 3.0), seen(300.0, 100.0, 6.0)).is_none());
+        assert!(completed_pair(seen(100.0, 100.0, 5.0), seen(160.0, 100.0, 5.0)).is_none());
+    }
 
     #[test]
     fn alignment_centres_follow_annex_e() {

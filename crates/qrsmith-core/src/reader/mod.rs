@@ -34,7 +34,7 @@ pub(crate) use self::decoder::GridContent;
 pub(crate) use self::geometry::dist as distance;
 use self::geometry::{dist, GridModel, Homography, Pt};
 use self::grid::SampledGrid;
-pub(crate) use self::locate::{finder_triples, FinderSeen};
+pub(crate) use self::locate::{completed_pair, finder_triples, FinderSeen, Triple};
 use self::locate::{width_of, Reference};
 
 /// Where a symbol probably is.
@@ -194,9 +194,11 @@ fn read_version(
     let grid = sample::classify(&values, n, sign < 0.0);
     // Last, one threshold for the whole symbol: where a bright band or a shadow covers a
     // whole threshold window, the local thresholds follow it and split its modules at
-    // random; one threshold keeps them apart as the rest of the symbol does.
+    // random; one threshold keeps them apart as the rest of the symbol does. And where a band
+    // is narrower than the threshold window (glare on foil), thresholds over seven modules.
     decoder::decode_grid(&grid)
         .or_else(|_| decoder::decode_grid(&sample::classify_global(&values, n, sign < 0.0)))
+        .or_else(|_| decoder::decode_grid(&sample::classify_fine(&values, n, sign < 0.0)))
         .ok()
         .map(|content| found(content, &model))
 }

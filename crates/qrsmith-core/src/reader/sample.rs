@@ -183,6 +183,58 @@ pub(crate) fn classify(values: &[f32], n: usize, inverted: bool) -> SampledGrid 
     }
 }
 
+/// [`classify`] with thresholds from a small window centred on each module ([`FINE_RADIUS`]
+/// modules each way) where that window shows at least half the contrast the blocks' wider
+/// windows do. Under a specular band on foil or gloss, dark modules read a light grey that a
+/// 15-module window, half of it outside the band, calls light; seven modules stay inside the
+/// band. Where the two thresholds disagree about a module, its confidence drops to a fraction,
+/// so that its codeword is among the first erasures.
+pub(crate) fn classify_fine(values: &[f32], n: usize, inverted: bool) -> SampledGrid {
+    let (coarse_t, coarse_c) = local_thresholds(values, n);
+    let mut window = Vec::with_capacity((2 * FINE_RADIUS + 1).pow(2));
+    let mut dark = Vec::with_capacity(n * n);
+    let mut confidence = Vec::with_capacity(n * n);
+    for row in 0..n {
+        for col in 0..n {
+            window.clear();
+            let (r0, r1) = (
+                row.saturating_sub(FINE_RADIUS),
+                (row + FINE_RADIUS + 1).min(n),
+            );
+            let (c0, c1) = (
+                col.saturating_sub(FINE_RADIUS),
+                (col + FINE_RADIUS + 1).min(n),
+            );
+            for r in r0..r1 {
+                window.extend_from_slice(&values[r * n + c0..r * n + c1]);
+            }
+            let k = row * n + col;
+            let (fine_t, fine_c) = two_means(&window);
+            let (t, c) = if fine_c >= coarse_c[k] / 2.0 {
+                (fine_t, fine_c)
+            } else {
+                (coarse_t[k], coarse_c[k])
+            };
+            let v = values[k];
+            let is_dark = v < t;
+            let mut sure = ((v - t).abs() / (c / 2.0).max(1.0)).min(1.0);
+            if is_dark != (v < coarse_t[k]) {
+                sure /= 4.0;
+            }
+            dark.push(is_dark != inverted);
+            confidence.push((sure * 255.0).round() as u8);
+        }
+    }
+    SampledGrid {
+        width: n,
+        dark,
+        confidence,
+    }
+}
+
+/// Modules each way from the module of [`classify_fine`]'s window (7 × 7 modules).
+const FINE_RADIUS: usize = 3;
+
 /// [`classify`] with one threshold for the whole symbol (two-means over every module).
 pub(crate) fn classify_global(values: &[f32], n: usize, inverted: bool) -> SampledGrid {
     let (t, c) = two_means(values);
@@ -292,6 +344,39 @@ mod tests {
         assert_eq!(bilinear(&img, 1.0, 0.5), 100.0);
         // Outside: the edge pixel.
         assert_eq!(bilinear(&img, -5.0, 0.5), 0.0);
+    }
+
+    #[test]
+    fn fine_thresholds_follow_a_band_narrower_than_the_blocks() {
+        // A checkerboard of 25 × 25 modules with a glare band six modules wide on the right
+        // whose dark modules read 170 (light 240); elsewhere 30 and 210.
+        let n = 25;
+        let truth = |k: usize| (k / n + k % n) % 2 == 0;
+        let values: Vec<f32> = (0..n * n)
+            .map(|k| match (k % n >= 19, truth(k)) {
+                (true, true) => 170.0,
+                (true, false) => 240.0,
+                (false, true) => 30.0,
+                (false, false) => 210.0,
+            })
+            .collect();
+        let (coarse, fine) = (
+            classify(&values, n, false),
+            classify_fine(&values, n, false),
+        );
+        let wrong = |g: &SampledGrid, unsure_too: bool| {
+            (0..n * n)
+                .filter(|&k| g.dark[k] != truth(k) && (unsure_too || g.confidence[k] >= 64))
+                .count()
+        };
+        // The wide windows read a quarter of the band's modules wrong; the fine ones only those
+        // at the band's edge, where their window straddles it.
+        assert!(wrong(&coarse, true) > 30, "{}", wrong(&coarse, true));
+        assert!(wrong(&fine, true) * 2 < wrong(&coarse, true));
+        // Where the wide and the fine thresholds disagree, the module is unsure.
+        for k in (0..n * n).filter(|&k| coarse.dark[k] != fine.dark[k]) {
+            assert!(fine.confidence[k] < 64, "{k}: {}", fine.confidence[k]);
+        }
     }
 
     #[test]
