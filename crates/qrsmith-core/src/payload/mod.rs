@@ -19,6 +19,8 @@
 //! | [`Geo`] | `geo:` | RFC 5870 |
 //! | [`Event`] | an iCalendar `VEVENT` | RFC 5545 |
 //! | [`Epc`] | an EPC QR code (SEPA credit transfer) | EPC069-12 |
+//! | [`Emvco`] | EMVCo Merchant-Presented Mode, CRC-16 in ID 63 | EMV QRCPS MPM 1.1 |
+//! | [`Pix`] | a static Pix BR Code (EMVCo, GUI `BR.GOV.BCB.PIX`) | BCB, Manual de Padrões para Iniciação do Pix |
 //!
 //! With the `serde` feature every type deserializes from JSON; [`Payload`] is tagged by a
 //! `"type"` field (`{"type": "wifi", "ssid": "…"}`) and unknown fields are refused.
@@ -41,14 +43,21 @@ use std::fmt;
 use crate::error::{Error, ErrorKind, Result};
 
 mod contact;
+mod emvco;
 mod epc;
 mod event;
+mod pix;
 mod uri;
 mod wifi;
 
 pub use self::contact::{MeCard, VCard, VCardAddress, VCardEmail, VCardPhone, VCardVersion};
+pub use self::emvco::{
+    crc16_ccitt_false, Emvco, EmvcoAdditionalData, EmvcoAlternateLanguage, EmvcoField,
+    EmvcoInitiation, EmvcoMerchantAccount,
+};
 pub use self::epc::{validate_bic, validate_iban, Epc};
 pub use self::event::Event;
+pub use self::pix::{Pix, PIX_GUI};
 pub use self::uri::{Email, Geo, Sms, Tel, Text, Url};
 pub use self::wifi::{Wifi, WifiAuth};
 
@@ -83,6 +92,10 @@ pub enum Payload {
     Event(Event),
     /// A SEPA credit transfer (EPC QR code).
     Epc(Epc),
+    /// An EMVCo Merchant-Presented Mode payment code.
+    Emvco(Emvco),
+    /// A Pix payment (Brazil).
+    Pix(Pix),
 }
 
 impl Payload {
@@ -100,6 +113,8 @@ impl Payload {
             Payload::Geo(p) => p.build(),
             Payload::Event(p) => p.build(),
             Payload::Epc(p) => p.build(),
+            Payload::Emvco(p) => p.build(),
+            Payload::Pix(p) => p.build(),
         }
     }
 
@@ -117,6 +132,8 @@ impl Payload {
             Payload::Geo(_) => "geo",
             Payload::Event(_) => "event",
             Payload::Epc(_) => "epc",
+            Payload::Emvco(_) => "emvco",
+            Payload::Pix(_) => "pix",
         }
     }
 }
