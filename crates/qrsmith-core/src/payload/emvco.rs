@@ -412,12 +412,14 @@ impl Emvco {
                     "01" => (false, false),
                     "02" => (true, false),
                     "03" => (false, true),
-                    _ => return Err(invalid(
-                        "tip_indicator",
-                        format!(
+                    _ => {
+                        return Err(invalid(
+                            "tip_indicator",
+                            format!(
                             "{ind:?}: 01 (ask for a tip), 02 (fixed fee) or 03 (percentage fee)"
                         ),
-                    )),
+                        ))
+                    }
                 };
                 if want.0 != fixed.is_some() {
                     return Err(invalid(

@@ -20,6 +20,7 @@
 //! | [`Event`] | an iCalendar `VEVENT` | RFC 5545 |
 //! | [`Epc`] | an EPC QR code (SEPA credit transfer) | EPC069-12 |
 //! | [`Emvco`] | EMVCo Merchant-Presented Mode, CRC-16 in ID 63 | EMV QRCPS MPM 1.1 |
+//! | [`SwissQrBill`] | the Swiss QR-bill's QR code (`SPC`, `0200`, …, `EPD`) | SIX, Implementation Guidelines for the QR-bill 2.3 |
 //! | [`Pix`] | a static Pix BR Code (EMVCo, GUI `BR.GOV.BCB.PIX`) | BCB, Manual de Padrões para Iniciação do Pix |
 //!
 //! With the `serde` feature every type deserializes from JSON; [`Payload`] is tagged by a
@@ -47,6 +48,7 @@ mod emvco;
 mod epc;
 mod event;
 mod pix;
+mod swiss;
 mod uri;
 mod wifi;
 
@@ -58,6 +60,7 @@ pub use self::emvco::{
 pub use self::epc::{validate_bic, validate_iban, Epc};
 pub use self::event::Event;
 pub use self::pix::{Pix, PIX_GUI};
+pub use self::swiss::{SwissAddress, SwissQrBill};
 pub use self::uri::{Email, Geo, Sms, Tel, Text, Url};
 pub use self::wifi::{Wifi, WifiAuth};
 
@@ -96,6 +99,8 @@ pub enum Payload {
     Emvco(Emvco),
     /// A Pix payment (Brazil).
     Pix(Pix),
+    /// A Swiss QR-bill's payment part.
+    SwissQrBill(SwissQrBill),
 }
 
 impl Payload {
@@ -115,6 +120,7 @@ impl Payload {
             Payload::Epc(p) => p.build(),
             Payload::Emvco(p) => p.build(),
             Payload::Pix(p) => p.build(),
+            Payload::SwissQrBill(p) => p.build(),
         }
     }
 
@@ -134,6 +140,7 @@ impl Payload {
             Payload::Epc(_) => "epc",
             Payload::Emvco(_) => "emvco",
             Payload::Pix(_) => "pix",
+            Payload::SwissQrBill(_) => "swiss_qr_bill",
         }
     }
 }
