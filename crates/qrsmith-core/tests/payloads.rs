@@ -2,8 +2,9 @@
 //! built text exactly (line breaks, escapes and non-ASCII characters included).
 
 use qrsmith_core::payload::{
-    Email, Epc, Event, Geo, MeCard, Payload, Sms, Tel, Text, Url, VCard, VCardAddress, VCardEmail,
-    VCardPhone, VCardVersion, Wifi, WifiAuth,
+    Bitcoin, Email, Emvco, EmvcoAdditionalData, EmvcoField, EmvcoInitiation, EmvcoMerchantAccount,
+    Epc, Event, Geo, Gs1DigitalLink, MeCard, Payload, Pix, Sms, SwissAddress, SwissQrBill, Tel,
+    Text, Upi, Url, VCard, VCardAddress, VCardEmail, VCardPhone, VCardVersion, Wifi, WifiAuth,
 };
 use qrsmith_core::{decode, encode_text, render, DecodeOptions, EcLevel, EncodeOptions, Format};
 use qrsmith_core::{RenderOptions, Size};
@@ -111,6 +112,86 @@ fn samples() -> Vec<Payload> {
             remittance_text: s("Urgency fund"),
             information: s("Sample EPC QR code"),
         }),
+        Payload::Emvco(Emvco {
+            initiation: Some(EmvcoInitiation::Dynamic),
+            merchant_accounts: vec![EmvcoMerchantAccount {
+                id: 29,
+                gui: "D15600000000".into(),
+                fields: vec![EmvcoField {
+                    id: "05".into(),
+                    value: "A93FO3230Q".into(),
+                }],
+            }],
+            merchant_category_code: "4111".into(),
+            currency: "156".into(),
+            amount: s("23.72"),
+            country: "CN".into(),
+            merchant_name: "BEST TRANSPORT".into(),
+            merchant_city: "BEIJING".into(),
+            additional_data: Some(EmvcoAdditionalData {
+                store_label: s("1234"),
+                ..EmvcoAdditionalData::default()
+            }),
+            ..Emvco::default()
+        }),
+        Payload::Pix(Pix {
+            key: "fulano@example.com".into(),
+            name: "Fulano de Tal".into(),
+            city: "BRASILIA".into(),
+            amount: s("123.45"),
+            description: s("Pedido 42"),
+            txid: s("PEDIDO42"),
+            postal_code: None,
+        }),
+        Payload::Upi(Upi {
+            vpa: "merchant.1@okaxis".into(),
+            name: "Chai & Co".into(),
+            amount: s("150.50"),
+            note: s("Order #7, table 3"),
+            reference: s("TXN-0007"),
+            merchant_code: s("5812"),
+        }),
+        Payload::SwissQrBill(SwissQrBill {
+            iban: "CH44 3199 9123 0008 8901 2".into(),
+            creditor: SwissAddress {
+                name: "Robert Schneider AG".into(),
+                street: s("Rue du Lac"),
+                building_number: s("1268"),
+                postal_code: "2501".into(),
+                town: "Biel".into(),
+                country: "CH".into(),
+                ..SwissAddress::default()
+            },
+            amount: s("1949.75"),
+            currency: s("CHF"),
+            debtor: Some(SwissAddress {
+                name: "Pia-Maria Rutschmann-Schnyder".into(),
+                street: s("Grosse Marktgasse"),
+                building_number: s("28"),
+                postal_code: "9400".into(),
+                town: "Rorschach".into(),
+                country: "CH".into(),
+                ..SwissAddress::default()
+            }),
+            reference: s("21 00000 00003 13947 14300 09017"),
+            message: s("Auftrag vom 15.06.2020 - Zürich"),
+            billing_information: None,
+            alternative_schemes: vec![],
+        }),
+        Payload::Gs1DigitalLink(Gs1DigitalLink {
+            gtin: "9520123456788".into(),
+            cpv: s("2A"),
+            lot: s("ABC/1"),
+            serial: s("12345"),
+            expiry: s("261231"),
+            ..Gs1DigitalLink::default()
+        }),
+        Payload::Bitcoin(Bitcoin {
+            address: "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4".into(),
+            amount: s("0.0015"),
+            label: s("Zoë's café"),
+            message: s("Thanks & cheers"),
+        }),
     ]
 }
 
@@ -119,7 +200,7 @@ fn every_payload_type_reads_back_exactly() {
     let payloads = samples();
     let mut types: Vec<&str> = payloads.iter().map(Payload::type_name).collect();
     types.dedup();
-    assert_eq!(types.len(), 11, "every type is covered: {types:?}");
+    assert_eq!(types.len(), 17, "every type is covered: {types:?}");
     for payload in payloads {
         let text = payload
             .build()
@@ -127,7 +208,7 @@ fn every_payload_type_reads_back_exactly() {
         // EPC069-12 asks for level M; the others use the library's default (H).
         let opts = EncodeOptions {
             ec_level: match payload {
-                Payload::Epc(_) => EcLevel::M,
+                Payload::Epc(_) | Payload::SwissQrBill(_) => EcLevel::M,
                 _ => EcLevel::H,
             },
             ..EncodeOptions::default()
@@ -147,6 +228,14 @@ fn every_payload_type_reads_back_exactly() {
             "{}",
             payload.type_name()
         );
+        // Read back as the type it was built as, with no problems (plain text is no type).
+        match found.symbols[0].payload() {
+            None => assert_eq!(payload.type_name(), "text"),
+            Some(read) => {
+                assert_eq!(read.kind, payload.type_name(), "{text}");
+                assert!(read.valid, "{}: {:?}", payload.type_name(), read.problems);
+            }
+        }
     }
 }
 
