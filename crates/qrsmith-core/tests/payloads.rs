@@ -1,5 +1,6 @@
-//! Every payload type end to end: build → encode → PNG → our reader, which must give back the
-//! built text exactly (line breaks, escapes and non-ASCII characters included).
+//! Every payload type end to end: build → encode → PNG → our reader and zxing-cpp (called
+//! directly), which must both give back the built text exactly (line breaks, escapes and
+//! non-ASCII characters included).
 
 use qrsmith_core::payload::{
     Bitcoin, Email, Emvco, EmvcoAdditionalData, EmvcoField, EmvcoInitiation, EmvcoMerchantAccount,
@@ -226,6 +227,26 @@ fn every_payload_type_reads_back_exactly() {
             found.symbols[0].bytes,
             text.as_bytes(),
             "{}",
+            payload.type_name()
+        );
+        // zxing-cpp, called directly on the same PNG.
+        let img = image::load_from_memory(&png).unwrap().into_luma8();
+        let view = zxingcpp::ImageView::from_slice(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            zxingcpp::ImageFormat::Lum,
+        )
+        .unwrap();
+        let theirs = zxingcpp::read()
+            .formats([zxingcpp::BarcodeFormat::QRCode])
+            .from(view)
+            .unwrap();
+        assert_eq!(theirs.len(), 1, "zxing-cpp, {}", payload.type_name());
+        assert_eq!(
+            theirs[0].bytes(),
+            text.as_bytes(),
+            "zxing-cpp, {}",
             payload.type_name()
         );
         // Read back as the type it was built as, with no problems (plain text is no type).
