@@ -196,6 +196,25 @@ fn samples() -> Vec<Payload> {
     ]
 }
 
+/// The bytes of every QR symbol zxing-cpp finds in a PNG.
+fn zxing_read(png: &[u8]) -> Vec<Vec<u8>> {
+    let img = image::load_from_memory(png).unwrap().into_luma8();
+    let view = zxingcpp::ImageView::from_slice(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        zxingcpp::ImageFormat::Lum,
+    )
+    .unwrap();
+    zxingcpp::read()
+        .formats([zxingcpp::BarcodeFormat::QRCode])
+        .from(view)
+        .unwrap()
+        .iter()
+        .map(|b| b.bytes())
+        .collect()
+}
+
 #[test]
 fn every_payload_type_reads_back_exactly() {
     let payloads = samples();
@@ -230,22 +249,9 @@ fn every_payload_type_reads_back_exactly() {
             payload.type_name()
         );
         // zxing-cpp, called directly on the same PNG.
-        let img = image::load_from_memory(&png).unwrap().into_luma8();
-        let view = zxingcpp::ImageView::from_slice(
-            img.as_raw(),
-            img.width(),
-            img.height(),
-            zxingcpp::ImageFormat::Lum,
-        )
-        .unwrap();
-        let theirs = zxingcpp::read()
-            .formats([zxingcpp::BarcodeFormat::QRCode])
-            .from(view)
-            .unwrap();
-        assert_eq!(theirs.len(), 1, "zxing-cpp, {}", payload.type_name());
         assert_eq!(
-            theirs[0].bytes(),
-            text.as_bytes(),
+            zxing_read(&png),
+            [text.as_bytes()],
             "zxing-cpp, {}",
             payload.type_name()
         );
@@ -282,4 +288,55 @@ fn built_texts_have_their_formats_shape() {
     assert_eq!(texts[9], "geo:46.772673,-71.282945,12.5");
     assert!(texts[10].contains("\r\nSUMMARY:Release party\\; v1.0\\, finally\r\n"));
     assert!(texts[10].contains("\r\nLOCATION:Café Zoë\\, 2nd floor\r\n"));
+}
+
+#[test]
+fn a_swiss_bill_with_its_cross_reads_back_at_level_m() {
+    let bill = samples()
+        .into_iter()
+        .find(|p| matches!(p, Payload::SwissQrBill(_)))
+        .unwrap();
+    let text = bill.build().unwrap();
+    let code = encode_text(
+        &text,
+        &EncodeOptions {
+            ec_level: EcLevel::M,
+            ..EncodeOptions::default()
+        },
+    )
+    .unwrap();
+    let style = qrsmith_core::Style {
+        logo: Some(qrsmith_core::payload::swiss_cross()),
+        ..qrsmith_core::Style::default()
+    };
+    let opts = RenderOptions {
+        size: Size::Scale(8),
+        ..RenderOptions::default()
+    };
+    let png = qrsmith_core::render_styled(&code, Format::Png, &opts, &style).unwrap();
+    let found = decode(&png, &DecodeOptions::default()).unwrap();
+    assert_eq!(found.symbols.len(), 1);
+    assert_eq!(found.symbols[0].text, text);
+    assert_eq!(found.symbols[0].ec_level.as_deref(), Some("M"));
+    assert_eq!(zxing_read(&png), [text.as_bytes()]);
+    // The centre is the cross: white at the very centre (the cross), black a little off it
+    // along the diagonal (the black square between the arms).
+    let img = image::load_from_memory(&png).unwrap().into_luma8();
+    let (w, h) = img.dimensions();
+    let side = code.width() as f32 * 8.0;
+    assert!(
+        img.get_pixel(w / 2, h / 2)[0] > 200,
+        "the cross's centre is white"
+    );
+    let off = (side * 7.0 / 46.0 * 0.35) as u32;
+    assert!(
+        img.get_pixel(w / 2 + off, h / 2 + off)[0] < 60,
+        "the square round the cross is black"
+    );
+    let svg = qrsmith_core::render_styled(&code, Format::Svg, &opts, &style).unwrap();
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(
+        svg.contains("data:image/svg+xml;base64,"),
+        "the cross is embedded"
+    );
 }

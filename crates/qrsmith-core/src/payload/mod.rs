@@ -70,7 +70,7 @@ pub use self::event::Event;
 pub use self::gs1::{validate_gtin, Gs1DigitalLink, GS1_RESOLVER};
 pub use self::pix::{Pix, PIX_GUI};
 pub use self::read::{read, Problem, ReadPayload, ReadValue};
-pub use self::swiss::{SwissAddress, SwissQrBill};
+pub use self::swiss::{swiss_cross, SwissAddress, SwissQrBill, SWISS_CROSS_SIZE};
 pub use self::upi::Upi;
 pub use self::uri::{Email, Geo, Sms, Tel, Text, Url};
 pub use self::wifi::{Wifi, WifiAuth};
