@@ -146,7 +146,7 @@ fn options_before_the_type_and_literal_type_names_still_work() {
 
 #[test]
 fn invalid_payloads_exit_2_naming_the_field() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["encode", "epc", "--name", "A", "--iban", "BE72000000001617"],
             "iban: ",
@@ -173,6 +173,31 @@ fn invalid_payloads_exit_2_naming_the_field() {
             "latitude: ",
         ),
         (&["encode", "hello", "tel", "123"], "not both"),
+        (
+            &["encode", "gs1-digital-link", "--gtin", "09521234543214"],
+            "gtin: ",
+        ),
+        (
+            &[
+                "encode",
+                "swiss_qr_bill",
+                "--iban",
+                "CH4431999123000889012",
+                "--creditor-name",
+                "A",
+                "--creditor-postal-code",
+                "1",
+                "--creditor-town",
+                "B",
+                "--reference",
+                "RF18539007547034",
+            ],
+            "reference: ",
+        ),
+        (
+            &["encode", "upi", "--vpa", "nobody", "--name", "A"],
+            "vpa: ",
+        ),
     ];
     for (args, needle) in cases {
         let out = qrsmith(args);
