@@ -1,9 +1,11 @@
-//! Every payload type end to end: build → encode → PNG → our reader, which must give back the
-//! built text exactly (line breaks, escapes and non-ASCII characters included).
+//! Every payload type end to end: build → encode → PNG → our reader and zxing-cpp (called
+//! directly), which must both give back the built text exactly (line breaks, escapes and
+//! non-ASCII characters included).
 
 use qrsmith_core::payload::{
-    Email, Epc, Event, Geo, MeCard, Payload, Sms, Tel, Text, Url, VCard, VCardAddress, VCardEmail,
-    VCardPhone, VCardVersion, Wifi, WifiAuth,
+    Bitcoin, Email, Emvco, EmvcoAdditionalData, EmvcoField, EmvcoInitiation, EmvcoMerchantAccount,
+    Epc, Event, Geo, Gs1DigitalLink, MeCard, Payload, Pix, Sms, SwissAddress, SwissQrBill, Tel,
+    Text, Upi, Url, VCard, VCardAddress, VCardEmail, VCardPhone, VCardVersion, Wifi, WifiAuth,
 };
 use qrsmith_core::{decode, encode_text, render, DecodeOptions, EcLevel, EncodeOptions, Format};
 use qrsmith_core::{RenderOptions, Size};
@@ -111,7 +113,106 @@ fn samples() -> Vec<Payload> {
             remittance_text: s("Urgency fund"),
             information: s("Sample EPC QR code"),
         }),
+        Payload::Emvco(Emvco {
+            initiation: Some(EmvcoInitiation::Dynamic),
+            merchant_accounts: vec![EmvcoMerchantAccount {
+                id: 29,
+                gui: "D15600000000".into(),
+                fields: vec![EmvcoField {
+                    id: "05".into(),
+                    value: "A93FO3230Q".into(),
+                }],
+            }],
+            merchant_category_code: "4111".into(),
+            currency: "156".into(),
+            amount: s("23.72"),
+            country: "CN".into(),
+            merchant_name: "BEST TRANSPORT".into(),
+            merchant_city: "BEIJING".into(),
+            additional_data: Some(EmvcoAdditionalData {
+                store_label: s("1234"),
+                ..EmvcoAdditionalData::default()
+            }),
+            ..Emvco::default()
+        }),
+        Payload::Pix(Pix {
+            key: "fulano@example.com".into(),
+            name: "Fulano de Tal".into(),
+            city: "BRASILIA".into(),
+            amount: s("123.45"),
+            description: s("Pedido 42"),
+            txid: s("PEDIDO42"),
+            postal_code: None,
+        }),
+        Payload::Upi(Upi {
+            vpa: "merchant.1@okaxis".into(),
+            name: "Chai & Co".into(),
+            amount: s("150.50"),
+            note: s("Order #7, table 3"),
+            reference: s("TXN-0007"),
+            merchant_code: s("5812"),
+        }),
+        Payload::SwissQrBill(SwissQrBill {
+            iban: "CH44 3199 9123 0008 8901 2".into(),
+            creditor: SwissAddress {
+                name: "Robert Schneider AG".into(),
+                street: s("Rue du Lac"),
+                building_number: s("1268"),
+                postal_code: "2501".into(),
+                town: "Biel".into(),
+                country: "CH".into(),
+                ..SwissAddress::default()
+            },
+            amount: s("1949.75"),
+            currency: s("CHF"),
+            debtor: Some(SwissAddress {
+                name: "Pia-Maria Rutschmann-Schnyder".into(),
+                street: s("Grosse Marktgasse"),
+                building_number: s("28"),
+                postal_code: "9400".into(),
+                town: "Rorschach".into(),
+                country: "CH".into(),
+                ..SwissAddress::default()
+            }),
+            reference: s("21 00000 00003 13947 14300 09017"),
+            message: s("Auftrag vom 15.06.2020 - Zürich"),
+            billing_information: None,
+            alternative_schemes: vec![],
+        }),
+        Payload::Gs1DigitalLink(Gs1DigitalLink {
+            gtin: "9520123456788".into(),
+            cpv: s("2A"),
+            lot: s("ABC/1"),
+            serial: s("12345"),
+            expiry: s("261231"),
+            ..Gs1DigitalLink::default()
+        }),
+        Payload::Bitcoin(Bitcoin {
+            address: "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4".into(),
+            amount: s("0.0015"),
+            label: s("Zoë's café"),
+            message: s("Thanks & cheers"),
+        }),
     ]
+}
+
+/// The bytes of every QR symbol zxing-cpp finds in a PNG.
+fn zxing_read(png: &[u8]) -> Vec<Vec<u8>> {
+    let img = image::load_from_memory(png).unwrap().into_luma8();
+    let view = zxingcpp::ImageView::from_slice(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        zxingcpp::ImageFormat::Lum,
+    )
+    .unwrap();
+    zxingcpp::read()
+        .formats([zxingcpp::BarcodeFormat::QRCode])
+        .from(view)
+        .unwrap()
+        .iter()
+        .map(|b| b.bytes())
+        .collect()
 }
 
 #[test]
@@ -119,7 +220,7 @@ fn every_payload_type_reads_back_exactly() {
     let payloads = samples();
     let mut types: Vec<&str> = payloads.iter().map(Payload::type_name).collect();
     types.dedup();
-    assert_eq!(types.len(), 11, "every type is covered: {types:?}");
+    assert_eq!(types.len(), 17, "every type is covered: {types:?}");
     for payload in payloads {
         let text = payload
             .build()
@@ -127,7 +228,7 @@ fn every_payload_type_reads_back_exactly() {
         // EPC069-12 asks for level M; the others use the library's default (H).
         let opts = EncodeOptions {
             ec_level: match payload {
-                Payload::Epc(_) => EcLevel::M,
+                Payload::Epc(_) | Payload::SwissQrBill(_) => EcLevel::M,
                 _ => EcLevel::H,
             },
             ..EncodeOptions::default()
@@ -147,6 +248,21 @@ fn every_payload_type_reads_back_exactly() {
             "{}",
             payload.type_name()
         );
+        // zxing-cpp, called directly on the same PNG.
+        assert_eq!(
+            zxing_read(&png),
+            [text.as_bytes()],
+            "zxing-cpp, {}",
+            payload.type_name()
+        );
+        // Read back as the type it was built as, with no problems (plain text is no type).
+        match found.symbols[0].payload() {
+            None => assert_eq!(payload.type_name(), "text"),
+            Some(read) => {
+                assert_eq!(read.kind, payload.type_name(), "{text}");
+                assert!(read.valid, "{}: {:?}", payload.type_name(), read.problems);
+            }
+        }
     }
 }
 
@@ -172,4 +288,55 @@ fn built_texts_have_their_formats_shape() {
     assert_eq!(texts[9], "geo:46.772673,-71.282945,12.5");
     assert!(texts[10].contains("\r\nSUMMARY:Release party\\; v1.0\\, finally\r\n"));
     assert!(texts[10].contains("\r\nLOCATION:Café Zoë\\, 2nd floor\r\n"));
+}
+
+#[test]
+fn a_swiss_bill_with_its_cross_reads_back_at_level_m() {
+    let bill = samples()
+        .into_iter()
+        .find(|p| matches!(p, Payload::SwissQrBill(_)))
+        .unwrap();
+    let text = bill.build().unwrap();
+    let code = encode_text(
+        &text,
+        &EncodeOptions {
+            ec_level: EcLevel::M,
+            ..EncodeOptions::default()
+        },
+    )
+    .unwrap();
+    let style = qrsmith_core::Style {
+        logo: Some(qrsmith_core::payload::swiss_cross()),
+        ..qrsmith_core::Style::default()
+    };
+    let opts = RenderOptions {
+        size: Size::Scale(8),
+        ..RenderOptions::default()
+    };
+    let png = qrsmith_core::render_styled(&code, Format::Png, &opts, &style).unwrap();
+    let found = decode(&png, &DecodeOptions::default()).unwrap();
+    assert_eq!(found.symbols.len(), 1);
+    assert_eq!(found.symbols[0].text, text);
+    assert_eq!(found.symbols[0].ec_level.as_deref(), Some("M"));
+    assert_eq!(zxing_read(&png), [text.as_bytes()]);
+    // The centre is the cross: white at the very centre (the cross), black a little off it
+    // along the diagonal (the black square between the arms).
+    let img = image::load_from_memory(&png).unwrap().into_luma8();
+    let (w, h) = img.dimensions();
+    let side = code.width() as f32 * 8.0;
+    assert!(
+        img.get_pixel(w / 2, h / 2)[0] > 200,
+        "the cross's centre is white"
+    );
+    let off = (side * 7.0 / 46.0 * 0.35) as u32;
+    assert!(
+        img.get_pixel(w / 2 + off, h / 2 + off)[0] < 60,
+        "the square round the cross is black"
+    );
+    let svg = qrsmith_core::render_styled(&code, Format::Svg, &opts, &style).unwrap();
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(
+        svg.contains("data:image/svg+xml;base64,"),
+        "the cross is embedded"
+    );
 }

@@ -290,8 +290,14 @@ pub struct GenerationLimits {
 impl QrOptions {
     /// Validates and normalises the options. `allowed` are the formats the route can answer.
     pub fn normalise(self, limits: GenerationLimits, allowed: &[Format]) -> ApiResult<Generation> {
-        // EPC069-12 asks for level M: the default for EPC payments.
-        let epc = matches!(self.payload, Some(qrsmith_core::payload::Payload::Epc(_)));
+        // EPC069-12 and the Swiss QR-bill guidelines ask for level M: the default for them.
+        let epc = matches!(
+            self.payload,
+            Some(
+                qrsmith_core::payload::Payload::Epc(_)
+                    | qrsmith_core::payload::Payload::SwissQrBill(_)
+            )
+        );
         let payload = match (self.text, self.data_base64, self.payload) {
             (Some(text), None, None) => Payload::Text(text),
             (None, Some(b64), None) => Payload::Bytes(

@@ -25,6 +25,7 @@ pub fn symbol(s: &Symbol) -> Value {
             "count": sa.count,
             "parity": sa.parity,
         })),
+        "payload": s.payload(),
     })
 }
 

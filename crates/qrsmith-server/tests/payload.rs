@@ -75,6 +75,55 @@ fn cases() -> Vec<(Value, &'static str)> {
                    "remittance_text": "Urgency fund", "information": "Sample EPC QR code"}),
             "BCD\n002\n1\nSCT\nBPOTBEB1\nRed Cross\nBE72000000001616\nEUR1\nCHAR\n\nUrgency fund\nSample EPC QR code",
         ),
+        (
+            json!({"type": "emvco", "initiation": "dynamic",
+                   "merchant_accounts": [{"id": 29, "gui": "D15600000000",
+                                          "fields": [{"id": "05", "value": "A93FO3230Q"}]}],
+                   "merchant_category_code": "4111", "currency": "156", "amount": "23.72",
+                   "country": "CN", "merchant_name": "BEST TRANSPORT", "merchant_city": "BEIJING",
+                   "additional_data": {"store_label": "1234"},
+                   "alternate_language": {"language": "ZH", "name": "最佳运输", "city": "北京"}}),
+            "00020101021229300012D156000000000510A93FO3230Q52044111530315654052\
+             3.725802CN5914BEST TRANSPORT6007BEIJING620803041234\
+             64200002ZH0104最佳运输0202北京6304A73D",
+        ),
+        (
+            json!({"type": "pix", "key": "123e4567-e12b-12d1-a456-426655440000",
+                   "name": "Fulano de Tal", "city": "BRASILIA"}),
+            "00020126580014BR.GOV.BCB.PIX0136123e4567-e12b-12d1-a456-426655440000\
+             5204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***6304F01B",
+        ),
+        (
+            json!({"type": "swiss_qr_bill", "iban": "CH44 3199 9123 0008 8901 2",
+                   "creditor": {"name": "Robert Schneider AG", "street": "Rue du Lac",
+                                "building_number": "1268", "postal_code": "2501", "town": "Biel",
+                                "country": "CH"},
+                   "debtor": {"name": "Pia-Maria Rutschmann-Schnyder",
+                              "street": "Grosse Marktgasse", "building_number": "28",
+                              "postal_code": "9400", "town": "Rorschach", "country": "CH"},
+                   "amount": "1949.75", "reference": "210000000003139471430009017",
+                   "message": "Order of 15 June 2020"}),
+            "SPC\r\n0200\r\n1\r\nCH4431999123000889012\r\nS\r\nRobert Schneider AG\r\n\
+             Rue du Lac\r\n1268\r\n2501\r\nBiel\r\nCH\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\
+             1949.75\r\nCHF\r\nS\r\nPia-Maria Rutschmann-Schnyder\r\nGrosse Marktgasse\r\n\
+             28\r\n9400\r\nRorschach\r\nCH\r\nQRR\r\n210000000003139471430009017\r\n\
+             Order of 15 June 2020\r\nEPD",
+        ),
+        (
+            json!({"type": "upi", "vpa": "shop@okaxis", "name": "Chai & Co", "amount": "150.50",
+                   "note": "Table 3", "reference": "T7"}),
+            "upi://pay?pa=shop@okaxis&pn=Chai%20%26%20Co&am=150.50&cu=INR&tn=Table%203&tr=T7",
+        ),
+        (
+            json!({"type": "gs1_digital_link", "gtin": "9521234543213", "lot": "ABC123",
+                   "expiry": "261231"}),
+            "https://id.gs1.org/01/09521234543213/10/ABC123?17=261231",
+        ),
+        (
+            json!({"type": "bitcoin", "address": "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+                   "amount": "50", "label": "Luke-Jr", "message": "Donation for project xyz"}),
+            "bitcoin:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa?amount=50&label=Luke-Jr&message=Donation%20for%20project%20xyz",
+        ),
     ]
 }
 
@@ -82,8 +131,9 @@ fn cases() -> Vec<(Value, &'static str)> {
 async fn every_payload_type_is_built_echoed_and_reads_back_exactly() {
     let (app, _) = service(config());
     let cases = cases();
-    assert_eq!(cases.len(), 11);
-    let (epc_case, wifi_case) = (cases[10].0.clone(), cases[2].0.clone());
+    assert_eq!(cases.len(), 17);
+    let (epc_case, wifi_case, swiss_case) =
+        (cases[10].0.clone(), cases[2].0.clone(), cases[13].0.clone());
     for (payload, expected) in cases {
         let body = json!({"payload": payload, "ec": "M", "scale": 4}).to_string();
         let a = send(&app, post_json("/api/v1/qr", &body)).await;
@@ -93,8 +143,9 @@ async fn every_payload_type_is_built_echoed_and_reads_back_exactly() {
         let png = data_uri_bytes(answer["images"][0]["data_uri"].as_str().unwrap());
         assert_eq!(read_back(&png), [expected], "{payload}");
     }
-    // EPC payments default to level M (EPC069-12), other payloads to H.
-    for (payload, level) in [(&epc_case, "M"), (&wifi_case, "H")] {
+    // EPC payments and Swiss QR-bills default to level M (EPC069-12, the QR-bill guidelines),
+    // other payloads to H.
+    for (payload, level) in [(&epc_case, "M"), (&swiss_case, "M"), (&wifi_case, "H")] {
         let body = json!({"payload": payload}).to_string();
         let a = send(&app, post_json("/api/v1/qr", &body)).await;
         assert_eq!(a.json()["images"][0]["ec_level"], level, "{payload}");
@@ -104,10 +155,23 @@ async fn every_payload_type_is_built_echoed_and_reads_back_exactly() {
     assert!(plain.json().get("payload_text").is_none());
 }
 
+/// A Swiss QR-bill request with one field added or replaced (`"name": value`).
+fn swiss(field: &str) -> String {
+    let mut bill = json!({"type": "swiss_qr_bill", "iban": "CH44 3199 9123 0008 8901 2",
+        "creditor": {"name": "Robert Schneider AG", "postal_code": "2501", "town": "Biel",
+                     "country": "CH"},
+        "reference": "210000000003139471430009017"});
+    let extra: Value = serde_json::from_str(&format!("{{{field}}}")).unwrap();
+    for (k, v) in extra.as_object().unwrap() {
+        bill[k] = v.clone();
+    }
+    json!({ "payload": bill }).to_string()
+}
+
 #[tokio::test]
 async fn payload_errors_have_stable_codes_and_name_the_field() {
     let (app, _) = service(config());
-    let cases: [(&str, StatusCode, &str, &str); 10] = [
+    let cases: [(&str, StatusCode, &str, &str); 19] = [
         (
             r#"{"text": "x", "payload": {"type": "tel", "number": "123"}}"#,
             StatusCode::BAD_REQUEST,
@@ -157,10 +221,67 @@ async fn payload_errors_have_stable_codes_and_name_the_field() {
             "pasword",
         ),
         (
-            r#"{"payload": {"type": "bitcoin", "address": "x"}}"#,
+            r#"{"payload": {"type": "dogecoin", "address": "x"}}"#,
             StatusCode::BAD_REQUEST,
             "invalid_json",
-            "bitcoin",
+            "dogecoin",
+        ),
+        // Issue 18's refusals, each naming its field.
+        (
+            &swiss(r#""iban": "CH44 3199 9123 0008 8901 3""#),
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.iban: ",
+        ),
+        (
+            &swiss(r#""reference": "210000000003139471430009018""#),
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.reference: ",
+        ),
+        (
+            &swiss(r#""reference": "RF18539007547034""#),
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.reference: ",
+        ),
+        (
+            &swiss(
+                r#""debtor": {"address_type": "K", "name": "A", "postal_code": "1", "town": "B", "country": "CH"}"#,
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.debtor.address_type: ",
+        ),
+        (
+            &swiss(r#""amount": "1949.755""#),
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.amount: ",
+        ),
+        (
+            r#"{"payload": {"type": "gs1_digital_link", "gtin": "09521234543214"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.gtin: ",
+        ),
+        (
+            r#"{"payload": {"type": "pix", "key": "12345678909", "name": "A name longer than twenty-five", "city": "RIO"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.name: ",
+        ),
+        (
+            r#"{"payload": {"type": "emvco", "merchant_accounts": [{"id": 26, "gui": "x"}], "merchant_category_code": "5812", "currency": "986", "country": "BR", "merchant_name": "A", "merchant_city": "A city over fifteen"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.merchant_city: ",
+        ),
+        (
+            r#"{"payload": {"type": "upi", "vpa": "not-a-vpa", "name": "A"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "payload.vpa: ",
         ),
         (
             r#"{"payload": {"type": "email"}}"#,
@@ -237,4 +358,58 @@ fn openapi_documents_every_payload_type() {
         extra.insert("undocumented".into(), json!("x"));
         assert!(serde_json::from_value::<qrsmith_core::payload::Payload>(extra.into()).is_err());
     }
+}
+
+/// The PNG of `text` at level M.
+fn png_of(text: &str) -> Vec<u8> {
+    let code = qrsmith_core::encode_text(
+        text,
+        &qrsmith_core::EncodeOptions {
+            ec_level: qrsmith_core::EcLevel::M,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    qrsmith_core::render(&code, qrsmith_core::Format::Png, &Default::default()).unwrap()
+}
+
+#[tokio::test]
+async fn decoded_symbols_carry_their_payload_and_say_when_a_crc_was_altered() {
+    let (app, _) = service(config());
+    let built = send(
+        &app,
+        post_json(
+            "/api/v1/qr",
+            r#"{"payload": {"type": "emvco", "merchant_accounts": [{"id": 26, "gui": "com.example.pay", "fields": [{"id": "01", "value": "M123"}]}], "merchant_category_code": "5812", "currency": "978", "amount": "12.50", "country": "FR", "merchant_name": "Cafe Lumiere", "merchant_city": "Paris"}}"#,
+        ),
+    )
+    .await
+    .json();
+    let text = built["payload_text"].as_str().unwrap().to_owned();
+    let decode = |png: Vec<u8>| {
+        axum::http::Request::post("/api/v1/decode")
+            .header("content-type", "image/png")
+            .body(axum::body::Body::from(png))
+            .unwrap()
+    };
+    let good = send(&app, decode(png_of(&text))).await.json();
+    let payload = &good["results"][0]["payload"];
+    assert_eq!(payload["type"], "emvco", "{good}");
+    assert_eq!(payload["valid"], true, "{payload}");
+    assert_eq!(payload["merchant_name"], "Cafe Lumiere");
+    assert_eq!(payload["amount"], "12.50");
+    assert_eq!(payload["problems"], json!([]));
+
+    // The amount changed to 92.50 in the printed code: the CRC no longer matches.
+    let altered = text.replace("540512.50", "540592.50");
+    assert_ne!(altered, text);
+    let bad = send(&app, decode(png_of(&altered))).await.json();
+    let payload = &bad["results"][0]["payload"];
+    assert_eq!(payload["valid"], false, "{payload}");
+    assert_eq!(payload["amount"], "92.50");
+    assert_eq!(payload["problems"][0]["field"], "crc", "{payload}");
+
+    // Plain text has no payload.
+    let plain = send(&app, decode(png_of("just text"))).await.json();
+    assert!(plain["results"][0]["payload"].is_null(), "{plain}");
 }

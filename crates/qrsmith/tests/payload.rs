@@ -62,6 +62,34 @@ fn each_payload_subcommand_reads_back_as_its_exact_text() {
             vec!["epc", "--name", "Red Cross", "--iban", "BE72 0000 0000 1616", "--bic", "BPOTBEB1", "--amount", "1", "--purpose", "CHAR", "--remittance", "Urgency fund"],
             "BCD\n002\n1\nSCT\nBPOTBEB1\nRed Cross\nBE72000000001616\nEUR1\nCHAR\n\nUrgency fund",
         ),
+        (
+            vec!["emvco", "--account", "26,com.example.pay,01=M123", "--initiation", "static", "--mcc", "5812", "--currency", "978", "--amount", "12.50", "--country", "FR", "--name", "Cafe Lumiere", "--city", "Paris", "--store-label", "S1"],
+            "00020101021126270015com.example.pay0104M1235204581253039785405\
+             12.505802FR5912Cafe Lumiere6005Paris62060302S16304C2FF",
+        ),
+        (
+            vec!["pix", "--key", "123e4567-e12b-12d1-a456-426655440000", "--name", "Fulano de Tal", "--city", "BRASILIA"],
+            "00020126580014BR.GOV.BCB.PIX0136123e4567-e12b-12d1-a456-426655440000\
+             5204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***6304F01B",
+        ),
+        (
+            vec!["swiss_qr_bill", "--iban", "CH93 0076 2011 6238 5295 7", "--creditor-name", "Robert Schneider AG", "--creditor-postal-code", "2501", "--creditor-town", "Biel", "--amount", "50", "--reference", "RF18 5390 0754 7034"],
+            "SPC\r\n0200\r\n1\r\nCH9300762011623852957\r\nS\r\nRobert Schneider AG\r\n\r\n\r\n\
+             2501\r\nBiel\r\nCH\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n50.00\r\nCHF\r\n\r\n\r\n\r\n\
+             \r\n\r\n\r\n\r\nSCOR\r\nRF18539007547034\r\n\r\nEPD",
+        ),
+        (
+            vec!["upi", "--vpa", "shop@okaxis", "--name", "Chai Co", "--amount", "150.50"],
+            "upi://pay?pa=shop@okaxis&pn=Chai%20Co&am=150.50&cu=INR",
+        ),
+        (
+            vec!["gs1-digital-link", "--gtin", "9521234543213", "--lot", "ABC123", "--expiry", "261231"],
+            "https://id.gs1.org/01/09521234543213/10/ABC123?17=261231",
+        ),
+        (
+            vec!["bitcoin", "--address", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "--amount", "0.0015"],
+            "bitcoin:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4?amount=0.0015",
+        ),
     ];
     for (i, (args, expected)) in cases.iter().enumerate() {
         let png = dir.join(format!("{i}.png"));
@@ -74,8 +102,13 @@ fn each_payload_subcommand_reads_back_as_its_exact_text() {
         let found = read(&png);
         assert_eq!(found.len(), 1, "{args:?}");
         assert_eq!(found[0].0, *expected, "{args:?}");
-        // EPC069-12's level M by default, H (the service's default) for the others.
-        let level = if args[0] == "epc" { "M" } else { "H" };
+        // EPC069-12's and the QR-bill guidelines' level M by default, H (the service's
+        // default) for the others.
+        let level = if matches!(args[0], "epc" | "swiss_qr_bill") {
+            "M"
+        } else {
+            "H"
+        };
         assert_eq!(found[0].1, level, "{args:?}");
     }
 }
@@ -113,7 +146,7 @@ fn options_before_the_type_and_literal_type_names_still_work() {
 
 #[test]
 fn invalid_payloads_exit_2_naming_the_field() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["encode", "epc", "--name", "A", "--iban", "BE72000000001617"],
             "iban: ",
@@ -140,10 +173,104 @@ fn invalid_payloads_exit_2_naming_the_field() {
             "latitude: ",
         ),
         (&["encode", "hello", "tel", "123"], "not both"),
+        (
+            &["encode", "gs1-digital-link", "--gtin", "09521234543214"],
+            "gtin: ",
+        ),
+        (
+            &[
+                "encode",
+                "swiss_qr_bill",
+                "--iban",
+                "CH4431999123000889012",
+                "--creditor-name",
+                "A",
+                "--creditor-postal-code",
+                "1",
+                "--creditor-town",
+                "B",
+                "--reference",
+                "RF18539007547034",
+            ],
+            "reference: ",
+        ),
+        (
+            &["encode", "upi", "--vpa", "nobody", "--name", "A"],
+            "vpa: ",
+        ),
     ];
     for (args, needle) in cases {
         let out = qrsmith(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
+}
+
+#[test]
+fn decode_json_reports_an_emvco_payload_and_an_altered_crc() {
+    let dir = scratch("payload_decode_json");
+    let good = dir.join("good.png");
+    let args = [
+        "encode",
+        "emvco",
+        "--account",
+        "26,com.example.pay,01=M123",
+        "--mcc",
+        "5812",
+        "--currency",
+        "978",
+        "--amount",
+        "12.50",
+        "--country",
+        "FR",
+        "--name",
+        "Cafe Lumiere",
+        "--city",
+        "Paris",
+        "--ec",
+        "m",
+        "-o",
+        good.to_str().unwrap(),
+    ];
+    let out = qrsmith(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let decode = |path: &Path| -> serde_json::Value {
+        let out = qrsmith(&["decode", "--json", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let v = decode(&good);
+    let payload = &v["results"][0]["payload"];
+    assert_eq!(payload["type"], "emvco", "{v}");
+    assert_eq!(payload["valid"], true, "{payload}");
+    assert_eq!(payload["merchant_name"], "Cafe Lumiere");
+    assert_eq!(payload["amount"], "12.50");
+
+    // The same text with the amount changed and the old CRC kept.
+    let text = v["results"][0]["text"]
+        .as_str()
+        .unwrap()
+        .replace("540512.50", "540592.50");
+    let bad = dir.join("bad.png");
+    let out = qrsmith(&[
+        "encode",
+        "--ec",
+        "m",
+        "-o",
+        bad.to_str().unwrap(),
+        "--",
+        &text,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = decode(&bad);
+    let payload = &v["results"][0]["payload"];
+    assert_eq!(payload["valid"], false, "{payload}");
+    assert_eq!(payload["problems"][0]["field"], "crc", "{payload}");
+    assert!(
+        payload["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("altered"),
+        "{payload}"
+    );
 }

@@ -837,6 +837,15 @@ fn orientation_degrees(tl: Point, tr: Point, br: Point, bl: Point) -> i32 {
     }
 }
 
+impl Symbol {
+    /// The text read as a payment, contact, network or other payload, with its fields and the
+    /// problems found (a wrong checksum, a field over its length); `None` for plain text. See
+    /// [`crate::payload::read`].
+    pub fn payload(&self) -> Option<crate::payload::ReadPayload> {
+        crate::payload::read(&self.text)
+    }
+}
+
 #[cfg(test)]
 impl Symbol {
     /// A QR version 1 symbol with the given corners and nothing else known, for unit tests.

@@ -152,7 +152,7 @@ const IBAN_LENGTHS: &[(&str, usize)] = &[
 ];
 
 /// ISO 7064 MOD 97-10 of an alphanumeric string, letters as 10–35 (IBAN, ISO 11649).
-fn mod97(s: &str) -> u32 {
+pub(crate) fn mod97(s: &str) -> u32 {
     s.chars().fold(0, |acc, c| {
         let v = c.to_digit(36).unwrap_or(0);
         if v >= 10 {
@@ -227,7 +227,7 @@ pub fn validate_bic(bic: &str) -> Result<String> {
 }
 
 /// `"12.30"` → 1230 cents; `0.01` to `999999999.99`, at most two decimals.
-fn parse_amount(value: &str) -> Result<u64> {
+pub(crate) fn parse_amount(value: &str) -> Result<u64> {
     let bad = |why: &str| invalid("amount", format!("{value:?}: {why}"));
     let (whole, frac) = value.split_once('.').unwrap_or((value, ""));
     if value.contains(',') {

@@ -19,6 +19,12 @@
 //! | [`Geo`] | `geo:` | RFC 5870 |
 //! | [`Event`] | an iCalendar `VEVENT` | RFC 5545 |
 //! | [`Epc`] | an EPC QR code (SEPA credit transfer) | EPC069-12 |
+//! | [`Emvco`] | EMVCo Merchant-Presented Mode, CRC-16 in ID 63 | EMV QRCPS MPM 1.1 |
+//! | [`Pix`] | a static Pix BR Code (EMVCo, GUI `BR.GOV.BCB.PIX`) | BCB, Manual de Padrões para Iniciação do Pix |
+//! | [`Upi`] | `upi://pay?pa=…&pn=…` | NPCI, UPI Linking Specifications |
+//! | [`SwissQrBill`] | the Swiss QR-bill's QR code (`SPC`, `0200`, …, `EPD`) | SIX, Implementation Guidelines for the QR-bill 2.3 |
+//! | [`Gs1DigitalLink`] | `https://id.gs1.org/01/{GTIN}/10/{lot}?17=…` | GS1 Digital Link Standard: URI Syntax |
+//! | [`Bitcoin`] | `bitcoin:{address}?amount=…` | BIP 21 (addresses: BIP 13, 173, 350) |
 //!
 //! With the `serde` feature every type deserializes from JSON; [`Payload`] is tagged by a
 //! `"type"` field (`{"type": "wifi", "ssid": "…"}`) and unknown fields are refused.
@@ -40,15 +46,32 @@ use std::fmt;
 
 use crate::error::{Error, ErrorKind, Result};
 
+mod bitcoin;
 mod contact;
+mod emvco;
 mod epc;
 mod event;
+mod gs1;
+mod pix;
+mod read;
+mod swiss;
+mod upi;
 mod uri;
 mod wifi;
 
+pub use self::bitcoin::Bitcoin;
 pub use self::contact::{MeCard, VCard, VCardAddress, VCardEmail, VCardPhone, VCardVersion};
+pub use self::emvco::{
+    crc16_ccitt_false, Emvco, EmvcoAdditionalData, EmvcoAlternateLanguage, EmvcoField,
+    EmvcoInitiation, EmvcoMerchantAccount,
+};
 pub use self::epc::{validate_bic, validate_iban, Epc};
 pub use self::event::Event;
+pub use self::gs1::{validate_gtin, Gs1DigitalLink, GS1_RESOLVER};
+pub use self::pix::{Pix, PIX_GUI};
+pub use self::read::{read, Problem, ReadPayload, ReadValue};
+pub use self::swiss::{swiss_cross, SwissAddress, SwissQrBill, SWISS_CROSS_SIZE};
+pub use self::upi::Upi;
 pub use self::uri::{Email, Geo, Sms, Tel, Text, Url};
 pub use self::wifi::{Wifi, WifiAuth};
 
@@ -83,6 +106,18 @@ pub enum Payload {
     Event(Event),
     /// A SEPA credit transfer (EPC QR code).
     Epc(Epc),
+    /// An EMVCo Merchant-Presented Mode payment code.
+    Emvco(Emvco),
+    /// A Pix payment (Brazil).
+    Pix(Pix),
+    /// A Swiss QR-bill's payment part.
+    SwissQrBill(SwissQrBill),
+    /// A UPI payment (India).
+    Upi(Upi),
+    /// A GS1 Digital Link URI for a trade item.
+    Gs1DigitalLink(Gs1DigitalLink),
+    /// A Bitcoin payment request (BIP 21).
+    Bitcoin(Bitcoin),
 }
 
 impl Payload {
@@ -100,6 +135,12 @@ impl Payload {
             Payload::Geo(p) => p.build(),
             Payload::Event(p) => p.build(),
             Payload::Epc(p) => p.build(),
+            Payload::Emvco(p) => p.build(),
+            Payload::Pix(p) => p.build(),
+            Payload::SwissQrBill(p) => p.build(),
+            Payload::Upi(p) => p.build(),
+            Payload::Gs1DigitalLink(p) => p.build(),
+            Payload::Bitcoin(p) => p.build(),
         }
     }
 
@@ -117,6 +158,12 @@ impl Payload {
             Payload::Geo(_) => "geo",
             Payload::Event(_) => "event",
             Payload::Epc(_) => "epc",
+            Payload::Emvco(_) => "emvco",
+            Payload::Pix(_) => "pix",
+            Payload::SwissQrBill(_) => "swiss_qr_bill",
+            Payload::Upi(_) => "upi",
+            Payload::Gs1DigitalLink(_) => "gs1_digital_link",
+            Payload::Bitcoin(_) => "bitcoin",
         }
     }
 }
@@ -416,8 +463,8 @@ mod serde_tests {
         let nested =
             parse(r#"{"type": "vcard", "phones": [{"number": "1", "kind": "x"}]}"#).unwrap_err();
         assert!(nested.contains("kind"), "{nested}");
-        let unknown_type = parse(r#"{"type": "bitcoin", "address": "x"}"#).unwrap_err();
-        assert!(unknown_type.contains("bitcoin"), "{unknown_type}");
+        let unknown_type = parse(r#"{"type": "dogecoin", "address": "x"}"#).unwrap_err();
+        assert!(unknown_type.contains("dogecoin"), "{unknown_type}");
         let missing = parse(r#"{"type": "tel"}"#).unwrap_err();
         assert!(missing.contains("number"), "{missing}");
         let bad_auth = parse(r#"{"type": "wifi", "ssid": "x", "auth": "PSK"}"#).unwrap_err();

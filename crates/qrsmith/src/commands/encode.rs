@@ -197,8 +197,14 @@ fn encode_options(args: &EncodeArgs) -> Result<EncodeOptions> {
         Some(EcArg::H) => EcLevel::H,
         // Micro QR has no level H; L leaves the most room in its tiny symbols.
         None if micro => EcLevel::L,
-        // EPC069-12 asks for level M (and at most version 13).
-        None if matches!(args.payload, Some(PayloadCommand::Epc(_))) => EcLevel::M,
+        // EPC069-12 asks for level M (and at most version 13), the Swiss QR-bill guidelines M.
+        None if matches!(
+            args.payload,
+            Some(PayloadCommand::Epc(_) | PayloadCommand::SwissQrBill(_))
+        ) =>
+        {
+            EcLevel::M
+        }
         None => EcLevel::H,
     };
     Ok(EncodeOptions {
