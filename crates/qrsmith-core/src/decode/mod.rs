@@ -500,6 +500,12 @@ fn escalate(
     if !left_unread(symbols) {
         return Ok(false);
     }
+    // Nothing found at all: a lone symbol on a plain background (a screenshot, a generated
+    // code with designer finder shapes that no ratio scan recognises) is where its dark
+    // pixels are.
+    if symbols.is_empty() && !out_of_time() {
+        read_dark_bounds(gray, symbols, out_of_time);
+    }
     // Our own reader at every triple of finder patterns that no symbol explains, including
     // finders whose outer ring runs into a dark area.
     read_finder_triples(gray, &work, base_scale, symbols, out_of_time);
@@ -610,6 +616,18 @@ fn same_place(a: &[Point; 4], b: &[Point; 4]) -> bool {
     pipeline::contains(a, pipeline::centre(b))
         && pipeline::contains(b, pipeline::centre(a))
         && area_a.min(area_b) > 0.5 * area_a.max(area_b)
+}
+
+/// Our own reader at the bounding box of the image's dark pixels, when that box is about
+/// square and clear of the image's edges: the place of a lone symbol on a plain background.
+fn read_dark_bounds(gray: &GrayImage, symbols: &mut Vec<Symbol>, out_of_time: &dyn Fn() -> bool) {
+    let Some(bounds) = pipeline::dark_bounds(gray) else {
+        return;
+    };
+    let corners = bounds.map(|p| (f64::from(p.x), f64::from(p.y)));
+    if let Some(found) = reader::read_at(gray, reader::Hint::Corners(corners), false, out_of_time) {
+        symbols.push(symbol_from_reader(found, false));
+    }
 }
 
 /// At most this many finder triples are handed to our own reader per image, the squarest

@@ -195,6 +195,60 @@ pub(crate) fn centre(c: &[Point; 4]) -> Point {
     }
 }
 
+/// The corners (clockwise from the top-left) of the box around every pixel darker than the
+/// midpoint between the image's two grey-level classes, when that box could be one upright
+/// symbol on a plain background: at least 21 px a side, its sides within a quarter of each
+/// other, and a light margin between it and the image's edges.
+pub(crate) fn dark_bounds(gray: &GrayImage) -> Option<[Point; 4]> {
+    let (w, h) = gray.dimensions();
+    let mut histogram = [0u64; 256];
+    for p in gray.as_raw() {
+        histogram[usize::from(*p)] += 1;
+    }
+    let threshold = histogram_midpoint(&histogram)?;
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for (y, row) in gray.as_raw().chunks_exact(w as usize).enumerate() {
+        let Some(first) = row.iter().position(|&v| v < threshold) else {
+            continue;
+        };
+        let last = row.iter().rposition(|&v| v < threshold).unwrap_or(first);
+        (x0, x1) = (x0.min(first as u32), x1.max(last as u32));
+        (y0, y1) = (y0.min(y as u32), y1.max(y as u32));
+    }
+    if x0 > x1 || x0 == 0 || y0 == 0 || x1 + 1 >= w || y1 + 1 >= h {
+        return None;
+    }
+    let (bw, bh) = ((x1 + 1 - x0) as f32, (y1 + 1 - y0) as f32);
+    if bw.min(bh) < 21.0 || bw.max(bh) > 1.25 * bw.min(bh) {
+        return None;
+    }
+    let (l, t, r, b) = (x0 as f32, y0 as f32, (x1 + 1) as f32, (y1 + 1) as f32);
+    Some([
+        Point { x: l, y: t },
+        Point { x: r, y: t },
+        Point { x: r, y: b },
+        Point { x: l, y: b },
+    ])
+}
+
+/// The midpoint between the means of a histogram's two classes (two-means from the mean);
+/// `None` for an image of one grey level.
+fn histogram_midpoint(histogram: &[u64; 256]) -> Option<u8> {
+    let mean_of = |range: std::ops::Range<usize>| -> Option<f64> {
+        let (sum, count) = range.fold((0.0, 0u64), |(s, c), v| {
+            (s + v as f64 * histogram[v] as f64, c + histogram[v])
+        });
+        (count > 0).then(|| sum / count as f64)
+    };
+    let mut t = mean_of(0..256)?;
+    for _ in 0..8 {
+        let split = (t.ceil() as usize).clamp(1, 255);
+        let (lo, hi) = (mean_of(0..split)?, mean_of(split..256)?);
+        t = (lo + hi) / 2.0;
+    }
+    Some(t.ceil().clamp(1.0, 255.0) as u8)
+}
+
 /// The area of a quadrilateral (shoelace formula; either winding).
 pub(crate) fn area(quad: &[Point; 4]) -> f32 {
     let twice: f32 = (0..4)
@@ -297,6 +351,32 @@ fn local_contrast(gray: &GrayImage) -> GrayImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dark_bounds_frame_a_lone_square_and_nothing_else() {
+        let mut img = GrayImage::from_pixel(100, 80, image::Luma([230]));
+        for y in 20..60 {
+            for x in 30..70 {
+                if (x + y) % 3 == 0 || y == 20 || x == 30 || y == 59 || x == 69 {
+                    img.put_pixel(x, y, image::Luma([20]));
+                }
+            }
+        }
+        let b = dark_bounds(&img).unwrap();
+        assert_eq!((b[0].x, b[0].y, b[2].x, b[2].y), (30.0, 20.0, 70.0, 60.0));
+        // Touching the edge: not a lone symbol with its margin.
+        img.put_pixel(0, 40, image::Luma([20]));
+        assert!(dark_bounds(&img).is_none());
+        // Far from square: not one symbol.
+        let mut wide = GrayImage::from_pixel(100, 80, image::Luma([230]));
+        for x in 10..90 {
+            wide.put_pixel(x, 30, image::Luma([20]));
+            wide.put_pixel(x, 50, image::Luma([20]));
+        }
+        assert!(dark_bounds(&wide).is_none());
+        // One grey level: nothing.
+        assert!(dark_bounds(&GrayImage::from_pixel(50, 50, image::Luma([128]))).is_none());
+    }
 
     fn quad(x0: f32, y0: f32, x1: f32, y1: f32) -> [Point; 4] {
         [

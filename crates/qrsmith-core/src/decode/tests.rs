@@ -233,6 +233,49 @@ fn a_symbol_missing_one_finder_is_read_from_the_other_two() {
     );
 }
 
+/// A generated symbol whose finders are drawn as corner brackets only (a designer's "eyes":
+/// the middle of each side of the outer ring left out), so that no line through a finder's
+/// centre shows 1:1:3:1:1. Found where its dark pixels are.
+#[test]
+fn a_lone_symbol_with_bracket_finders_is_read_where_its_dark_pixels_are() {
+    let text = "MAILTO:eyes@example.com";
+    let code = crate::encode_text(text, &crate::EncodeOptions::default()).unwrap();
+    let (scale, border) = (8, 4);
+    let mut img = rasterise(&code, scale, border);
+    let n = code.width() as u32;
+    for (fx, fy) in [(0, 0), (n - 7, 0), (0, n - 7)] {
+        for k in 2..5 {
+            for (mx, my) in [
+                (fx + k, fy),
+                (fx + k, fy + 6),
+                (fx, fy + k),
+                (fx + 6, fy + k),
+            ] {
+                for y in (border + my) * scale..(border + my + 1) * scale {
+                    for x in (border + mx) * scale..(border + mx + 1) * scale {
+                        img.put_pixel(x, y, Luma([255]));
+                    }
+                }
+            }
+        }
+    }
+    let png = encode_png(&DynamicImage::ImageLuma8(img));
+    let with = |effort| {
+        decode(
+            &png,
+            &DecodeOptions {
+                effort,
+                ..DecodeOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    assert!(with(Effort::Fast).symbols.is_empty());
+    let read = with(Effort::Balanced);
+    assert_eq!(read.symbols.len(), 1);
+    assert_eq!(read.symbols[0].text, text);
+}
+
 #[test]
 fn effort_names_parse_and_print() {
     for e in Effort::ALL {
