@@ -282,6 +282,11 @@ fn the_smallest_size_that_fits_is_chosen() {
     }
     let too_long = rmqr(&text(DIGITS, 400), EcLevel::H).unwrap_err();
     assert_eq!(too_long.kind(), ErrorKind::DataTooLong);
+    assert!(too_long.message().contains("R17x139"), "{too_long}");
+    assert!(
+        !too_long.message().contains("structured append"),
+        "{too_long}"
+    );
     for bad in [EcLevel::L, EcLevel::Q] {
         assert_eq!(rmqr("1", bad).unwrap_err().kind(), ErrorKind::InvalidOption);
     }

@@ -429,6 +429,8 @@ fn too_long(needed: usize, largest: Version, ec: EcLevel, forced: bool) -> Error
             capacity.saturating_sub(20) / 8,
             if forced {
                 " or choose a larger version"
+            } else if largest.is_rmqr() {
+                " or use a QR symbol"
             } else {
                 " or split it with structured append"
             },
