@@ -345,7 +345,7 @@ fn reads(code: &QrCode, opts: &RenderOptions, style: &Style, expected: &[u8]) ->
 fn version_number(code: &QrCode) -> Option<u8> {
     match code.version() {
         Version::Normal(v) => Some(v),
-        Version::Micro(_) => None,
+        Version::Micro(_) | Version::Rmqr { .. } => None,
     }
 }
 

@@ -83,6 +83,8 @@ impl QrCode {
     fn version(&self) -> u8 {
         match self.code.version() {
             Version::Normal(v) | Version::Micro(v) => v,
+            // `encode_options` refuses rMQR versions.
+            Version::Rmqr { .. } => unreachable!("rMQR is not encoded from Python"),
         }
     }
 
@@ -294,10 +296,7 @@ impl QrCode {
     }
 
     fn __repr__(&self) -> String {
-        let version = match self.code.version() {
-            Version::Normal(v) => v.to_string(),
-            Version::Micro(v) => format!("M{v}"),
-        };
+        let version = self.code.version().name();
         format!(
             "QrCode(version={version}, ec_level={:?}, width={})",
             self.code.ec_level().name(),

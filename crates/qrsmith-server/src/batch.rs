@@ -30,7 +30,7 @@ use crate::generation::{Generation, GenerationLimits, Payload, QrOptions, QR_OPT
 /// Columns whose cells are whole numbers.
 const NUMBER_COLUMNS: &[&str] = &["mask", "eci", "scale", "border", "margin", "dpi", "parts"];
 /// Columns whose cells are yes/no.
-const BOOL_COLUMNS: &[&str] = &["micro", "boost_ec"];
+const BOOL_COLUMNS: &[&str] = &["micro", "rmqr", "boost_ec"];
 /// Longest file name kept from a `filename` cell, in characters (the extension comes on top).
 const MAX_NAME_CHARS: usize = 100;
 

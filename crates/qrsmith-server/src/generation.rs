@@ -55,10 +55,12 @@ pub struct QrOptions {
     /// Error-correction level L, M, Q or H (default H; L for Micro QR).
     #[serde(alias = "ecc", alias = "ec_level", alias = "ecLevel")]
     pub ec: Option<String>,
-    /// Version 1–40 or M1–M4 (default: the smallest that fits).
+    /// Version 1–40, M1–M4 or an rMQR size R7x43 … R17x139 (default: the smallest that fits).
     pub version: Option<NumberOrText>,
     /// Make a Micro QR symbol.
     pub micro: Option<bool>,
+    /// Make an rMQR (rectangular Micro QR) symbol: levels M and H; txt output only, for now.
+    pub rmqr: Option<bool>,
     /// Mask pattern 0–7 (0–3 for Micro QR).
     pub mask: Option<u8>,
     /// One mode for the whole payload: numeric, alphanumeric, byte or kanji.
@@ -120,6 +122,7 @@ pub const QR_OPTION_NAMES: &[&str] = &[
     "ecLevel",
     "version",
     "micro",
+    "rmqr",
     "mask",
     "mode",
     "eci",
@@ -391,6 +394,7 @@ impl QrOptions {
             ec_level,
             version,
             micro,
+            rmqr: self.rmqr.unwrap_or(false),
             mask: self.mask,
             mode,
             eci: self.eci,
@@ -603,10 +607,7 @@ fn parse_color(s: Option<&str>, name: &str, default: Color) -> ApiResult<Color> 
 }
 
 fn version_name(v: Version) -> String {
-    match v {
-        Version::Normal(n) => n.to_string(),
-        Version::Micro(n) => format!("M{n}"),
-    }
+    v.name()
 }
 
 fn ec_name(ec: EcLevel) -> &'static str {

@@ -470,6 +470,44 @@ async fn post_qr_data_uris_sequences_and_zip() {
     .await
     .json();
     assert_eq!(micro["images"][0]["version"], "M1");
+
+    let rmqr = send(
+        &app,
+        post_json(
+            "/api/v1/qr",
+            r#"{"text": "12345", "rmqr": true, "format": "txt"}"#,
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(rmqr["images"][0]["version"], "R11x27");
+    let sized = send(
+        &app,
+        post_json(
+            "/api/v1/qr",
+            r#"{"text": "12345", "version": "R7x43", "ec": "M", "format": "txt"}"#,
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(sized["images"][0]["version"], "R7x43");
+    for bad in [
+        r#"{"text": "12345", "rmqr": true}"#,
+        r#"{"text": "12345", "rmqr": true, "ec": "Q", "format": "txt"}"#,
+    ] {
+        send(&app, post_json("/api/v1/qr", bad))
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_option");
+    }
+    send(
+        &app,
+        post_json(
+            "/api/v1/qr",
+            r#"{"text": "12345", "version": "R9x27", "format": "txt"}"#,
+        ),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
 }
 
 #[tokio::test]

@@ -134,8 +134,9 @@ pub struct EncodeArgs {
     /// Raise the error-correction level as far as the chosen version still holds the data.
     #[arg(long)]
     pub boost_ec: bool,
-    /// Force a version: 1-40, or M1-M4 for Micro QR [default: smallest that fits].
-    #[arg(long, value_name = "N|MN")]
+    /// Force a version: 1-40, M1-M4 for Micro QR, or an rMQR size R7x43 ... R17x139
+    /// [default: smallest that fits].
+    #[arg(long, value_name = "N|MN|RHxW")]
     pub version: Option<String>,
     /// Force a mask pattern: 0-7 (QR) or 0-3 (Micro QR) [default: lowest penalty].
     #[arg(long, value_name = "N")]
@@ -144,8 +145,12 @@ pub struct EncodeArgs {
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
     /// Make a Micro QR symbol (M1-M4).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "rmqr")]
     pub micro: bool,
+    /// Make an rMQR (rectangular Micro QR) symbol, the one with the fewest modules that fits:
+    /// levels M and H; txt and terminal output only, for now.
+    #[arg(long)]
+    pub rmqr: bool,
     /// Start with an ECI designator: UTF-8 (26) when given alone, or the number given.
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "26")]
     pub eci: Option<u32>,

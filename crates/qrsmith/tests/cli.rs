@@ -61,6 +61,42 @@ fn txt_format_prints_the_module_matrix() {
 }
 
 #[test]
+fn rmqr_prints_a_rectangular_matrix_and_refuses_png() {
+    // "LOT 42" at level H: R11x27 (297 modules) is the smallest rMQR that holds it.
+    let out = qrsmith(&[
+        "encode", "LOT 42", "--rmqr", "--format", "txt", "--border", "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 11 + 4);
+    assert!(lines.iter().all(|l| l.len() == 27 + 4));
+    let out = qrsmith(&[
+        "encode",
+        "LOT 42",
+        "--version",
+        "R7x59",
+        "--ec",
+        "m",
+        "--format",
+        "txt",
+        "--border",
+        "0",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 7);
+    assert!(stdout(&out).lines().all(|l| l.len() == 59));
+    for bad in [
+        vec!["encode", "x", "--rmqr", "--ec", "l", "--format", "txt"],
+        vec!["encode", "x", "--version", "R7x27", "--format", "txt"],
+        vec!["encode", "x", "--rmqr", "--format", "png"],
+    ] {
+        let out = qrsmith(&bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
 fn structured_append_writes_numbered_files_that_read_back() {
     let dir = scratch("sequence");
     let target = dir.join("s.png");

@@ -691,6 +691,7 @@ fn own_symbols_read_back_with_their_parameters() {
         let (symbology, name) = match version {
             Version::Normal(n) => (Symbology::QrCode, n.to_string()),
             Version::Micro(n) => (Symbology::MicroQrCode, format!("M{n}")),
+            Version::Rmqr { height, width } => (Symbology::RmqrCode, format!("R{height}x{width}")),
         };
         assert_eq!(
             (s.symbology, s.version.as_str()),

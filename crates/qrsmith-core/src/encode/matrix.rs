@@ -14,6 +14,7 @@ pub(crate) type Rows = Vec<u64>;
 
 pub(crate) struct Template {
     pub(crate) width: usize,
+    pub(crate) height: usize,
     /// 64-bit words per row.
     pub(crate) words: usize,
     /// Function patterns drawn (format areas light) as row bit sets.
@@ -22,7 +23,8 @@ pub(crate) struct Template {
     pub(crate) data_slots: Vec<u32>,
     /// For each mask pattern, the modules it inverts (data modules only), as row bit sets.
     pub(crate) masks: Vec<Rows>,
-    /// Where format bit `i % 15` goes (two copies in QR, one in Micro QR).
+    /// Where format bit `i % 15` goes (two copies in QR, one in Micro QR); in rMQR bit `i % 36`
+    /// of both masked copies, the finder side's first.
     pub(crate) format_positions: Vec<(u8, u8)>,
 }
 
@@ -31,29 +33,45 @@ impl Template {
     pub(crate) fn get(version: Version) -> &'static Template {
         static NORMAL: [OnceLock<Template>; 40] = [const { OnceLock::new() }; 40];
         static MICRO: [OnceLock<Template>; 4] = [const { OnceLock::new() }; 4];
+        static RMQR: [OnceLock<Template>; 32] = [const { OnceLock::new() }; 32];
         match version {
             Version::Normal(v) => NORMAL[v as usize - 1].get_or_init(|| Template::build(version)),
             Version::Micro(v) => MICRO[v as usize - 1].get_or_init(|| Template::build(version)),
+            Version::Rmqr { .. } => {
+                let i = version.rmqr_index().expect("a valid rMQR size");
+                RMQR[i].get_or_init(|| Template::build(version))
+            }
         }
     }
 
     fn build(version: Version) -> Template {
-        let width = version.width();
+        let (width, height) = (version.width(), version.height());
         let mut canvas = Canvas {
             width,
-            modules: vec![0; width * width],
-            function: vec![false; width * width],
+            height,
+            modules: vec![0; width * height],
+            function: vec![false; width * height],
         };
         match version {
             Version::Normal(v) => canvas.draw_qr_function_patterns(version, v),
             Version::Micro(_) => canvas.draw_micro_function_patterns(),
+            Version::Rmqr { .. } => canvas.draw_rmqr_function_patterns(),
         }
-        let data_positions = canvas.zigzag(!version.is_micro());
+        // QR skips its vertical timing column; rMQR's rightmost column is all function modules.
+        let data_positions = match version {
+            Version::Normal(_) => canvas.zigzag(width - 1, true),
+            Version::Micro(_) => canvas.zigzag(width - 1, false),
+            Version::Rmqr { .. } => canvas.zigzag(width - 2, false),
+        };
         let words = width.div_ceil(64);
-        let mask_count = if version.is_micro() { 4 } else { 8 };
+        let mask_count = match version {
+            Version::Normal(_) => 8,
+            Version::Micro(_) => 4,
+            Version::Rmqr { .. } => 1,
+        };
         let masks = (0..mask_count)
             .map(|m| {
-                let mut rows = vec![0u64; width * words];
+                let mut rows = vec![0u64; height * words];
                 for &(x, y) in &data_positions {
                     let (x, y) = (x as usize, y as usize);
                     if mask_bit(version, m, x, y) {
@@ -63,7 +81,7 @@ impl Template {
                 rows
             })
             .collect();
-        let rows = to_rows(&canvas.modules, width, words);
+        let rows = to_rows(&canvas.modules, width, height, words);
         let data_slots = data_positions
             .iter()
             .map(|&(x, y)| (y as usize * words * 64 + x as usize) as u32)
@@ -75,10 +93,16 @@ impl Template {
                 .copied()
                 .collect(),
             Version::Micro(_) => micro_format_positions().to_vec(),
+            Version::Rmqr { .. } => rmqr_format_positions(width, height)
+                .iter()
+                .flatten()
+                .copied()
+                .collect(),
         };
         Template {
             format_positions,
             width,
+            height,
             words,
             rows,
             data_slots,
@@ -88,9 +112,9 @@ impl Template {
 }
 
 /// Converts a byte-per-module matrix to row bit sets.
-pub(crate) fn to_rows(modules: &[u8], width: usize, words: usize) -> Rows {
-    let mut rows = vec![0u64; width * words];
-    for y in 0..width {
+pub(crate) fn to_rows(modules: &[u8], width: usize, height: usize, words: usize) -> Rows {
+    let mut rows = vec![0u64; height * words];
+    for y in 0..height {
         for x in 0..width {
             if modules[y * width + x] != 0 {
                 rows[y * words + x / 64] |= 1 << (x % 64);
@@ -101,12 +125,12 @@ pub(crate) fn to_rows(modules: &[u8], width: usize, words: usize) -> Rows {
 }
 
 /// Expands row bit sets to one byte per module (1 dark), eight modules per table look-up.
-pub(crate) fn expand_rows(rows: &[u64], width: usize, words: usize) -> Vec<u8> {
+pub(crate) fn expand_rows(rows: &[u64], width: usize, height: usize, words: usize) -> Vec<u8> {
     static SPREAD: OnceLock<[u64; 256]> = OnceLock::new();
     let spread = SPREAD.get_or_init(|| {
         std::array::from_fn(|b| (0..8).map(|i| (((b >> i) & 1) as u64) << (8 * i)).sum())
     });
-    let mut out = vec![0u8; width * width];
+    let mut out = vec![0u8; width * height];
     let mut line = vec![0u8; words * 64];
     for (row, dest) in rows.chunks_exact(words).zip(out.chunks_exact_mut(width)) {
         for (word, chunk) in row.iter().zip(line.chunks_exact_mut(64)) {
@@ -120,12 +144,13 @@ pub(crate) fn expand_rows(rows: &[u64], width: usize, words: usize) -> Vec<u8> {
 }
 
 /// Whether mask pattern `mask` inverts the module at column `x`, row `y` (Table 10; Micro QR
-/// uses QR patterns 1, 4, 6 and 7 under the numbers 0–3).
+/// uses QR patterns 1, 4, 6 and 7 under the numbers 0–3; rMQR only pattern 4, ISO/IEC 23941
+/// 7.8.2).
 fn mask_bit(version: Version, mask: u8, x: usize, y: usize) -> bool {
-    let qr_mask = if version.is_micro() {
-        [1, 4, 6, 7][mask as usize]
-    } else {
-        mask
+    let qr_mask = match version {
+        Version::Normal(_) => mask,
+        Version::Micro(_) => [1, 4, 6, 7][mask as usize],
+        Version::Rmqr { .. } => 4,
     };
     match qr_mask {
         0 => (x + y) % 2 == 0,
@@ -141,6 +166,7 @@ fn mask_bit(version: Version, mask: u8, x: usize, y: usize) -> bool {
 
 struct Canvas {
     width: usize,
+    height: usize,
     modules: Vec<u8>,
     function: Vec<bool>,
 }
@@ -157,7 +183,7 @@ impl Canvas {
         for dy in -4..=4isize {
             for dx in -4..=4isize {
                 let (x, y) = (cx + dx, cy + dy);
-                if x < 0 || y < 0 || x >= self.width as isize || y >= self.width as isize {
+                if x < 0 || y < 0 || x >= self.width as isize || y >= self.height as isize {
                     continue;
                 }
                 let d = dx.abs().max(dy.abs());
@@ -226,20 +252,76 @@ impl Canvas {
         }
     }
 
-    /// Data module coordinates in placement order: two-module-wide columns from the right,
-    /// alternately upwards and downwards, skipping function modules (and, in QR, the vertical
-    /// timing column).
-    fn zigzag(&self, skip_timing_column: bool) -> Vec<(u8, u8)> {
-        let w = self.width;
-        let mut out = Vec::with_capacity(w * w);
+    /// rMQR (ISO/IEC 23941 6.3 and 7.9; module by module as `rmqrcode` 0.3.2 draws them): the
+    /// finder at the top left with its separator, the finder sub-pattern at the bottom right,
+    /// corner patterns at the other two corners, 3 × 3 alignment patterns on the top and bottom
+    /// edges joined by timing columns, timing rows along both edges, and the two format areas.
+    fn draw_rmqr_function_patterns(&mut self) {
+        let (w, h) = (self.width, self.height);
+        self.finder(3, 3);
+        for dy in -2..=2isize {
+            for dx in -2..=2isize {
+                let d = dx.abs().max(dy.abs());
+                let (x, y) = (
+                    (w as isize - 3 + dx) as usize,
+                    (h as isize - 3 + dy) as usize,
+                );
+                self.set(x, y, d != 1);
+            }
+        }
+        // Corner patterns: bottom left (two rows from height 11) and top right.
+        for x in 0..3 {
+            self.set(x, h - 1, true);
+        }
+        if h >= 11 {
+            self.set(0, h - 2, true);
+            self.set(1, h - 2, false);
+        }
+        self.set(w - 1, 0, true);
+        self.set(w - 2, 0, true);
+        self.set(w - 1, 1, true);
+        self.set(w - 2, 1, false);
+        let columns = super::version::rmqr_alignment_columns(w);
+        for &cx in columns {
+            for (dy, dx) in (0..3).flat_map(|dy| (0..3).map(move |dx| (dy, dx))) {
+                let ring = dy != 1 || dx != 1;
+                self.set(cx + dx - 1, dy, ring);
+                self.set(cx + dx - 1, h - 1 - dy, ring);
+            }
+        }
+        // Timing patterns fill what is left of the edge rows and of the timing columns.
+        for x in 0..w {
+            for y in [0, h - 1] {
+                if !self.function[y * w + x] {
+                    self.set(x, y, x % 2 == 0);
+                }
+            }
+        }
+        for &x in [0, w - 1].iter().chain(columns) {
+            for y in 0..h {
+                if !self.function[y * w + x] {
+                    self.set(x, y, y % 2 == 0);
+                }
+            }
+        }
+        for &(x, y) in rmqr_format_positions(w, h).iter().flatten() {
+            self.set(x as usize, y as usize, false);
+        }
+    }
+
+    /// Data module coordinates in placement order: two-module-wide columns from column `right`
+    /// leftwards, alternately upwards and downwards, skipping function modules (and, in QR, the
+    /// vertical timing column).
+    fn zigzag(&self, mut right: usize, skip_timing_column: bool) -> Vec<(u8, u8)> {
+        let (w, h) = (self.width, self.height);
+        let mut out = Vec::with_capacity(w * h);
         let mut upward = true;
-        let mut right = w - 1;
         while right >= 1 {
             if skip_timing_column && right == 6 {
                 right = 5;
             }
-            for vert in 0..w {
-                let y = if upward { w - 1 - vert } else { vert };
+            for vert in 0..h {
+                let y = if upward { h - 1 - vert } else { vert };
                 for x in [right, right - 1] {
                     if !self.function[y * w + x] {
                         out.push((x as u8, y as u8));
@@ -289,6 +371,24 @@ pub(crate) fn qr_version_positions(w: usize) -> [[(u8, u8); 18]; 2] {
         let (a, b) = (w - 11 + i % 3, i / 3);
         *p = (b, a).map_u8();
         *q = (a, b).map_u8();
+    }
+    [first, second]
+}
+
+/// The two copies of the 18 rMQR format bits: `[copy][bit]` = (x, y), bit 0 least significant;
+/// the first right of the finder (columns 8–11), the second left of and above the finder
+/// sub-pattern (ISO/IEC 23941 7.9.2, figure 14).
+pub(crate) fn rmqr_format_positions(w: usize, h: usize) -> [[(u8, u8); 18]; 2] {
+    let mut first = [(0u8, 0u8); 18];
+    let mut second = [(0u8, 0u8); 18];
+    for i in 0..18 {
+        first[i] = (8 + i / 5, 1 + i % 5).map_u8();
+        second[i] = if i < 15 {
+            (w - 8 + i / 5, h - 6 + i % 5)
+        } else {
+            (w - 20 + i, h - 6)
+        }
+        .map_u8();
     }
     [first, second]
 }
@@ -349,6 +449,15 @@ fn bch_format(data: u32) -> u32 {
         rem = (rem << 1) ^ ((rem >> 9) * 0x537);
     }
     (data << 10) | (rem & 0x3FF)
+}
+
+/// Both copies of the rMQR format information, 18 bits each, the finder side's in the low bits:
+/// the level (1 for H) and the 5-bit version indicator, BCH(18,6) coded as QR version information
+/// is, then each copy masked with its own pattern (ISO/IEC 23941 7.9.1).
+pub(crate) fn rmqr_format_bits(version: Version, ec: EcLevel) -> u64 {
+    let index = version.rmqr_index().expect("a valid rMQR size") as u8;
+    let bits = version_info_bits((u8::from(ec == EcLevel::H) << 5) | index) as u64;
+    (bits ^ 0b011111101010110010) | ((bits ^ 0b100000101001111011) << 18)
 }
 
 /// The 18 version bits (BCH(18,6) code) for QR version `v` (7–40).

@@ -68,31 +68,46 @@ impl std::str::FromStr for EcLevel {
     }
 }
 
-/// A symbol version: QR 1–40 or Micro QR M1–M4.
+/// A symbol version: QR 1–40, Micro QR M1–M4 or one of the 32 rMQR sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Version {
     /// A QR Code version, 1 to 40.
     Normal(u8),
     /// A Micro QR version, 1 (M1) to 4 (M4).
     Micro(u8),
+    /// An rMQR (rectangular Micro QR, ISO/IEC 23941) size, named `R{height}x{width}`: R7x43 to
+    /// R17x139 (see [`Version::rmqr_sizes`]).
+    Rmqr {
+        /// Modules down: 7, 9, 11, 13, 15 or 17.
+        height: u8,
+        /// Modules across: 27, 43, 59, 77, 99 or 139.
+        width: u8,
+    },
 }
 
-/// An encoded symbol: a square matrix of dark and light modules, without quiet zone.
+/// An encoded symbol: a matrix of dark and light modules, without quiet zone; square except for
+/// rMQR.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrCode {
     pub(crate) version: Version,
     pub(crate) ec_level: EcLevel,
     pub(crate) mask: u8,
     pub(crate) width: usize,
+    pub(crate) height: usize,
     /// Row-major, one byte per module: 1 dark, 0 light.
     pub(crate) modules: Vec<u8>,
     pub(crate) sequence: Option<SequenceInfo>,
 }
 
 impl QrCode {
-    /// The number of modules on a side (21 for version 1, 11 for M1).
+    /// The number of modules across (21 for version 1, 11 for M1, 43 for R7x43).
     pub fn width(&self) -> usize {
         self.width
+    }
+
+    /// The number of modules down: the width, except for rMQR (7 for R7x43).
+    pub fn height(&self) -> usize {
+        self.height
     }
 
     /// Whether the module at column `x`, row `y` is dark. Panics outside the symbol.
@@ -115,7 +130,8 @@ impl QrCode {
         self.ec_level
     }
 
-    /// The data mask pattern applied (0–7 for QR, 0–3 for Micro QR).
+    /// The data mask pattern applied (0–7 for QR, 0–3 for Micro QR; rMQR has one pattern, QR's
+    /// pattern 4, reported as 4).
     pub fn mask(&self) -> u8 {
         self.mask
     }
@@ -134,6 +150,7 @@ impl QrCode {
             ec_level: EcLevel::L,
             mask: 0,
             width,
+            height: width,
             modules,
             sequence: None,
         }
@@ -195,6 +212,9 @@ pub struct EncodeOptions {
     pub version: Option<Version>,
     /// With no forced version, pick the smallest Micro QR version (M1–M4) instead of QR.
     pub micro: bool,
+    /// With no forced version, pick the rMQR size with the fewest modules (then the lowest) that
+    /// fits, instead of QR. rMQR has levels M and H only, one mask pattern and no ECI.
+    pub rmqr: bool,
     /// Force this mask pattern (0–7 for QR, 0–3 for Micro QR) instead of the lowest penalty.
     pub mask: Option<u8>,
     /// Write the whole payload in this mode instead of the shortest mix of modes.
@@ -234,10 +254,16 @@ fn validate(opts: &EncodeOptions) -> Result<()> {
                 Version::Micro(n) => {
                     format!("version M{n} does not exist: Micro QR versions are M1–M4")
                 }
+                Version::Rmqr { height, width } => {
+                    format!("R{height}x{width} does not exist: rMQR sizes are R7x43 … R17x139")
+                }
             });
         }
         if opts.micro && !v.is_micro() {
-            return invalid("a Micro QR symbol was asked for with a QR version".into());
+            return invalid("a Micro QR symbol was asked for with another version".into());
+        }
+        if opts.rmqr && !v.is_rmqr() {
+            return invalid("an rMQR symbol was asked for with another version".into());
         }
         if !v.supports(opts.ec_level) {
             return invalid(format!(
@@ -248,6 +274,21 @@ fn validate(opts: &EncodeOptions) -> Result<()> {
         }
     }
     let micro = opts.micro || opts.version.is_some_and(Version::is_micro);
+    let rmqr = opts.rmqr || opts.version.is_some_and(Version::is_rmqr);
+    if micro && rmqr {
+        return invalid("a symbol cannot be both Micro QR and rMQR".into());
+    }
+    if rmqr {
+        if !matches!(opts.ec_level, EcLevel::M | EcLevel::H) {
+            return invalid("rMQR has levels M and H only".into());
+        }
+        if opts.mask.is_some() {
+            return invalid("rMQR has a single mask pattern: no mask can be chosen".into());
+        }
+        if opts.eci.is_some() {
+            return invalid("ECI in rMQR is not supported yet".into());
+        }
+    }
     if micro && opts.ec_level == EcLevel::H {
         return invalid("Micro QR has no level H: use L, M or (M4 only) Q".into());
     }
@@ -272,7 +313,7 @@ fn validate(opts: &EncodeOptions) -> Result<()> {
 pub(crate) fn version_name(v: Version) -> String {
     match v {
         Version::Normal(n) => format!("version {n}"),
-        Version::Micro(n) => format!("M{n}"),
+        _ => v.name(),
     }
 }
 
@@ -286,15 +327,22 @@ pub(crate) fn encode_units(
     append: Option<SequenceInfo>,
 ) -> Result<QrCode> {
     validate(opts)?;
-    if append.is_some() && (opts.micro || opts.version.is_some_and(Version::is_micro)) {
+    let small = opts.micro || opts.version.is_some_and(Version::is_micro);
+    if append.is_some() && (small || opts.rmqr || opts.version.is_some_and(Version::is_rmqr)) {
         return Err(Error::new(
             ErrorKind::InvalidOption,
-            "Micro QR symbols cannot form a structured-append sequence",
+            "Micro QR and rMQR symbols cannot form a structured-append sequence",
         ));
     }
     let candidates: Vec<Version> = match opts.version {
         Some(v) => vec![v],
         None if opts.micro => (1..=4).map(Version::Micro).collect(),
+        None if opts.rmqr => {
+            let mut sizes: Vec<Version> = Version::rmqr_sizes().collect();
+            // Plans are reused between neighbours with equal count widths, so a stable sort.
+            sizes.sort_by_key(|v| (v.width() * v.height(), v.height()));
+            sizes
+        }
         None => (1..=40).map(Version::Normal).collect(),
     };
     let extra_bits =
@@ -381,6 +429,8 @@ fn too_long(needed: usize, largest: Version, ec: EcLevel, forced: bool) -> Error
             capacity.saturating_sub(20) / 8,
             if forced {
                 " or choose a larger version"
+            } else if largest.is_rmqr() {
+                " or use a QR symbol"
             } else {
                 " or split it with structured append"
             },
@@ -469,7 +519,7 @@ fn with_error_correction(data: &[u8], version: Version, ec: EcLevel) -> Vec<u8> 
 /// Places the codewords, chooses the mask and writes the format information.
 fn place(stream: &[u8], version: Version, ec: EcLevel, forced_mask: Option<u8>) -> QrCode {
     let t = Template::get(version);
-    let (width, words) = (t.width, t.words);
+    let (width, height, words) = (t.width, t.height, t.words);
     let mut rows = t.rows.clone();
     // M1 and M3: the last data codeword has 4 bits, so the bit stream skips the low nibble.
     let half = matches!(version, Version::Micro(1 | 3)).then(|| version.data_codewords(ec) - 1);
@@ -484,16 +534,19 @@ fn place(stream: &[u8], version: Version, ec: EcLevel, forced_mask: Option<u8>) 
     }
 
     let format_bits = |mask: u8| match version {
-        Version::Normal(_) => matrix::qr_format_bits(ec, mask),
-        Version::Micro(v) => matrix::micro_format_bits(v, ec, mask),
+        Version::Normal(_) => matrix::qr_format_bits(ec, mask) as u64,
+        Version::Micro(v) => matrix::micro_format_bits(v, ec, mask) as u64,
+        Version::Rmqr { .. } => matrix::rmqr_format_bits(version, ec),
     };
+    // QR repeats its 15 format bits; rMQR has two 18-bit copies under different masks.
+    let format_len = if version.is_rmqr() { 36 } else { 15 };
     let apply = |rows: &mut [u64], mask: u8| {
         for (r, m) in rows.iter_mut().zip(&t.masks[mask as usize]) {
             *r ^= m;
         }
         let bits = format_bits(mask);
         for (i, &(x, y)) in t.format_positions.iter().enumerate() {
-            if (bits >> (i % 15)) & 1 != 0 {
+            if (bits >> (i % format_len)) & 1 != 0 {
                 rows[y as usize * words + x as usize / 64] |= 1 << (x % 64);
             }
         }
@@ -505,6 +558,8 @@ fn place(stream: &[u8], version: Version, ec: EcLevel, forced_mask: Option<u8>) 
             scratch.copy_from_slice(&rows);
             apply(&mut scratch, m);
             let score = match (version.is_micro(), words) {
+                // rMQR has a single mask pattern.
+                _ if t.masks.len() == 1 => 0,
                 // Micro QR prefers the mask with the most dark modules on the free edges.
                 (true, _) => u32::MAX - mask::micro_score(&scratch, width, words),
                 (false, 1) => mask::penalty::<1>(&scratch, width),
@@ -517,12 +572,13 @@ fn place(stream: &[u8], version: Version, ec: EcLevel, forced_mask: Option<u8>) 
     });
 
     apply(&mut rows, mask);
-    let modules = matrix::expand_rows(&rows, width, words);
+    let modules = matrix::expand_rows(&rows, width, height, words);
     QrCode {
         version,
         ec_level: ec,
-        mask,
+        mask: if version.is_rmqr() { 4 } else { mask },
         width,
+        height,
         modules,
         sequence: None,
     }

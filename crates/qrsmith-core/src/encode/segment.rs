@@ -248,7 +248,78 @@ pub(crate) fn plan(
         }
     }
     segments.reverse();
-    Ok((segments, bits as usize))
+    if segments
+        .iter()
+        .all(|seg| count(units, seg) <= max_count(version, seg.mode))
+    {
+        return Ok((segments, bits as usize));
+    }
+    // A count too large for its field (only rMQR's small sizes, whose fields are narrower than
+    // their capacity) is split into segments of the largest count the field holds.
+    let mut split = Vec::with_capacity(segments.len() + 1);
+    for seg in segments {
+        let limit = max_count(version, seg.mode);
+        let mut start = seg.units.start;
+        let mut n = 0;
+        for i in seg.units.clone() {
+            let len = if seg.mode == Mode::Byte {
+                units[i].len as usize
+            } else {
+                1
+            };
+            if n > 0 && n + len > limit {
+                split.push(Segment {
+                    mode: seg.mode,
+                    units: start..i,
+                });
+                (start, n) = (i, 0);
+            }
+            n += len;
+        }
+        split.push(Segment {
+            mode: seg.mode,
+            units: start..seg.units.end,
+        });
+    }
+    if split
+        .iter()
+        .any(|seg| count(units, seg) > max_count(version, seg.mode))
+    {
+        return Err(Error::new(
+            ErrorKind::DataTooLong,
+            format!("a character is longer than {version:?}'s byte count field holds"),
+        ));
+    }
+    let bits = split
+        .iter()
+        .map(|seg| {
+            let n = count(units, seg);
+            let header = version.mode_bits() as usize
+                + version.char_count_bits(seg.mode).unwrap_or(0) as usize;
+            header
+                + match seg.mode {
+                    Mode::Numeric => 10 * (n / 3) + [0, 4, 7][n % 3],
+                    Mode::Alphanumeric => 11 * (n / 2) + 6 * (n % 2),
+                    Mode::Byte => 8 * n,
+                    Mode::Kanji => 13 * n,
+                }
+        })
+        .sum();
+    Ok((split, bits))
+}
+
+/// The segment's character count field value: bytes in byte mode, characters otherwise.
+fn count(units: &[Unit], seg: &Segment) -> usize {
+    let us = &units[seg.units.clone()];
+    match seg.mode {
+        Mode::Byte => us.iter().map(|u| u.len as usize).sum(),
+        _ => us.len(),
+    }
+}
+
+/// The largest count `mode`'s field holds in `version`.
+fn max_count(version: Version, mode: Mode) -> usize {
+    (1 << version.char_count_bits(mode).unwrap_or(0)) - 1
 }
 
 /// Appends bits to a byte vector, most significant bit first.
@@ -293,10 +364,12 @@ impl BitWriter {
     }
 }
 
-/// Mode indicator values; Micro QR numbers the modes 0–3 in fewer bits.
+/// Mode indicator values; Micro QR numbers the modes 0–3 in fewer bits, rMQR 1–4 in three.
 fn mode_indicator(mode: Mode, version: Version) -> u32 {
     match (version, mode) {
         (Version::Micro(_), m) => m as u32,
+        // rMQR (ISO/IEC 23941 table 2): 001, 010, 011, 100.
+        (Version::Rmqr { .. }, m) => m as u32 + 1,
         (Version::Normal(_), Mode::Numeric) => 0b0001,
         (Version::Normal(_), Mode::Alphanumeric) => 0b0010,
         (Version::Normal(_), Mode::Byte) => 0b0100,

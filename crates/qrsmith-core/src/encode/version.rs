@@ -1,4 +1,5 @@
-//! Symbol geometry and capacity tables (ISO/IEC 18004:2015 tables 1, 7, 9 and annex E).
+//! Symbol geometry and capacity tables (ISO/IEC 18004:2015 tables 1, 7, 9 and annex E; for rMQR,
+//! ISO/IEC 23941:2022 tables 3, 6 and 8).
 
 use super::{EcLevel, Mode, Version};
 
@@ -51,6 +52,66 @@ const MICRO: [(u8, [u8; 3]); 4] = [
     (24, [8, 10, 14]),
 ];
 
+/// Height, width, count field bits by mode, total codewords, (EC per block, blocks) for M and H.
+type RmqrRow = (u8, u8, [u8; 4], u16, [(u8, u8); 2]);
+
+/// rMQR sizes in version-indicator order (R7x43 = 0 … R17x139 = 31): height, width, character
+/// count bits for numeric, alphanumeric, byte and kanji, total codewords, and (EC codewords per
+/// block, blocks) for levels M and H. Taken from the PyPI package `rmqrcode` 0.3.2
+/// (`rmqrcode/format/rmqr_versions.py`) and checked against zxing-cpp's reader
+/// (`core/src/qrcode/QRVersion.cpp`, `Version::rMQR`, from ISO/IEC 23941 table 8), which differs
+/// in two places where `rmqrcode` is inconsistent with itself and zxing-cpp is followed: R13x27-M
+/// has 9 EC codewords (12 data, `rmqrcode` says 7 but caps the data at 96 bits) and R17x43-M 22
+/// (`rmqrcode`'s block is 60 codewords of 61). Every size and level is read back by zxing-cpp in
+/// `tests/rmqr_python.rs`.
+const RMQR: [RmqrRow; 32] = [
+    (7, 43, [4, 3, 3, 2], 13, [(7, 1), (10, 1)]),
+    (7, 59, [5, 5, 4, 3], 21, [(9, 1), (14, 1)]),
+    (7, 77, [6, 5, 5, 4], 32, [(12, 1), (22, 1)]),
+    (7, 99, [7, 6, 5, 5], 44, [(16, 1), (30, 1)]),
+    (7, 139, [7, 6, 6, 5], 68, [(24, 1), (22, 2)]),
+    (9, 43, [5, 5, 4, 3], 21, [(9, 1), (14, 1)]),
+    (9, 59, [6, 5, 5, 4], 33, [(12, 1), (22, 1)]),
+    (9, 77, [7, 6, 5, 5], 49, [(18, 1), (16, 2)]),
+    (9, 99, [7, 6, 6, 5], 66, [(24, 1), (22, 2)]),
+    (9, 139, [8, 7, 6, 6], 99, [(18, 2), (22, 3)]),
+    (11, 27, [4, 4, 3, 2], 15, [(8, 1), (10, 1)]),
+    (11, 43, [6, 5, 5, 4], 31, [(12, 1), (20, 1)]),
+    (11, 59, [7, 6, 5, 5], 47, [(16, 1), (16, 2)]),
+    (11, 77, [7, 6, 6, 5], 67, [(24, 1), (22, 2)]),
+    (11, 99, [8, 7, 6, 6], 89, [(16, 2), (30, 2)]),
+    (11, 139, [8, 7, 7, 6], 132, [(24, 2), (30, 3)]),
+    (13, 27, [5, 5, 4, 3], 21, [(9, 1), (14, 1)]),
+    (13, 43, [6, 6, 5, 5], 41, [(14, 1), (28, 1)]),
+    (13, 59, [7, 6, 6, 5], 60, [(22, 1), (20, 2)]),
+    (13, 77, [7, 7, 6, 6], 85, [(16, 2), (28, 2)]),
+    (13, 99, [8, 7, 7, 6], 113, [(20, 2), (26, 3)]),
+    (13, 139, [8, 8, 7, 7], 166, [(20, 3), (28, 4)]),
+    (15, 43, [7, 6, 6, 5], 51, [(18, 1), (18, 2)]),
+    (15, 59, [7, 7, 6, 5], 74, [(26, 1), (24, 2)]),
+    (15, 77, [8, 7, 7, 6], 103, [(18, 2), (24, 3)]),
+    (15, 99, [8, 7, 7, 6], 136, [(24, 2), (22, 4)]),
+    (15, 139, [9, 8, 7, 7], 199, [(24, 3), (26, 5)]),
+    (17, 43, [7, 6, 6, 5], 61, [(22, 1), (20, 2)]),
+    (17, 59, [8, 7, 6, 6], 88, [(16, 2), (30, 2)]),
+    (17, 77, [8, 7, 7, 6], 122, [(22, 2), (28, 3)]),
+    (17, 99, [8, 8, 7, 6], 160, [(20, 3), (26, 4)]),
+    (17, 139, [9, 8, 8, 7], 232, [(20, 4), (26, 6)]),
+];
+
+/// Centre columns of the rMQR alignment patterns (and their timing columns), by width
+/// (ISO/IEC 23941 annex D; `rmqrcode/format/alignment_pattern_coordinates.py`).
+pub(crate) fn rmqr_alignment_columns(width: usize) -> &'static [usize] {
+    match width {
+        43 => &[21],
+        59 => &[19, 39],
+        77 => &[25, 51],
+        99 => &[23, 49, 75],
+        139 => &[27, 55, 83, 111],
+        _ => &[],
+    }
+}
+
 fn ec_index(ec: EcLevel) -> usize {
     match ec {
         EcLevel::L => 0,
@@ -61,19 +122,57 @@ fn ec_index(ec: EcLevel) -> usize {
 }
 
 impl Version {
-    /// Checks the number is in range: QR 1–40, Micro QR 1–4.
+    /// The 32 rMQR sizes, R7x43 to R17x139, in version-indicator order.
+    pub fn rmqr_sizes() -> impl Iterator<Item = Version> {
+        RMQR.iter()
+            .map(|&(height, width, ..)| Version::Rmqr { height, width })
+    }
+
+    /// The version's name, as [`str::parse`] reads it: `"5"`, `"M3"` or `"R11x77"`.
+    pub fn name(self) -> String {
+        match self {
+            Version::Normal(n) => n.to_string(),
+            Version::Micro(n) => format!("M{n}"),
+            Version::Rmqr { height, width } => format!("R{height}x{width}"),
+        }
+    }
+
+    /// Checks the number is in range: QR 1–40, Micro QR 1–4, rMQR one of the 32 sizes.
     pub(crate) fn is_valid(self) -> bool {
         match self {
             Version::Normal(v) => (1..=40).contains(&v),
             Version::Micro(v) => (1..=4).contains(&v),
+            Version::Rmqr { .. } => self.rmqr_index().is_some(),
         }
     }
 
-    /// Modules per side.
+    /// The rMQR version indicator (0 for R7x43 … 31 for R17x139); `None` for other symbols.
+    pub(crate) fn rmqr_index(self) -> Option<usize> {
+        let Version::Rmqr { height, width } = self else {
+            return None;
+        };
+        RMQR.iter()
+            .position(|&(h, w, ..)| (h, w) == (height, width))
+    }
+
+    fn rmqr_row(self) -> &'static RmqrRow {
+        &RMQR[self.rmqr_index().expect("a valid rMQR size")]
+    }
+
+    /// Modules across (per side for the square QR and Micro QR symbols).
     pub fn width(self) -> usize {
         match self {
             Version::Normal(v) => 17 + 4 * v as usize,
             Version::Micro(v) => 9 + 2 * v as usize,
+            Version::Rmqr { width, .. } => width as usize,
+        }
+    }
+
+    /// Modules down: the width, except for rMQR.
+    pub fn height(self) -> usize {
+        match self {
+            Version::Rmqr { height, .. } => height as usize,
+            _ => self.width(),
         }
     }
 
@@ -82,11 +181,17 @@ impl Version {
         matches!(self, Version::Micro(_))
     }
 
+    /// Whether the symbol is an rMQR (rectangular Micro QR) symbol.
+    pub fn is_rmqr(self) -> bool {
+        matches!(self, Version::Rmqr { .. })
+    }
+
     /// Whether `ec` is available in this version (Micro QR lacks H everywhere, and more below M4).
     pub fn supports(self, ec: EcLevel) -> bool {
         match self {
             Version::Normal(_) => true,
             Version::Micro(v) => ec != EcLevel::H && MICRO[v as usize - 1].1[ec_index(ec)] != 0,
+            Version::Rmqr { .. } => matches!(ec, EcLevel::M | EcLevel::H),
         }
     }
 
@@ -116,14 +221,16 @@ impl Version {
                 };
                 (v >= min_version).then(|| (base + v - min_version) as u8)
             }
+            Version::Rmqr { .. } => Some(self.rmqr_row().2[mode as usize]),
         }
     }
 
-    /// Bits in the mode indicator (4 for QR; 0–3 for M1–M4).
+    /// Bits in the mode indicator (4 for QR; 0–3 for M1–M4; 3 for rMQR).
     pub(crate) fn mode_bits(self) -> u8 {
         match self {
             Version::Normal(_) => 4,
             Version::Micro(v) => v - 1,
+            Version::Rmqr { .. } => 3,
         }
     }
 
@@ -132,6 +239,7 @@ impl Version {
         match self {
             Version::Normal(_) => 4,
             Version::Micro(v) => 1 + 2 * v as usize,
+            Version::Rmqr { .. } => 3,
         }
     }
 
@@ -140,6 +248,7 @@ impl Version {
         match self {
             Version::Normal(v) => raw_data_modules(v) / 8,
             Version::Micro(v) => MICRO[v as usize - 1].0 as usize,
+            Version::Rmqr { .. } => self.rmqr_row().3 as usize,
         }
     }
 
@@ -151,6 +260,10 @@ impl Version {
                 BLOCKS[ec_index(ec)][v as usize] as usize,
             ),
             Version::Micro(v) => (MICRO[v as usize - 1].1[ec_index(ec)] as usize, 1),
+            Version::Rmqr { .. } => {
+                let (per_block, blocks) = self.rmqr_row().4[usize::from(ec == EcLevel::H)];
+                (per_block as usize, blocks as usize)
+            }
         }
     }
 
@@ -191,8 +304,26 @@ impl Version {
 impl std::str::FromStr for Version {
     type Err = crate::Error;
 
-    /// `"5"` is QR version 5, `"M3"` (or `"m3"`) Micro QR M3; out-of-range numbers are refused.
+    /// `"5"` is QR version 5, `"M3"` (or `"m3"`) Micro QR M3, `"R11x77"` (or `"r11x77"`) the rMQR
+    /// symbol 11 modules high and 77 wide; out-of-range numbers are refused.
     fn from_str(s: &str) -> crate::Result<Version> {
+        if let Some(size) = s.strip_prefix(['R', 'r']) {
+            let parsed = size.split_once(['x', 'X']).and_then(|(h, w)| {
+                Some(Version::Rmqr {
+                    height: h.parse().ok()?,
+                    width: w.parse().ok()?,
+                })
+            });
+            return parsed.filter(|v| v.is_valid()).ok_or_else(|| {
+                crate::Error::new(
+                    crate::ErrorKind::InvalidOption,
+                    format!(
+                        "rMQR size {s:?} does not exist: the sizes are R7x43 … R17x139, heights \
+                         7–17 (odd) by widths 43, 59, 77, 99 or 139, plus R11x27 and R13x27"
+                    ),
+                )
+            });
+        }
         let (micro, digits) = match s.strip_prefix(['M', 'm']) {
             Some(rest) => (true, rest),
             None => (false, s),
@@ -207,7 +338,10 @@ impl std::str::FromStr for Version {
         version.filter(|v| v.is_valid()).ok_or_else(|| {
             crate::Error::new(
                 crate::ErrorKind::InvalidOption,
-                format!("version {s:?} does not exist: use 1–40 for QR or M1–M4 for Micro QR"),
+                format!(
+                    "version {s:?} does not exist: use 1–40 for QR, M1–M4 for Micro QR or \
+                     R7x43 … R17x139 for rMQR"
+                ),
             )
         })
     }
@@ -264,6 +398,48 @@ mod tests {
         for bad in ["0", "41", "M5", "M", "", "x"] {
             assert!(bad.parse::<Version>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn rmqr_sizes_parse_from_their_names() {
+        let sizes: Vec<Version> = Version::rmqr_sizes().collect();
+        assert_eq!(sizes.len(), 32);
+        assert_eq!(
+            sizes[0],
+            Version::Rmqr {
+                height: 7,
+                width: 43
+            }
+        );
+        assert_eq!(
+            sizes[31],
+            Version::Rmqr {
+                height: 17,
+                width: 139
+            }
+        );
+        for v in sizes.iter().chain(&[Version::Normal(7), Version::Micro(2)]) {
+            assert_eq!(v.name().parse::<Version>(), Ok(*v));
+        }
+        assert_eq!(
+            "r11x77".parse::<Version>(),
+            Ok(Version::Rmqr {
+                height: 11,
+                width: 77
+            })
+        );
+        for bad in ["R7x27", "R11x45", "R19x139", "R11", "Rx77", "R11x77x3"] {
+            assert!(bad.parse::<Version>().is_err(), "{bad}");
+        }
+        // ISO/IEC 23941 table 8: R17x139 has 232 codewords, 152 data codewords at M.
+        let largest = Version::Rmqr {
+            height: 17,
+            width: 139,
+        };
+        assert_eq!(largest.total_codewords(), 232);
+        assert_eq!(largest.data_codewords(EcLevel::M), 152);
+        assert_eq!(largest.char_count_bits(Mode::Numeric), Some(9));
+        assert!(!largest.supports(EcLevel::L) && !largest.supports(EcLevel::Q));
     }
 
     #[test]

@@ -316,6 +316,7 @@ impl LabelSheetWriter {
     /// Adds `code` in the next cell, with `caption` under it (see the module documentation for
     /// the characters a caption may hold and how a long one is fitted).
     pub fn add(&mut self, code: &QrCode, caption: Option<&str>) -> Result<()> {
+        super::square_only(code)?;
         let width = code.width();
         self.place(width, |y| code.row(y), caption)
     }

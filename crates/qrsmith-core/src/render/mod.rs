@@ -146,6 +146,7 @@ impl RenderOptions {
     /// Checks every option against `code` and resolves the geometry of a graphical format.
     pub(crate) fn layout(&self, code: &QrCode) -> Result<Layout> {
         let border = self.checked_border()?;
+        square_only(code)?;
         if let Some(dpi) = self.dpi {
             if dpi == 0 || dpi > MAX_DPI {
                 return Err(invalid(format!(
@@ -194,6 +195,20 @@ impl RenderOptions {
             pixels: pixels as u32,
         })
     }
+}
+
+/// The graphical formats draw square symbols only, for now: an rMQR symbol is refused there
+/// (instead of drawn wrong) and rendered by the text formats.
+pub(crate) fn square_only(code: &QrCode) -> Result<()> {
+    if code.width() == code.height() {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "R{}x{}: rMQR symbols are rendered as txt or terminal text only, for now; PNG, SVG, PDF, \
+         EPS, styles and label sheets draw square symbols",
+        code.height(),
+        code.width()
+    )))
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -581,6 +596,35 @@ pub(crate) mod tests {
         assert_eq!(at(29).layout(&code).unwrap().pixels, 29);
         let err = at(28).layout(&code).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidOption);
+    }
+
+    #[test]
+    fn rmqr_renders_as_text_and_is_refused_by_the_graphical_formats() {
+        use crate::encode::{encode_text, EncodeOptions, Version};
+        let opts = EncodeOptions {
+            version: Some(Version::Rmqr {
+                height: 7,
+                width: 43,
+            }),
+            ec_level: crate::EcLevel::M,
+            ..EncodeOptions::default()
+        };
+        let code = encode_text("LOT 42", &opts).unwrap();
+        let render = RenderOptions {
+            border: 2,
+            ..RenderOptions::default()
+        };
+        let txt = to_txt(&code, &render).unwrap();
+        assert_eq!(txt.lines().count(), 7 + 4);
+        assert!(txt.lines().all(|l| l.len() == 43 + 4));
+        assert_eq!(
+            to_terminal_plain(&code, &render).unwrap().lines().count(),
+            6
+        );
+        for format in [Format::Png, Format::Svg, Format::Pdf, Format::Eps] {
+            let err = super::render(&code, format, &render).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidOption, "{format:?}");
+        }
     }
 
     #[test]

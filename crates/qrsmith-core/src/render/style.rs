@@ -257,10 +257,10 @@ pub(crate) struct LogoArea {
 /// width rounded up to the symbol's parity (so it centres on the module grid), plus the clear
 /// margin on each side. The cleared square must stay out of the finder, separator and format
 /// areas (the 9 modules at each corner), so on a small symbol the logo is drawn smaller than
-/// asked; `None` when not even one module is left for it, or for Micro QR (its one finder and
-/// small size leave no room). Use [`logo_fits`] to pick a version that holds the asked size.
+/// asked; `None` when not even one module is left for it, or for Micro QR and rMQR (their one
+/// finder and small size leave no room). Use [`logo_fits`] to pick a version that holds the asked size.
 pub(crate) fn logo_area(code: &QrCode, logo: &Logo) -> Option<LogoArea> {
-    if matches!(code.version(), Version::Micro(_)) {
+    if matches!(code.version(), Version::Micro(_) | Version::Rmqr { .. }) {
         return None;
     }
     let width = code.width();
@@ -294,7 +294,8 @@ pub(crate) fn logo_fits(code: &QrCode, logo: &Logo) -> bool {
 fn eyes(code: &QrCode) -> Vec<(usize, usize)> {
     let w = code.width();
     match code.version() {
-        Version::Micro(_) => vec![(0, 0)],
+        // rMQR's finder sub-pattern is 5 × 5: drawn as modules, not as an eye.
+        Version::Micro(_) | Version::Rmqr { .. } => vec![(0, 0)],
         Version::Normal(_) => vec![(0, 0), (w - 7, 0), (0, w - 7)],
     }
 }

@@ -10,9 +10,9 @@ use crate::error::Result;
 /// dark module and `0` for a light one, each line ending in `\n`.
 pub fn to_txt(code: &QrCode, opts: &RenderOptions) -> Result<String> {
     let grid = Grid::new(code, opts.checked_border()?);
-    let mut out = String::with_capacity(grid.side * (grid.side + 1));
-    for y in 0..grid.side {
-        out.extend((0..grid.side).map(|x| if grid.dark(x, y) { '1' } else { '0' }));
+    let mut out = String::with_capacity(grid.rows * (grid.cols + 1));
+    for y in 0..grid.rows {
+        out.extend((0..grid.cols).map(|x| if grid.dark(x, y) { '1' } else { '0' }));
         out.push('\n');
     }
     Ok(out)
@@ -43,15 +43,15 @@ const ANSI_RESET: &str = "\x1b[0m";
 
 fn half_blocks(code: &QrCode, opts: &RenderOptions, ansi: bool) -> Result<String> {
     let grid = Grid::new(code, opts.checked_border()?);
-    let lines = grid.side.div_ceil(2);
+    let lines = grid.rows.div_ceil(2);
     // Each glyph is 3 bytes of UTF-8.
-    let mut out = String::with_capacity(lines * (grid.side * 3 + 16));
+    let mut out = String::with_capacity(lines * (grid.cols * 3 + 16));
     for line in 0..lines {
         let (top, bottom) = (2 * line, 2 * line + 1);
         if ansi {
             out.push_str(ANSI_START);
         }
-        for x in 0..grid.side {
+        for x in 0..grid.cols {
             // With an odd number of rows the last line's lower half is beyond the quiet zone;
             // drawing it light just extends the quiet zone by half a module.
             out.push(match (grid.dark(x, top), grid.dark(x, bottom)) {
@@ -69,11 +69,13 @@ fn half_blocks(code: &QrCode, opts: &RenderOptions, ansi: bool) -> Result<String
     Ok(out)
 }
 
-/// The matrix seen with its quiet zone, where anything outside the symbol is light.
+/// The matrix seen with its quiet zone, where anything outside the symbol is light; as many
+/// columns as rows except for rMQR.
 struct Grid<'a> {
     code: &'a QrCode,
     border: usize,
-    side: usize,
+    cols: usize,
+    rows: usize,
 }
 
 impl<'a> Grid<'a> {
@@ -82,15 +84,15 @@ impl<'a> Grid<'a> {
         Grid {
             code,
             border,
-            side: code.width() + 2 * border,
+            cols: code.width() + 2 * border,
+            rows: code.height() + 2 * border,
         }
     }
 
     fn dark(&self, x: usize, y: usize) -> bool {
-        let width = self.code.width();
         let (x, y) = (x.wrapping_sub(self.border), y.wrapping_sub(self.border));
         // Coordinates left of or above the symbol wrap to huge values and fail the bound too.
-        x < width && y < width && self.code.is_dark(x, y)
+        x < self.code.width() && y < self.code.height() && self.code.is_dark(x, y)
     }
 }
 

@@ -211,6 +211,7 @@ fn encode_options(args: &EncodeArgs) -> Result<EncodeOptions> {
         ec_level,
         version,
         micro,
+        rmqr: args.rmqr,
         mask: args.mask,
         mode: args.mode.map(|m| match m {
             ModeArg::Numeric => Mode::Numeric,
