@@ -228,10 +228,9 @@ pub(crate) fn from_corners(corners: &[Pt; 4], n: usize) -> Option<Homography> {
 }
 
 /// The symbol's initial map for width `n` from its three finder centres (top-left, top-right,
-/// bottom-left); the fourth point completes the parallelogram.
-pub(crate) fn from_finders(tl: Pt, tr: Pt, bl: Pt, n: usize) -> Option<Homography> {
+/// bottom-left) and a guess `br` at where a fourth finder would sit.
+pub(crate) fn from_finders(tl: Pt, tr: Pt, br: Pt, bl: Pt, n: usize) -> Option<Homography> {
     let n = n as f64;
-    let br = (tr.0 + bl.0 - tl.0, tr.1 + bl.1 - tl.1);
     Homography::fit(
         &[
             (3.5, 3.5),
@@ -314,6 +313,14 @@ pub(crate) fn completed_pair(a: FinderSeen, b: FinderSeen) -> Option<[Triple; 6]
 /// cubic in their number.
 const MAX_FINDERS: usize = 24;
 
+/// Limits on a triple of finders, loose enough for a symbol turned 60–70° away from the
+/// camera (the near finder two to three times the far one's size, legs foreshortened, the
+/// corner's angle far from square): the module sizes within this ratio, the two legs within
+/// this ratio, the cosine of the corner's angle at most this (50–130°).
+const MAX_MODULE_RATIO: f64 = 2.5;
+const MAX_LEG_RATIO: f64 = 1.8;
+const MAX_CORNER_COS: f64 = 0.65;
+
 /// The triples of `finders` that can be one symbol's, most square first: similar module sizes,
 /// two legs of similar length meeting at nearly a right angle at the top-left, at least a
 /// version 1 symbol apart (14 modules between finder centres).
@@ -328,37 +335,46 @@ pub(crate) fn finder_triples(finders: &[FinderSeen]) -> Vec<Triple> {
                     sizes.iter().copied().fold(f64::INFINITY, f64::min),
                     sizes.iter().copied().fold(0.0, f64::max),
                 );
-                if hi > 2.0 * lo {
+                if hi > MAX_MODULE_RATIO * lo {
                     continue;
                 }
-                // The corner is the finder opposite the longest side.
-                let (ab, bc, ca) = (
-                    dist(f[a].centre, f[b].centre),
+                let module = (sizes[0] + sizes[1] + sizes[2]) / 3.0;
+                // The corner is usually the finder opposite the longest side; under strong
+                // perspective the foreshortened legs can make another side the longest, so
+                // each finder is tried as the corner, the usual one first.
+                let longest = [
                     dist(f[b].centre, f[c].centre),
                     dist(f[c].centre, f[a].centre),
-                );
-                let (corner, p, q) = if bc >= ab && bc >= ca {
-                    (f[a], f[b], f[c])
-                } else if ca >= ab && ca >= bc {
-                    (f[b], f[c], f[a])
-                } else {
-                    (f[c], f[a], f[b])
-                };
-                let (l1, l2) = (dist(corner.centre, p.centre), dist(corner.centre, q.centre));
-                let module = (sizes[0] + sizes[1] + sizes[2]) / 3.0;
-                if l1.max(l2) > 1.6 * l1.min(l2) || l1.min(l2) < 12.0 * module {
-                    continue;
+                    dist(f[a].centre, f[b].centre),
+                ];
+                let top = longest.iter().copied().fold(0.0, f64::max);
+                for (k, (corner, p, q)) in
+                    [(f[a], f[b], f[c]), (f[b], f[c], f[a]), (f[c], f[a], f[b])]
+                        .into_iter()
+                        .enumerate()
+                {
+                    let (l1, l2) = (dist(corner.centre, p.centre), dist(corner.centre, q.centre));
+                    if l1.max(l2) > MAX_LEG_RATIO * l1.min(l2) || l1.min(l2) < 12.0 * module {
+                        continue;
+                    }
+                    let (v1, v2) = (
+                        (p.centre.0 - corner.centre.0, p.centre.1 - corner.centre.1),
+                        (q.centre.0 - corner.centre.0, q.centre.1 - corner.centre.1),
+                    );
+                    let cos = (v1.0 * v2.0 + v1.1 * v2.1) / (l1 * l2);
+                    if cos.abs() > MAX_CORNER_COS {
+                        continue;
+                    }
+                    // What only the loose limits admit comes after every usual triple.
+                    let usual = longest[k] == top
+                        && hi <= 2.0 * lo
+                        && l1.max(l2) <= 1.6 * l1.min(l2)
+                        && cos.abs() <= 0.5;
+                    let unusual = if usual { 0.0 } else { 10.0 };
+                    let badness =
+                        cos.abs() + (l1.max(l2) / l1.min(l2) - 1.0) + (hi / lo - 1.0) + unusual;
+                    out.push((badness, Triple::clockwise(corner, p, q)));
                 }
-                let (v1, v2) = (
-                    (p.centre.0 - corner.centre.0, p.centre.1 - corner.centre.1),
-                    (q.centre.0 - corner.centre.0, q.centre.1 - corner.centre.1),
-                );
-                let cos = (v1.0 * v2.0 + v1.1 * v2.1) / (l1 * l2);
-                if cos.abs() > 0.5 {
-                    continue;
-                }
-                let badness = cos.abs() + (l1.max(l2) / l1.min(l2) - 1.0) + (hi / lo - 1.0);
-                out.push((badness, Triple::clockwise(corner, p, q)));
             }
         }
     }
@@ -401,6 +417,30 @@ mod tests {
         // Module sizes apart, or too near for any version: not one symbol's.
         assert!(completed_pair(seen(100.0, 100.0, 3.0), seen(300.0, 100.0, 6.0)).is_none());
         assert!(completed_pair(seen(100.0, 100.0, 5.0), seen(160.0, 100.0, 5.0)).is_none());
+    }
+
+    #[test]
+    fn a_triple_in_strong_perspective_is_kept_after_the_usual_ones() {
+        // Finders of a symbol turned 70° from the camera (a generated hard case): the near one
+        // twice the far ones' size, the top leg the longest side.
+        let (tl, tr, bl) = (
+            seen(100.0, 85.0, 2.87),
+            seen(180.0, 88.0, 4.25),
+            seen(139.0, 143.0, 2.06),
+        );
+        let square = [
+            seen(400.0, 400.0, 3.0),
+            seen(500.0, 400.0, 3.0),
+            seen(400.0, 500.0, 3.0),
+        ];
+        let triples = finder_triples(&[tl, tr, bl, square[0], square[1], square[2]]);
+        let at = |t: &Triple, want: [FinderSeen; 3]| {
+            t.tl == want[0] && t.tr == want[1] && t.bl == want[2]
+        };
+        let strong = triples.iter().position(|t| at(t, [tl, tr, bl]));
+        let usual = triples.iter().position(|t| at(t, square));
+        assert_eq!(usual, Some(0));
+        assert!(strong.is_some(), "{triples:?}");
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub(crate) struct Found {
     pub corners: [Pt; 4],
 }
 
+/// Finder module sizes further apart than this mark a symbol seen in strong perspective.
+const PERSPECTIVE_MODULE_RATIO: f64 = 1.4;
+
 /// How many version hypotheses are tried per hint, best timing score first.
 const MAX_VERSION_TRIES: usize = 3;
 
@@ -68,12 +71,31 @@ pub(crate) fn read_at(
     give_up: &dyn Fn() -> bool,
 ) -> Option<Found> {
     let sign = if inverted { -1.0 } else { 1.0 };
-    for model in version_hypotheses(gray, &hint) {
-        if give_up() {
-            return None;
+    // Finders of clearly different sizes: the symbol is seen in strong perspective, and the
+    // parallelogram through three finders is a poor first map; the fourth corner is searched.
+    let perspective = match hint {
+        Hint::Finders(t) => {
+            let sizes = [t.tl.module, t.tr.module, t.bl.module];
+            let (lo, hi) = (
+                sizes.iter().copied().fold(f64::INFINITY, f64::min),
+                sizes.iter().copied().fold(0.0, f64::max),
+            );
+            hi > PERSPECTIVE_MODULE_RATIO * lo
         }
-        if let Some(found) = read_version(gray, model, sign, give_up) {
-            return Some(found);
+        Hint::Corners(_) => false,
+    };
+    let mut tries = vec![false];
+    if perspective {
+        tries.push(true);
+    }
+    for search in tries {
+        for model in version_hypotheses(gray, &hint, search) {
+            if give_up() {
+                return None;
+            }
+            if let Some(found) = read_version(gray, model, sign, give_up) {
+                return Some(found);
+            }
         }
     }
     None
@@ -81,7 +103,7 @@ pub(crate) fn read_at(
 
 /// Initial models for the likely widths, best first: every version whose modules would be at
 /// least 1.5 px, scored by how well its timing patterns alternate.
-fn version_hypotheses(gray: &GrayImage, hint: &Hint) -> Vec<GridModel> {
+fn version_hypotheses(gray: &GrayImage, hint: &Hint, perspective: bool) -> Vec<GridModel> {
     let versions: Vec<usize> = match hint {
         Hint::Corners(corners) => {
             let side = (0..4)
@@ -106,13 +128,22 @@ fn version_hypotheses(gray: &GrayImage, hint: &Hint) -> Vec<GridModel> {
         .into_iter()
         .filter_map(|v| {
             let n = width_of(v);
-            let h = match hint {
-                Hint::Corners(corners) => locate::from_corners(corners, n)?,
-                Hint::Finders(t) => locate::from_finders(t.tl.centre, t.tr.centre, t.bl.centre, n)?,
+            let candidates: Vec<Homography> = match hint {
+                Hint::Corners(corners) => vec![locate::from_corners(corners, n)?],
+                Hint::Finders(t) => fourth_corner_guesses(t, perspective)
+                    .into_iter()
+                    .filter_map(|br| {
+                        locate::from_finders(t.tl.centre, t.tr.centre, br, t.bl.centre, n)
+                    })
+                    .collect(),
             };
-            let model = GridModel::new(h, n, 2);
-            let score = locate::timing_score(gray, &model).abs();
-            Some((score, model))
+            candidates
+                .into_iter()
+                .map(|h| {
+                    let model = GridModel::new(h, n, 2);
+                    (locate::timing_score(gray, &model).abs(), model)
+                })
+                .max_by(|a, b| a.0.total_cmp(&b.0))
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -122,6 +153,30 @@ fn version_hypotheses(gray: &GrayImage, hint: &Hint) -> Vec<GridModel> {
         .filter(|(score, _)| *score > 0.3)
         .map(|(_, model)| model)
         .collect()
+}
+
+/// Where the centre of the bottom-right finder's place may be, given three finders: the
+/// parallelogram's fourth point, or with `perspective`, points around it up to a fifth of each
+/// leg away, for the timing patterns to tell apart.
+fn fourth_corner_guesses(t: &locate::Triple, perspective: bool) -> Vec<Pt> {
+    let (tl, tr, bl) = (t.tl.centre, t.tr.centre, t.bl.centre);
+    let along = (tr.0 - tl.0, tr.1 - tl.1);
+    let down = (bl.0 - tl.0, bl.1 - tl.1);
+    let steps: &[f64] = if perspective {
+        &[-0.2, -0.1, 0.0, 0.1, 0.2]
+    } else {
+        &[0.0]
+    };
+    let mut out = Vec::with_capacity(steps.len() * steps.len());
+    for a in steps {
+        for b in steps {
+            out.push((
+                tr.0 + down.0 + a * along.0 + b * down.0,
+                tr.1 + down.1 + a * along.1 + b * down.1,
+            ));
+        }
+    }
+    out
 }
 
 /// Fits, samples and decodes one version hypothesis: the finders and alignment patterns placed,
