@@ -38,11 +38,11 @@ pub use crate::encode::{
 };
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::render::{
-    render, render_styled, to_eps, to_pdf, to_png, to_png_styled, to_rgba_styled, to_svg,
-    to_svg_styled, to_terminal, to_terminal_plain, to_txt, Color, EyeShape, Format, Logo, LogoKind,
-    ModuleShape, RenderOptions, Size, Style, DEFAULT_LOGO_MARGIN, DEFAULT_LOGO_SIZE,
+    default_border, render, render_styled, to_eps, to_pdf, to_png, to_png_styled, to_rgba_styled,
+    to_svg, to_svg_styled, to_terminal, to_terminal_plain, to_txt, Color, EyeShape, Format, Logo,
+    LogoKind, ModuleShape, RenderOptions, Size, Style, DEFAULT_LOGO_MARGIN, DEFAULT_LOGO_SIZE,
     DEFAULT_MAX_PIXELS, MAX_BORDER, MAX_DPI, MAX_LOGO_BYTES, MAX_LOGO_MARGIN, MAX_LOGO_PIXELS,
-    MAX_LOGO_SIZE, MAX_STYLED_PIXELS, MIN_LOGO_SIZE,
+    MAX_LOGO_SIZE, MAX_STYLED_PIXELS, MIN_LOGO_SIZE, RMQR_BORDER,
 };
 pub use crate::render::{
     to_label_sheet, LabelSheet, LabelSheetWriter, PageSize, MAX_CAPTION_PT, MAX_LABEL_GRID,

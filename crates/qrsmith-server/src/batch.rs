@@ -499,11 +499,25 @@ pub fn read_label_items(
 
 /// The symbol of a label row (the payload encoded with the row's encoder options; how the row
 /// would render an image does not matter on a sheet).
+///
+/// Label sheets draw square symbols only: an rMQR row is refused (`invalid_option`) here, before
+/// [`StoredLabel::new`], whose square matrix it would not fit.
 pub fn encode_label(generation: &Generation) -> qrsmith_core::Result<QrCode> {
-    match &generation.payload {
+    let code = match &generation.payload {
         Payload::Text(t) => encode_text(t, &generation.encode),
         Payload::Bytes(b) => encode_bytes(b, &generation.encode),
+    }?;
+    if code.width() != code.height() {
+        return Err(qrsmith_core::Error::new(
+            qrsmith_core::ErrorKind::InvalidOption,
+            format!(
+                "R{}x{}: label sheets draw square symbols only, not rMQR, for now",
+                code.height(),
+                code.width()
+            ),
+        ));
     }
+    Ok(code)
 }
 
 /// A label job's item as stored: the row's options, its caption and the sheet's layout.
@@ -934,6 +948,21 @@ mod tests {
         for y in 0..width {
             assert_eq!(&matrix[y * width..(y + 1) * width], code.row(y), "row {y}");
         }
+    }
+
+    #[test]
+    fn an_rmqr_label_is_refused_not_stored() {
+        let rows = read_label_items(
+            &[json!({"text": "12345", "rmqr": true})],
+            &Map::new(),
+            LIMITS,
+            10,
+            None,
+        )
+        .unwrap();
+        let err = encode_label(rows[0].generation.as_ref().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), qrsmith_core::ErrorKind::InvalidOption);
+        assert!(err.message().contains("R11x27"), "{}", err.message());
     }
 
     #[test]

@@ -390,6 +390,8 @@ impl QrOptions {
                 }
             }),
         };
+        // For the quiet zone only: an rMQR version already makes an rMQR symbol.
+        let rmqr = self.rmqr.unwrap_or(false) || version.is_some_and(|v| v.is_rmqr());
         let encode = EncodeOptions {
             ec_level,
             version,
@@ -413,7 +415,12 @@ impl QrOptions {
         };
         let render = RenderOptions {
             size,
-            border: self.border.unwrap_or(RenderOptions::default().border),
+            // rMQR's standard asks for a 2-module quiet zone, QR's and Micro QR's default is 4.
+            border: self.border.unwrap_or(if rmqr {
+                qrsmith_core::RMQR_BORDER
+            } else {
+                RenderOptions::default().border
+            }),
             foreground: parse_color(self.fg.as_deref(), "fg", Color::BLACK)?,
             background: parse_color(self.bg.as_deref(), "bg", Color::WHITE)?,
             dpi: self.dpi,
@@ -846,5 +853,25 @@ mod tests {
         assert_eq!(base.key(), base.clone().key());
         assert_ne!(base.key(), bytes.key());
         assert_ne!(base.key(), border.key());
+    }
+
+    #[test]
+    fn rmqr_defaults_to_a_two_module_quiet_zone() {
+        let border = |json| {
+            opts(json)
+                .normalise(LIMITS, &[Format::Png])
+                .unwrap()
+                .render
+                .border
+        };
+        assert_eq!(border(serde_json::json!({"text": "1"})), 4);
+        assert_eq!(border(serde_json::json!({"text": "1", "version": "M2"})), 4);
+        assert_eq!(border(serde_json::json!({"text": "1", "rmqr": true})), 2);
+        assert_eq!(
+            border(serde_json::json!({"text": "1", "version": "R7x43"})),
+            2
+        );
+        let chosen = serde_json::json!({"text": "1", "rmqr": true, "border": 3});
+        assert_eq!(border(chosen), 3);
     }
 }

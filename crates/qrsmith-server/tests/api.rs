@@ -491,8 +491,24 @@ async fn post_qr_data_uris_sequences_and_zip() {
     .await
     .json();
     assert_eq!(sized["images"][0]["version"], "R7x43");
+    // PNG (the default format), 10 px per module, with rMQR's 2-module quiet zone.
+    let drawn = send(
+        &app,
+        post_json("/api/v1/qr", r#"{"text": "12345", "rmqr": true}"#),
+    )
+    .await
+    .json();
+    let uri = drawn["images"][0]["data_uri"].as_str().unwrap();
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(uri.strip_prefix("data:image/png;base64,").unwrap())
+        .unwrap();
+    let img = image::load_from_memory(&png).unwrap();
+    assert_eq!((img.width(), img.height()), ((27 + 4) * 10, (11 + 4) * 10));
+    let read = decode(&png, &DecodeOptions::default()).unwrap();
+    assert_eq!(read.symbols[0].text, "12345");
+    assert_eq!(read.symbols[0].version, "R11x27");
     for bad in [
-        r#"{"text": "12345", "rmqr": true}"#,
+        r#"{"text": "12345", "rmqr": true, "module_shape": "dot"}"#,
         r#"{"text": "12345", "rmqr": true, "ec": "Q", "format": "txt"}"#,
     ] {
         send(&app, post_json("/api/v1/qr", bad))

@@ -164,9 +164,9 @@ pub struct EncodeArgs {
     /// Target width in pixels, quiet zone included (largest whole module size that fits).
     #[arg(long, value_name = "PX")]
     pub size: Option<u32>,
-    /// Quiet zone in modules.
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    pub border: u32,
+    /// Quiet zone in modules [default: 4; 2 for rMQR, as its standard asks].
+    #[arg(long, value_name = "N")]
+    pub border: Option<u32>,
     /// Dark colour: #rgb, #rrggbb or #rrggbbaa.
     #[arg(long, value_name = "HEX", default_value = "#000000")]
     pub fg: String,

@@ -61,7 +61,7 @@ fn txt_format_prints_the_module_matrix() {
 }
 
 #[test]
-fn rmqr_prints_a_rectangular_matrix_and_refuses_png() {
+fn rmqr_prints_a_rectangular_matrix_and_refuses_bad_options() {
     // "LOT 42" at level H: R11x27 (297 modules) is the smallest rMQR that holds it.
     let out = qrsmith(&[
         "encode", "LOT 42", "--rmqr", "--format", "txt", "--border", "2",
@@ -89,10 +89,61 @@ fn rmqr_prints_a_rectangular_matrix_and_refuses_png() {
     for bad in [
         vec!["encode", "x", "--rmqr", "--ec", "l", "--format", "txt"],
         vec!["encode", "x", "--version", "R7x27", "--format", "txt"],
-        vec!["encode", "x", "--rmqr", "--format", "png"],
+        vec![
+            "encode",
+            "x",
+            "--rmqr",
+            "--format",
+            "png",
+            "--module-shape",
+            "dot",
+        ],
     ] {
         let out = qrsmith(&bad);
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn rmqr_png_svg_pdf_eps_files_are_rectangles_with_a_two_module_quiet_zone() {
+    let dir = scratch("rmqr_files");
+    // "LOT 42" at level H: R11x27, drawn at the default 10 px per module.
+    let png = dir.join("x.png");
+    let out = qrsmith(&["encode", "LOT 42", "--rmqr", "-o", path_str(&png)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let img = image::open(&png).unwrap();
+    assert_eq!((img.width(), img.height()), ((27 + 4) * 10, (11 + 4) * 10));
+    let out = qrsmith(&["decode", "--json", path_str(&png)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json = stdout(&out);
+    assert!(json.contains("\"LOT 42\""), "{json}");
+    assert!(json.contains("R11x27"), "{json}");
+    // An explicit --border wins.
+    let out = qrsmith(&[
+        "encode",
+        "LOT 42",
+        "--rmqr",
+        "--border",
+        "5",
+        "-o",
+        path_str(&png),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let img = image::open(&png).unwrap();
+    assert_eq!(
+        (img.width(), img.height()),
+        ((27 + 10) * 10, (11 + 10) * 10)
+    );
+    for (ext, want) in [
+        ("svg", r#"width="310" height="150" viewBox="0 0 31 15""#),
+        ("pdf", "/MediaBox [0 0 310 150]"),
+        ("eps", "%%BoundingBox: 0 0 310 150"),
+    ] {
+        let file = dir.join(format!("x.{ext}"));
+        let out = qrsmith(&["encode", "LOT 42", "--rmqr", "-o", path_str(&file)]);
+        assert!(out.status.success(), "{ext}: {}", stderr(&out));
+        let body = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(body.contains(want), "{ext}: {body}");
     }
 }
 

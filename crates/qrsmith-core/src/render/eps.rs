@@ -14,18 +14,19 @@ use crate::error::Result;
 pub fn to_eps(code: &QrCode, opts: &RenderOptions) -> Result<String> {
     let layout = opts.layout(code)?;
     let module = layout.points_per_module(opts.dpi);
-    let side = f64::from(layout.modules) * module;
-    let n = layout.modules;
+    let width = f64::from(layout.modules) * module;
+    let height = f64::from(layout.rows) * module;
+    let (n, rows) = (layout.modules, layout.rows);
     let border = layout.border as usize;
 
-    let mut out = String::with_capacity(512 + code.width() * code.width() * 2);
+    let mut out = String::with_capacity(512 + code.width() * code.height() * 2);
     // Writing to a String cannot fail.
     let _ = write!(
         out,
         "%!PS-Adobe-3.0 EPSF-3.0\n\
          %%Creator: qrsmith\n\
-         %%BoundingBox: 0 0 {box_} {box_}\n\
-         %%HiResBoundingBox: 0 0 {side} {side}\n\
+         %%BoundingBox: 0 0 {box_w} {box_h}\n\
+         %%HiResBoundingBox: 0 0 {width} {height}\n\
          %%LanguageLevel: 1\n\
          %%EndComments\n\
          gsave\n\
@@ -34,16 +35,18 @@ pub fn to_eps(code: &QrCode, opts: &RenderOptions) -> Result<String> {
          % x y w r: append a w x 1 rectangle at module (x, y).\n\
          /r {{ 3 1 roll moveto dup 0 rlineto 0 1 rlineto neg 0 rlineto closepath }} bind def\n\
          % Module units, y down as in the matrix.\n\
-         0 {side} translate {module} {neg_module} scale\n",
-        box_ = side.ceil() as u64,
-        side = num(side),
+         0 {height} translate {module} {neg_module} scale\n",
+        box_w = width.ceil() as u64,
+        box_h = height.ceil() as u64,
+        width = num(width),
+        height = num(height),
         module = num(module),
         neg_module = num(-module),
     );
     if !opts.background.is_transparent() {
         let _ = writeln!(
             out,
-            "{} setrgbcolor newpath 0 0 moveto {n} 0 rlineto 0 {n} rlineto {n} neg 0 rlineto \
+            "{} setrgbcolor newpath 0 0 moveto {n} 0 rlineto 0 {rows} rlineto {n} neg 0 rlineto \
              closepath fill",
             rgb(opts.background)
         );
@@ -51,7 +54,7 @@ pub fn to_eps(code: &QrCode, opts: &RenderOptions) -> Result<String> {
     let _ = writeln!(out, "{} setrgbcolor", rgb(opts.foreground));
     // One fill per row rather than one for the whole symbol: Level 1 interpreters (and many
     // printers) cap a path at ~1,500 points, and a row has at most ~90 runs (360 points).
-    for y in 0..code.width() {
+    for y in 0..code.height() {
         let mut runs = super::dark_runs(code.row(y)).peekable();
         if runs.peek().is_none() {
             continue;

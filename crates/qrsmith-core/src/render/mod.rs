@@ -62,7 +62,8 @@ pub const DEFAULT_MAX_PIXELS: u32 = 10_000;
 pub enum Size {
     /// Pixels per module (at least 1).
     Scale(u32),
-    /// A target width (= height) in pixels, quiet zone included. The largest integer scale
+    /// A target width in pixels, quiet zone included (= the height, except for rMQR symbols,
+    /// which are wider than high and are scaled to fit the width). The largest integer scale
     /// whose output fits is used, so the result may be smaller than asked, never larger; a
     /// target too small for scale 1 is an [`ErrorKind::InvalidOption`].
     Pixels(u32),
@@ -82,7 +83,8 @@ impl Default for Size {
 pub struct RenderOptions {
     /// Module size or target size (default 10 px per module). Ignored by the text formats.
     pub size: Size,
-    /// Quiet zone in modules on each side (default 4, at most [`MAX_BORDER`]).
+    /// Quiet zone in modules on each side (default 4, at most [`MAX_BORDER`]). rMQR asks for 2:
+    /// [`default_border`] gives the standard's value for a symbol.
     pub border: u32,
     /// Colour of dark modules (default black). Ignored by the text formats.
     pub foreground: Color,
@@ -92,7 +94,8 @@ pub struct RenderOptions {
     /// Print resolution: written as PNG `pHYs`, and sets the physical size of PDF and EPS
     /// output (one pixel is `72 / dpi` points; without it one pixel is one point).
     pub dpi: Option<u32>,
-    /// The largest width (= height) of the output in pixels, quiet zone included (default
+    /// The largest width of the output in pixels, quiet zone included (the width is the longer
+    /// side: it equals the height except for rMQR, which is wider than high; default
     /// [`DEFAULT_MAX_PIXELS`]). Larger requests fail with [`ErrorKind::LimitExceeded`] before
     /// anything is allocated.
     pub max_pixels: u32,
@@ -118,10 +121,15 @@ pub(crate) struct Layout {
     pub scale: u32,
     /// Quiet zone in modules.
     pub border: u32,
-    /// Modules per side, quiet zone included.
+    /// Modules across, quiet zone included.
     pub modules: u32,
-    /// Pixels per side, quiet zone included (`modules * scale`).
+    /// Modules down, quiet zone included: `modules` except for rMQR, whose symbols are wider
+    /// than high.
+    pub rows: u32,
+    /// Pixels across, quiet zone included (`modules * scale`).
     pub pixels: u32,
+    /// Pixels down, quiet zone included (`rows * scale`, at most `pixels`).
+    pub pixels_high: u32,
 }
 
 impl Layout {
@@ -146,7 +154,6 @@ impl RenderOptions {
     /// Checks every option against `code` and resolves the geometry of a graphical format.
     pub(crate) fn layout(&self, code: &QrCode) -> Result<Layout> {
         let border = self.checked_border()?;
-        square_only(code)?;
         if let Some(dpi) = self.dpi {
             if dpi == 0 || dpi > MAX_DPI {
                 return Err(invalid(format!(
@@ -161,8 +168,10 @@ impl RenderOptions {
                 self.foreground
             )));
         }
-        // At most 177 + 2 * MAX_BORDER, so no overflow.
+        // At most 177 + 2 * MAX_BORDER, so no overflow. rMQR symbols are wider than high, so
+        // the width is the side that a target size and the pixel limit apply to.
         let modules = code.width() as u32 + 2 * border;
+        let rows = code.height() as u32 + 2 * border;
         let scale = match self.size {
             Size::Scale(0) => return Err(invalid("scale must be at least 1 pixel per module")),
             Size::Scale(scale) => scale,
@@ -179,11 +188,12 @@ impl RenderOptions {
         };
         // u64: scale is arbitrary caller input.
         let pixels = u64::from(modules) * u64::from(scale);
+        let pixels_high = u64::from(rows) * u64::from(scale);
         if pixels > u64::from(self.max_pixels) {
             return Err(Error::new(
                 ErrorKind::LimitExceeded,
                 format!(
-                    "output of {pixels} x {pixels} px exceeds the limit of {} px per side",
+                    "output of {pixels} x {pixels_high} px exceeds the limit of {} px per side",
                     self.max_pixels
                 ),
             ));
@@ -192,20 +202,36 @@ impl RenderOptions {
             scale,
             border,
             modules,
+            rows,
             pixels: pixels as u32,
+            pixels_high: pixels_high as u32,
         })
     }
 }
 
-/// The graphical formats draw square symbols only, for now: an rMQR symbol is refused there
-/// (instead of drawn wrong) and rendered by the text formats.
+/// The quiet zone the standard asks for around `code`, in modules: 2 for rMQR (ISO/IEC 23941),
+/// 4 otherwise (the [`RenderOptions`] default). Callers whose user did not choose a border use
+/// it in place of the default.
+pub fn default_border(code: &QrCode) -> u32 {
+    if code.width() == code.height() {
+        RenderOptions::default().border
+    } else {
+        RMQR_BORDER
+    }
+}
+
+/// The quiet zone of an rMQR symbol by the standard, in modules.
+pub const RMQR_BORDER: u32 = 2;
+
+/// Styled output (module and eye shapes, logos) and label sheets draw square symbols only, for
+/// now: an rMQR symbol is refused there (instead of drawn wrong). The plain formats draw it.
 pub(crate) fn square_only(code: &QrCode) -> Result<()> {
     if code.width() == code.height() {
         return Ok(());
     }
     Err(invalid(format!(
-        "R{}x{}: rMQR symbols are rendered as txt or terminal text only, for now; PNG, SVG, PDF, \
-         EPS, styles and label sheets draw square symbols",
+        "R{}x{}: rMQR symbols are drawn by the plain formats (PNG, SVG, PDF, EPS, txt, \
+         terminal) only, for now; styles, logos and label sheets draw square symbols",
         code.height(),
         code.width()
     )))
@@ -584,7 +610,9 @@ pub(crate) mod tests {
                 scale: 10,
                 border: 4,
                 modules: 29,
-                pixels: 290
+                rows: 29,
+                pixels: 290,
+                pixels_high: 290
             }
         );
         let at = |px| RenderOptions {
@@ -599,7 +627,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn rmqr_renders_as_text_and_is_refused_by_the_graphical_formats() {
+    fn rmqr_is_laid_out_as_a_rectangle() {
         use crate::encode::{encode_text, EncodeOptions, Version};
         let opts = EncodeOptions {
             version: Some(Version::Rmqr {
@@ -610,8 +638,10 @@ pub(crate) mod tests {
             ..EncodeOptions::default()
         };
         let code = encode_text("LOT 42", &opts).unwrap();
+        assert_eq!(default_border(&code), 2);
         let render = RenderOptions {
             border: 2,
+            size: Size::Scale(3),
             ..RenderOptions::default()
         };
         let txt = to_txt(&code, &render).unwrap();
@@ -621,9 +651,27 @@ pub(crate) mod tests {
             to_terminal_plain(&code, &render).unwrap().lines().count(),
             6
         );
+        let layout = render.layout(&code).unwrap();
+        assert_eq!((layout.modules, layout.rows), (47, 11));
+        assert_eq!((layout.pixels, layout.pixels_high), (141, 33));
+        // A target size and the pixel limit apply to the width, the longer side.
+        let at = |size, max_pixels| RenderOptions {
+            size,
+            max_pixels,
+            ..render.clone()
+        };
+        let layout = at(Size::Pixels(100), DEFAULT_MAX_PIXELS)
+            .layout(&code)
+            .unwrap();
+        assert_eq!(
+            (layout.scale, layout.pixels, layout.pixels_high),
+            (2, 94, 22)
+        );
+        let err = at(Size::Scale(3), 140).layout(&code).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+        assert!(err.to_string().contains("141 x 33 px"), "{err}");
         for format in [Format::Png, Format::Svg, Format::Pdf, Format::Eps] {
-            let err = super::render(&code, format, &render).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::InvalidOption, "{format:?}");
+            assert!(super::render(&code, format, &render).is_ok(), "{format:?}");
         }
     }
 

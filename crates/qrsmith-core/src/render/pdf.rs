@@ -23,15 +23,15 @@ const INFO: Ref = Ref::new(7);
 pub fn to_pdf(code: &QrCode, opts: &RenderOptions) -> Result<Vec<u8>> {
     let layout = opts.layout(code)?;
     let module = layout.points_per_module(opts.dpi) as f32;
-    let n = layout.modules as f32;
-    let side = n * module;
+    let (n, rows) = (layout.modules as f32, layout.rows as f32);
+    let (width, height) = (n * module, rows * module);
     let (bg, fg) = (opts.background, opts.foreground);
     let bg_alpha = !bg.is_opaque() && !bg.is_transparent();
     let fg_alpha = !fg.is_opaque();
 
     let mut content = Content::new();
     // Module units with y pointing down, as the matrix is stored.
-    content.transform([module, 0.0, 0.0, -module, 0.0, side]);
+    content.transform([module, 0.0, 0.0, -module, 0.0, height]);
     if !bg.is_transparent() {
         // Inside q/Q so the background's alpha does not leak into the foreground.
         content.save_state();
@@ -40,7 +40,7 @@ pub fn to_pdf(code: &QrCode, opts: &RenderOptions) -> Result<Vec<u8>> {
         }
         let [r, g, b] = bg.unit_rgb();
         content.set_fill_rgb(r, g, b);
-        content.rect(0.0, 0.0, n, n);
+        content.rect(0.0, 0.0, n, rows);
         content.fill_nonzero();
         content.restore_state();
     }
@@ -50,7 +50,7 @@ pub fn to_pdf(code: &QrCode, opts: &RenderOptions) -> Result<Vec<u8>> {
     let [r, g, b] = fg.unit_rgb();
     content.set_fill_rgb(r, g, b);
     let border = layout.border as f32;
-    for y in 0..code.width() {
+    for y in 0..code.height() {
         for (x, len) in super::dark_runs(code.row(y)) {
             content.rect(x as f32 + border, y as f32 + border, len as f32, 1.0);
         }
@@ -63,7 +63,7 @@ pub fn to_pdf(code: &QrCode, opts: &RenderOptions) -> Result<Vec<u8>> {
     pdf.pages(PAGES).kids([PAGE]).count(1);
     let mut page = pdf.page(PAGE);
     page.parent(PAGES)
-        .media_box(Rect::new(0.0, 0.0, side, side))
+        .media_box(Rect::new(0.0, 0.0, width, height))
         .contents(CONTENT);
     {
         let mut resources = page.resources();

@@ -50,10 +50,9 @@ fn encode(code: &QrCode, opts: &RenderOptions, window: usize) -> Result<Vec<u8>>
     // Big enough for a v5 symbol at scale 10 in one allocation.
     let mut out = Vec::with_capacity(3072);
     out.extend_from_slice(&SIGNATURE);
-    let side = layout.pixels.to_be_bytes();
     let mut ihdr = [0u8; 13];
-    ihdr[..4].copy_from_slice(&side);
-    ihdr[4..8].copy_from_slice(&side);
+    ihdr[..4].copy_from_slice(&layout.pixels.to_be_bytes());
+    ihdr[4..8].copy_from_slice(&layout.pixels_high.to_be_bytes());
     // Bit depth 1; colour type 0 (greyscale) or 3 (indexed); deflate; adaptive filtering
     // method; no interlace.
     ihdr[8] = 1;
@@ -128,10 +127,10 @@ fn write_zlib(out: &mut Vec<u8>, code: &QrCode, layout: &Layout, greyscale: bool
     // Copies of `prev` still to write.
     let mut pending = 0usize;
     let mut last_quiet = false;
-    for module_row in 0..layout.modules as usize {
+    for module_row in 0..layout.rows as usize {
         let symbol_row = (module_row as u32)
             .checked_sub(layout.border)
-            .filter(|&y| (y as usize) < code.width())
+            .filter(|&y| (y as usize) < code.height())
             .map(|y| code.row(y as usize));
         // Consecutive quiet-zone rows are equal without building them.
         let quiet_again = symbol_row.is_none() && last_quiet;

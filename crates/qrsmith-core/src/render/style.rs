@@ -426,6 +426,7 @@ fn layer_colors(opts: &RenderOptions, style: &Style) -> [Color; 3] {
 
 /// Checks the options of a styled rendering and resolves its geometry.
 fn styled_layout(code: &QrCode, opts: &RenderOptions, style: &Style) -> Result<Layout> {
+    super::square_only(code)?;
     let layout = opts.layout(code)?;
     for (name, color) in [
         ("eye_outer_color", style.eye_outer_color),

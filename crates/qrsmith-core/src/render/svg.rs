@@ -15,16 +15,17 @@ use crate::error::Result;
 pub fn to_svg(code: &QrCode, opts: &RenderOptions) -> Result<String> {
     let layout = opts.layout(code)?;
     let (n, px) = (layout.modules, layout.pixels);
-    let mut out = String::with_capacity(256 + code.width() * code.width() * 3);
+    let (rows, px_high) = (layout.rows, layout.pixels_high);
+    let mut out = String::with_capacity(256 + code.width() * code.height() * 3);
     // Writing to a String cannot fail; `let _` keeps that visible instead of unwrapping.
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{px}" height="{px}" viewBox="0 0 {n} {n}" shape-rendering="crispEdges">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{px}" height="{px_high}" viewBox="0 0 {n} {rows}" shape-rendering="crispEdges">"#
     );
     if !opts.background.is_transparent() {
         let _ = write!(
             out,
-            r#"<rect width="{n}" height="{n}"{}/>"#,
+            r#"<rect width="{n}" height="{rows}"{}/>"#,
             fill(opts.background)
         );
     }
@@ -33,7 +34,7 @@ pub fn to_svg(code: &QrCode, opts: &RenderOptions) -> Result<String> {
     // relative moves from one run start to the next keep the numbers short.
     let border = layout.border as i64;
     let (mut pen_x, mut pen_y) = (0i64, 0i64);
-    for y in 0..code.width() {
+    for y in 0..code.height() {
         for (x, len) in super::dark_runs(code.row(y)) {
             let (rx, ry) = (x as i64 + border, y as i64 + border);
             let _ = write!(out, "m{} {}h{len}v1h-{len}z", rx - pen_x, ry - pen_y);

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use qrsmith_core::{
-    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, generate_verified,
-    render, render_styled, Color, EcLevel, EncodeOptions, Format, Logo, Mode, QrCode,
-    RenderOptions, Size, Style, VerifyOptions, Version,
+    default_border, encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text,
+    generate_verified, render, render_styled, Color, EcLevel, EncodeOptions, Format, Logo, Mode,
+    QrCode, RenderOptions, Size, Style, VerifyOptions, Version,
 };
 
 use super::Outcome;
@@ -45,6 +45,11 @@ pub fn run(args: EncodeArgs) -> Result<Outcome> {
     };
 
     for (i, code) in codes.iter().enumerate() {
+        // rMQR's quiet zone is 2 modules, not 4, unless --border says otherwise.
+        let render_opts = RenderOptions {
+            border: args.border.unwrap_or_else(|| default_border(code)),
+            ..render_opts.clone()
+        };
         let bytes = render(code, format, &render_opts)?;
         match &args.output {
             Some(path) => {
@@ -232,7 +237,8 @@ fn render_options(args: &EncodeArgs) -> Result<RenderOptions> {
     };
     Ok(RenderOptions {
         size,
-        border: args.border,
+        // Without --border, the standard's quiet zone for each symbol (see `run`).
+        border: args.border.unwrap_or(RenderOptions::default().border),
         foreground: parse_color(&args.fg, "--fg")?,
         background: parse_color(&args.bg, "--bg")?,
         dpi: args.dpi,

@@ -1,0 +1,223 @@
+//! rMQR (rectangular) symbols drawn by the plain graphical formats and read back:
+//!
+//! - PNG is decoded as it is by [`qrsmith_core::decode`];
+//! - SVG is rasterised in process by resvg (already a dependency, for SVG logos), then decoded;
+//! - PDF is rasterised by poppler's `pdftoppm` (as `tests/label_sheet.rs` does), then decoded,
+//!   and its page box checked; EPS has its bounding box, transform and background checked.
+//!
+//! Each asserts the text, [`Symbology::RmqrCode`] and the size's name (`R11x77`), and that the
+//! drawing is width × height modules plus the quiet zone on each side.
+
+use std::path::Path;
+use std::process::Command;
+
+use qrsmith_core::{
+    decode, default_border, encode_text, render_styled, to_eps, to_pdf, to_png, to_svg,
+    DecodeOptions, EcLevel, EncodeOptions, ErrorKind, Format, QrCode, RenderOptions, Size, Style,
+    Symbology, Version,
+};
+use resvg::{tiny_skia, usvg};
+
+/// (height, width) of the sizes tried: the smallest, a middle one and the largest.
+const SIZES: [(u8, u8); 3] = [(7, 43), (11, 77), (17, 139)];
+
+fn cases() -> Vec<(String, QrCode, String)> {
+    let mut out = Vec::new();
+    for (height, width) in SIZES {
+        for ec_level in [EcLevel::M, EcLevel::H] {
+            // R7x43 holds 3 bytes at level M, 2 at H; the larger sizes a lot number.
+            let text = match (width, ec_level) {
+                (43, EcLevel::M) => "LOT".to_string(),
+                (43, _) => "42".to_string(),
+                _ => format!("LOT {height}x{width} {ec_level:?}"),
+            };
+            let opts = EncodeOptions {
+                version: Some(Version::Rmqr { height, width }),
+                ec_level,
+                ..EncodeOptions::default()
+            };
+            let code = encode_text(&text, &opts).unwrap();
+            assert_eq!((code.height(), code.width()), (height.into(), width.into()));
+            out.push((text, code, format!("R{height}x{width}")));
+        }
+    }
+    out
+}
+
+/// The standard's quiet zone (2 modules), at 4 px per module.
+fn opts(code: &QrCode) -> RenderOptions {
+    RenderOptions {
+        size: Size::Scale(4),
+        border: default_border(code),
+        ..RenderOptions::default()
+    }
+}
+
+/// The one symbol read from `image` (any format `decode` takes): symbology, version, text.
+fn read(image: &[u8]) -> Vec<(Symbology, String, String)> {
+    decode(image, &DecodeOptions::default())
+        .unwrap()
+        .symbols
+        .into_iter()
+        .map(|s| (s.symbology, s.version, s.text))
+        .collect()
+}
+
+fn png_size(png: &[u8]) -> (u32, u32) {
+    let img = image::load_from_memory(png).unwrap();
+    (img.width(), img.height())
+}
+
+#[test]
+fn the_default_border_is_two_modules_for_rmqr_and_four_otherwise() {
+    let (_, rmqr, _) = &cases()[0];
+    assert_eq!(default_border(rmqr), 2);
+    let qr = encode_text("LOT", &EncodeOptions::default()).unwrap();
+    assert_eq!(default_border(&qr), 4);
+}
+
+#[test]
+fn png_reads_back() {
+    for (text, code, name) in cases() {
+        let png = to_png(&code, &opts(&code)).unwrap();
+        let (w, h) = (code.width() as u32 + 4, code.height() as u32 + 4);
+        assert_eq!(png_size(&png), (w * 4, h * 4), "{name}");
+        assert_eq!(
+            read(&png),
+            [(Symbology::RmqrCode, name.clone(), text)],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn png_with_colours_a_target_size_and_a_wide_border_reads_back() {
+    let (text, code, name) = cases().swap_remove(3);
+    let opts = RenderOptions {
+        size: Size::Pixels(400),
+        border: 6,
+        foreground: "#1a237e".parse().unwrap(),
+        background: "#fff8e1".parse().unwrap(),
+        ..RenderOptions::default()
+    };
+    let png = to_png(&code, &opts).unwrap();
+    // 77 + 12 = 89 modules across: 4 px each fits in 400.
+    assert_eq!(png_size(&png), (89 * 4, 23 * 4));
+    assert_eq!(read(&png), [(Symbology::RmqrCode, name, text)]);
+}
+
+#[test]
+fn svg_reads_back_through_resvg() {
+    for (text, code, name) in cases() {
+        let svg = to_svg(&code, &opts(&code)).unwrap();
+        let (w, h) = (code.width() + 4, code.height() + 4);
+        assert!(
+            svg.contains(&format!(
+                r#"width="{}" height="{}" viewBox="0 0 {w} {h}""#,
+                w * 4,
+                h * 4
+            )),
+            "{svg}"
+        );
+        let tree = usvg::Tree::from_str(&svg, &usvg::Options::default()).unwrap();
+        let mut pixmap = tiny_skia::Pixmap::new((w * 4) as u32, (h * 4) as u32).unwrap();
+        resvg::render(
+            &tree,
+            tiny_skia::Transform::identity(),
+            &mut pixmap.as_mut(),
+        );
+        let png = pixmap.encode_png().unwrap();
+        assert_eq!(
+            read(&png),
+            [(Symbology::RmqrCode, name.clone(), text)],
+            "{name}"
+        );
+    }
+}
+
+/// The first page of `pdf` as a greyscale PNG from `pdftoppm` at `dpi`.
+fn rasterise(pdf: &[u8], dir: &Path, dpi: u32) -> Vec<u8> {
+    std::fs::create_dir_all(dir).unwrap();
+    let input = dir.join("code.pdf");
+    std::fs::write(&input, pdf).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-r", &dpi.to_string(), "-gray", "-png", "-singlefile"])
+        .arg(&input)
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm (poppler-utils) is installed: run scripts/bootstrap");
+    assert!(status.success(), "pdftoppm failed");
+    std::fs::read(dir.join("page.png")).unwrap()
+}
+
+#[test]
+fn pdf_is_sized_to_the_rectangle_and_reads_back_through_pdftoppm() {
+    let dir = std::env::temp_dir().join(format!("qrsmith-rmqr-pdf-{}", std::process::id()));
+    for (text, code, name) in cases() {
+        let pdf = to_pdf(&code, &opts(&code)).unwrap();
+        let body = String::from_utf8_lossy(&pdf);
+        // 4 px per module at 72 dpi: 4 pt per module.
+        let (w, h) = (4 * (code.width() + 4), 4 * (code.height() + 4));
+        assert!(body.contains(&format!("/MediaBox [0 0 {w} {h}]")), "{body}");
+        assert!(body.contains(&format!("4 0 0 -4 0 {h} cm")), "{body}");
+        // The background covers the whole page, in modules.
+        let bg = format!("0 0 {} {} re", code.width() + 4, code.height() + 4);
+        assert!(body.contains(&bg), "{body}");
+        // 144 dpi: 8 px per module.
+        let png = rasterise(&pdf, &dir, 144);
+        assert_eq!(png_size(&png), (2 * w as u32, 2 * h as u32), "{name}");
+        assert_eq!(
+            read(&png),
+            [(Symbology::RmqrCode, name.clone(), text)],
+            "{name}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn eps_bounding_box_transform_and_rows() {
+    for (_, code, name) in cases() {
+        let eps = to_eps(&code, &opts(&code)).unwrap();
+        let (cols, rows) = (code.width() + 4, code.height() + 4);
+        let (w, h) = (4 * cols, 4 * rows);
+        assert!(
+            eps.contains(&format!("\n%%BoundingBox: 0 0 {w} {h}\n")),
+            "{name}"
+        );
+        assert!(eps.contains(&format!("\n%%HiResBoundingBox: 0 0 {w} {h}\n")));
+        assert!(eps.contains(&format!("\n0 {h} translate 4 -4 scale\n")));
+        assert!(eps.contains(&format!(
+            "newpath 0 0 moveto {cols} 0 rlineto 0 {rows} rlineto {cols} neg 0 rlineto"
+        )));
+        // At most one filled path per symbol row, in order, all inside the quiet zone.
+        let ys: Vec<usize> = eps
+            .lines()
+            .filter_map(|l| l.strip_prefix("newpath "))
+            .map(|l| l.split(' ').nth(1).unwrap().parse().unwrap())
+            .collect();
+        assert!(ys.len() > code.height() / 2, "{name}");
+        assert!(ys.windows(2).all(|p| p[0] < p[1]), "{name}");
+        assert!(
+            ys.iter().all(|y| (2..2 + code.height()).contains(y)),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn styles_and_label_sheets_still_refuse_rmqr() {
+    let (_, code, _) = &cases()[0];
+    let style = Style {
+        module_shape: qrsmith_core::ModuleShape::Dot,
+        ..Style::default()
+    };
+    for format in [Format::Png, Format::Svg] {
+        let err = render_styled(code, format, &opts(code), &style).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidOption);
+        assert!(err.to_string().contains("R7x43"), "{err}");
+    }
+    let mut sheet = qrsmith_core::LabelSheetWriter::new(Default::default()).unwrap();
+    let err = sheet.add(code, None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidOption);
+}
