@@ -241,6 +241,11 @@ pub struct DecodeArgs {
     /// Print JSON Lines: one object per image with every symbol's metadata.
     #[arg(long)]
     pub json: bool,
+    /// Read with zxing-cpp alone — its try-harder read (every rotation, inverted codes, its own
+    /// downscaling) — and nothing of the pipeline (no fast path, no escalation, not our own
+    /// reader), for comparing readers on the same images. --effort does not apply.
+    #[arg(long)]
+    pub plain: bool,
     #[command(flatten)]
     pub limits: ReadLimits,
 }

@@ -603,3 +603,18 @@ fn batch_generate_pdf_leaves_out_bad_rows_and_checks_the_layout() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `decode --plain` is zxing-cpp alone, for comparisons: an artistic code that only the
+/// pipeline's escalation reads (zxing-cpp's qrcode-2/12) is found by `decode`, not by `--plain`.
+#[test]
+fn decode_plain_is_the_engine_alone() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../qrsmith-core/tests/data/zxing-cpp-samples/qrcode-2/12.webp");
+    let out = qrsmith(&["decode", "--json", path_str(&sample)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plain = qrsmith(&["decode", "--json", "--plain", path_str(&sample)]);
+    assert_eq!(plain.status.code(), Some(1), "{}", stderr(&plain));
+    let line: serde_json::Value = serde_json::from_str(stdout(&plain).trim()).unwrap();
+    assert_eq!(line["results"].as_array().map(Vec::len), Some(0), "{line}");
+    assert!(line["ms"].as_f64().is_some(), "{line}");
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use qrsmith_core::{decode, DecodeOptions, Limits};
+use qrsmith_core::{decode, decode_baseline, DecodeOptions, Limits};
 use serde_json::json;
 
 use super::Outcome;
@@ -18,8 +18,14 @@ pub fn run(args: DecodeArgs) -> Result<Outcome> {
     let (mut found, mut failed) = (false, false);
     for path in &args.images {
         let started = Instant::now();
-        let result = read_input(path, args.limits.max_bytes)
-            .and_then(|bytes| decode(&bytes, &opts).map_err(anyhow::Error::from));
+        let result = read_input(path, args.limits.max_bytes).and_then(|bytes| {
+            if args.plain {
+                decode_baseline(&bytes, &opts.limits)
+            } else {
+                decode(&bytes, &opts)
+            }
+            .map_err(anyhow::Error::from)
+        });
         let ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         match result {
             Ok(decoded) => {
