@@ -46,7 +46,7 @@ pub enum PayloadCommand {
     SwissQrBill(Box<SwissQrBillArgs>),
     /// A UPI payment link (India): upi://pay?pa=…
     Upi(Box<UpiArgs>),
-    /// A GS1 Digital Link URI for a GTIN: https://id.gs1.org/01/…
+    /// A GS1 Digital Link URI for a GTIN: `https://id.gs1.org/01/…`
     #[command(alias = "gs1_digital_link")]
     Gs1DigitalLink(Box<Gs1DigitalLinkArgs>),
     /// A Bitcoin payment request (BIP 21).
