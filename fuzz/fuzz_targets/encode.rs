@@ -42,6 +42,7 @@ fn options(input: &Input) -> EncodeOptions {
             }
         }),
         micro: input.micro,
+        rmqr: false,
         mask: input.mask.map(|m| m % 10),
         mode: input.mode.map(|m| {
             [Mode::Numeric, Mode::Alphanumeric, Mode::Byte, Mode::Kanji][usize::from(m % 4)]
