@@ -29,6 +29,8 @@ struct Input {
     foreground: [u8; 4],
     background: [u8; 4],
     dpi: Option<u16>,
+    /// A physical width in micrometres (refused with a dpi, or below 1 mm).
+    print_width_um: Option<u32>,
 }
 
 fn options(input: &Input) -> EncodeOptions {
@@ -70,6 +72,7 @@ fuzz_target!(|input: Input| {
         foreground: color(input.foreground),
         background: color(input.background),
         dpi: input.dpi.map(u32::from),
+        print_width_um: input.print_width_um,
         max_pixels: 4_000_000,
     };
     let text = std::str::from_utf8(&input.payload).ok().filter(|_| input.as_text);

@@ -42,7 +42,8 @@ pub use crate::render::{
     to_svg, to_svg_styled, to_terminal, to_terminal_plain, to_txt, Color, EyeShape, Format, Logo,
     LogoKind, ModuleShape, RenderOptions, Size, Style, DEFAULT_LOGO_MARGIN, DEFAULT_LOGO_SIZE,
     DEFAULT_MAX_PIXELS, MAX_BORDER, MAX_DPI, MAX_LOGO_BYTES, MAX_LOGO_MARGIN, MAX_LOGO_PIXELS,
-    MAX_LOGO_SIZE, MAX_STYLED_PIXELS, MIN_LOGO_SIZE, RMQR_BORDER,
+    MAX_LOGO_SIZE, MAX_PRINT_WIDTH_UM, MAX_STYLED_PIXELS, MIN_LOGO_SIZE, MIN_PRINT_WIDTH_UM,
+    RMQR_BORDER,
 };
 pub use crate::render::{
     to_label_sheet, LabelSheet, LabelSheetWriter, PageSize, MAX_CAPTION_PT, MAX_LABEL_GRID,

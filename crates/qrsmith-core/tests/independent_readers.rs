@@ -11,6 +11,8 @@
 //! payloads are read without `-Sbinary` (ZBar converts Shift_JIS to UTF-8, then adds a newline).
 //! zxing-cpp's `bytes()` is likewise raw (Shift_JIS for kanji), so kanji is compared as `text()`.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -172,15 +174,6 @@ fn write_png(dir: &Path, sample: &Sample, code: &QrCode) -> Result<PathBuf, Stri
     Ok(path)
 }
 
-/// Output dir under Cargo's per-test scratch space, emptied first; images are kept for a look
-/// when something fails.
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
-
 /// Runs ZBar on one image and returns what it decoded. One process per image: with several
 /// images ZBar separates results by newlines, which binary payloads may contain.
 fn zbar_read(path: &Path, kind: Kind) -> Result<Vec<u8>, String> {
@@ -333,7 +326,7 @@ fn qr_samples() -> Vec<Sample> {
 
 #[test]
 fn zbar_and_zxing_read_our_qr_codes() {
-    let dir = scratch_dir("independent-readers-qr");
+    let dir = common::scratch_dir("independent-readers-qr");
     let samples = qr_samples();
     let mut failures = String::new();
     for sample in &samples {
@@ -382,7 +375,7 @@ fn zxing_reads_our_micro_qr_codes() {
         (4, EcLevel::M, [30, 18, 13, 8]),
         (4, EcLevel::Q, [21, 13, 9, 5]),
     ];
-    let dir = scratch_dir("independent-readers-micro");
+    let dir = common::scratch_dir("independent-readers-micro");
     let mut rng = Rng(0x4D49_4352_4F51_5221);
     let mut samples = Vec::new();
     for (version, ec, caps) in MICRO {

@@ -2,10 +2,13 @@
 //! directly), which must both give back the built text exactly (line breaks, escapes and
 //! non-ASCII characters included).
 
+mod common;
+
 use qrsmith_core::payload::{
-    Bitcoin, Email, Emvco, EmvcoAdditionalData, EmvcoField, EmvcoInitiation, EmvcoMerchantAccount,
-    Epc, Event, Geo, Gs1DigitalLink, MeCard, Payload, Pix, Sms, SwissAddress, SwissQrBill, Tel,
-    Text, Upi, Url, VCard, VCardAddress, VCardEmail, VCardPhone, VCardVersion, Wifi, WifiAuth,
+    render_swiss_bill, Bitcoin, Email, Emvco, EmvcoAdditionalData, EmvcoField, EmvcoInitiation,
+    EmvcoMerchantAccount, Epc, Event, Geo, Gs1DigitalLink, MeCard, Payload, Pix, Sms, SwissAddress,
+    SwissQrBill, Tel, Text, Upi, Url, VCard, VCardAddress, VCardEmail, VCardPhone, VCardVersion,
+    Wifi, WifiAuth,
 };
 use qrsmith_core::{decode, encode_text, render, DecodeOptions, EcLevel, EncodeOptions, Format};
 use qrsmith_core::{RenderOptions, Size};
@@ -291,7 +294,7 @@ fn built_texts_have_their_formats_shape() {
 }
 
 #[test]
-fn a_swiss_bill_with_its_cross_reads_back_at_level_m() {
+fn a_swiss_bill_is_printed_46_mm_wide_with_its_cross_and_reads_back_at_level_m() {
     let bill = samples()
         .into_iter()
         .find(|p| matches!(p, Payload::SwissQrBill(_)))
@@ -305,35 +308,46 @@ fn a_swiss_bill_with_its_cross_reads_back_at_level_m() {
         },
     )
     .unwrap();
-    let style = qrsmith_core::Style {
-        logo: Some(qrsmith_core::payload::swiss_cross()),
-        ..qrsmith_core::Style::default()
-    };
     let opts = RenderOptions {
         size: Size::Scale(8),
         ..RenderOptions::default()
     };
-    let png = qrsmith_core::render_styled(&code, Format::Png, &opts, &style).unwrap();
-    let found = decode(&png, &DecodeOptions::default()).unwrap();
-    assert_eq!(found.symbols.len(), 1);
-    assert_eq!(found.symbols[0].text, text);
-    assert_eq!(found.symbols[0].ec_level.as_deref(), Some("M"));
-    assert_eq!(zxing_read(&png), [text.as_bytes()]);
-    // The centre is the cross: white at the very centre (the cross), black a little off it
-    // along the diagonal (the black square between the arms).
-    let img = image::load_from_memory(&png).unwrap().into_luma8();
-    let (w, h) = img.dimensions();
-    let side = code.width() as f32 * 8.0;
+    let png = render_swiss_bill(&code, Format::Png, &opts).unwrap();
+    // The PDF as a printer sees it: rasterised by poppler at 300 dpi, where the 46 mm symbol
+    // is 543 px and its 4-module quiet zone on each side scales with it.
+    let pdf = render_swiss_bill(&code, Format::Pdf, &opts).unwrap();
+    let pages = common::rasterise_pdf(&pdf, &common::scratch_dir("swiss-bill-pdf"), 300);
+    assert_eq!(pages.len(), 1);
+    let n = code.width() as f64;
+    let printed_px = 46.0 / 25.4 * 300.0 * (n + 8.0) / n;
+    let page = image::load_from_memory(&pages[0]).unwrap().into_luma8();
     assert!(
-        img.get_pixel(w / 2, h / 2)[0] > 200,
-        "the cross's centre is white"
+        (f64::from(page.width()) - printed_px).abs() <= 1.0,
+        "{} px at 300 dpi, not {printed_px:.1}",
+        page.width()
     );
-    let off = (side * 7.0 / 46.0 * 0.35) as u32;
-    assert!(
-        img.get_pixel(w / 2 + off, h / 2 + off)[0] < 60,
-        "the square round the cross is black"
-    );
-    let svg = qrsmith_core::render_styled(&code, Format::Svg, &opts, &style).unwrap();
+    for (name, image) in [("png", &png), ("pdf", &pages[0])] {
+        let found = decode(image, &DecodeOptions::default()).unwrap();
+        assert_eq!(found.symbols.len(), 1, "{name}");
+        assert_eq!(found.symbols[0].text, text, "{name}");
+        assert_eq!(found.symbols[0].ec_level.as_deref(), Some("M"), "{name}");
+        assert_eq!(zxing_read(image), [text.as_bytes()], "{name}");
+        // The centre is the cross: white at the very centre (the cross), black a little off
+        // it along the diagonal (the black square between the arms).
+        let img = image::load_from_memory(image).unwrap().into_luma8();
+        let (w, h) = img.dimensions();
+        let cross = f64::from(w) * n / (n + 8.0) * 7.0 / 46.0;
+        assert!(
+            img.get_pixel(w / 2, h / 2)[0] > 200,
+            "{name}: the cross's centre is white"
+        );
+        let off = (cross * 0.35) as u32;
+        assert!(
+            img.get_pixel(w / 2 + off, h / 2 + off)[0] < 60,
+            "{name}: the square round the cross is black"
+        );
+    }
+    let svg = render_swiss_bill(&code, Format::Svg, &opts).unwrap();
     let svg = String::from_utf8(svg).unwrap();
     assert!(
         svg.contains("data:image/svg+xml;base64,"),

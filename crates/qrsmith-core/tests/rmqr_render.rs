@@ -3,18 +3,19 @@
 //! - PNG is decoded as it is by [`qrsmith_core::decode`];
 //! - SVG is rasterised in process by resvg (already a dependency, for SVG logos), then decoded;
 //! - PDF is rasterised by poppler's `pdftoppm` (as `tests/label_sheet.rs` does), then decoded,
-//!   and its page box checked; EPS has its bounding box, transform and background checked.
+//!   and its page box checked; EPS has its bounding box, transform and background checked;
+//! - styled PNG and SVG (module and eye shapes, eye colours) and label sheets (PDF, through
+//!   `pdftoppm`) read back too.
 //!
 //! Each asserts the text, [`Symbology::RmqrCode`] and the size's name (`R11x77`), and that the
 //! drawing is width × height modules plus the quiet zone on each side.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
 use qrsmith_core::{
     decode, default_border, encode_text, render_styled, to_eps, to_pdf, to_png, to_svg,
-    DecodeOptions, EcLevel, EncodeOptions, ErrorKind, Format, QrCode, RenderOptions, Size, Style,
-    Symbology, Version,
+    DecodeOptions, EcLevel, EncodeOptions, ErrorKind, EyeShape, Format, ModuleShape, QrCode,
+    RenderOptions, Size, Style, Symbology, Version,
 };
 use resvg::{tiny_skia, usvg};
 
@@ -135,25 +136,10 @@ fn svg_reads_back_through_resvg() {
     }
 }
 
-/// The first page of `pdf` as a greyscale PNG from `pdftoppm` at `dpi`.
-fn rasterise(pdf: &[u8], dir: &Path, dpi: u32) -> Vec<u8> {
-    std::fs::create_dir_all(dir).unwrap();
-    let input = dir.join("code.pdf");
-    std::fs::write(&input, pdf).unwrap();
-    let status = Command::new("pdftoppm")
-        .args(["-r", &dpi.to_string(), "-gray", "-png", "-singlefile"])
-        .arg(&input)
-        .arg(dir.join("page"))
-        .status()
-        .expect("pdftoppm (poppler-utils) is installed: run scripts/bootstrap");
-    assert!(status.success(), "pdftoppm failed");
-    std::fs::read(dir.join("page.png")).unwrap()
-}
-
 #[test]
 fn pdf_is_sized_to_the_rectangle_and_reads_back_through_pdftoppm() {
-    let dir = std::env::temp_dir().join(format!("qrsmith-rmqr-pdf-{}", std::process::id()));
     for (text, code, name) in cases() {
+        let dir = common::scratch_dir(&format!("rmqr_pdf_{name}_{:?}", code.ec_level()));
         let pdf = to_pdf(&code, &opts(&code)).unwrap();
         let body = String::from_utf8_lossy(&pdf);
         // 4 px per module at 72 dpi: 4 pt per module.
@@ -164,7 +150,7 @@ fn pdf_is_sized_to_the_rectangle_and_reads_back_through_pdftoppm() {
         let bg = format!("0 0 {} {} re", code.width() + 4, code.height() + 4);
         assert!(body.contains(&bg), "{body}");
         // 144 dpi: 8 px per module.
-        let png = rasterise(&pdf, &dir, 144);
+        let png = common::rasterise_pdf(&pdf, &dir, 144).swap_remove(0);
         assert_eq!(png_size(&png), (2 * w as u32, 2 * h as u32), "{name}");
         assert_eq!(
             read(&png),
@@ -172,7 +158,6 @@ fn pdf_is_sized_to_the_rectangle_and_reads_back_through_pdftoppm() {
             "{name}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -205,19 +190,114 @@ fn eps_bounding_box_transform_and_rows() {
     }
 }
 
+/// Reads a styled PNG or SVG (rasterised by resvg) of `code` back.
+fn read_styled(code: &QrCode, format: Format, opts: &RenderOptions, style: &Style) -> Vec<u8> {
+    let drawn = render_styled(code, format, opts, style).unwrap();
+    if format == Format::Png {
+        return drawn;
+    }
+    let tree = usvg::Tree::from_data(&drawn, &usvg::Options::default()).unwrap();
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::identity(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().unwrap()
+}
+
 #[test]
-fn styles_and_label_sheets_still_refuse_rmqr() {
-    let (_, code, _) = &cases()[0];
+fn styles_draw_the_rectangle_and_read_back() {
+    let styles = [
+        Style {
+            module_shape: ModuleShape::Dot,
+            eye_outer_color: Some("#b71c1c".parse().unwrap()),
+            ..Style::default()
+        },
+        Style {
+            module_shape: ModuleShape::Rounded,
+            ..Style::default()
+        },
+        Style {
+            module_shape: ModuleShape::Gapped,
+            eye_inner_color: Some("#0d47a1".parse().unwrap()),
+            ..Style::default()
+        },
+    ];
+    for (text, code, name) in cases() {
+        let opts = RenderOptions {
+            size: Size::Scale(8),
+            ..opts(&code)
+        };
+        let (w, h) = (code.width() + 4, code.height() + 4);
+        for style in &styles {
+            let png = render_styled(&code, Format::Png, &opts, style).unwrap();
+            assert_eq!(png_size(&png), (8 * w as u32, 8 * h as u32), "{name}");
+            let svg = String::from_utf8(render_styled(&code, Format::Svg, &opts, style).unwrap())
+                .unwrap();
+            assert!(
+                svg.contains(&format!(
+                    r#"width="{}" height="{}" viewBox="0 0 {w} {h}""#,
+                    8 * w,
+                    8 * h
+                )),
+                "{name}: {svg}"
+            );
+            for format in [Format::Png, Format::Svg] {
+                assert_eq!(
+                    read(&read_styled(&code, format, &opts, style)),
+                    [(Symbology::RmqrCode, name.clone(), text.clone())],
+                    "{name} {format} {style:?}"
+                );
+            }
+        }
+    }
+    // zxing-cpp finds no rMQR symbol with a rounded finder: the eyes stay square.
+    let (_, code, _) = &cases()[5];
+    for eye in [EyeShape::Rounded, EyeShape::Circle] {
+        let style = Style {
+            eye_outer: eye,
+            ..Style::default()
+        };
+        let err = render_styled(code, Format::Svg, &opts(code), &style).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidOption);
+        assert!(err.to_string().contains("R17x139"), "{err}");
+    }
+    // One finder and at most 17 rows leave no room for a logo.
     let style = Style {
-        module_shape: qrsmith_core::ModuleShape::Dot,
+        logo: Some(qrsmith_core::Logo::new(LOGO_SVG.as_bytes()).unwrap()),
         ..Style::default()
     };
-    for format in [Format::Png, Format::Svg] {
-        let err = render_styled(code, format, &opts(code), &style).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidOption);
-        assert!(err.to_string().contains("R7x43"), "{err}");
-    }
-    let mut sheet = qrsmith_core::LabelSheetWriter::new(Default::default()).unwrap();
-    let err = sheet.add(code, None).unwrap_err();
+    let err = render_styled(code, Format::Png, &opts(code), &style).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidOption);
+    assert!(err.to_string().contains("logo"), "{err}");
+}
+
+const LOGO_SVG: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="red"/></svg>"#;
+
+#[test]
+fn label_sheets_fit_the_rectangle_in_its_cell_and_read_back() {
+    let sheet = qrsmith_core::LabelSheet {
+        rows: 6,
+        columns: 2,
+        ..Default::default()
+    };
+    let mut writer = qrsmith_core::LabelSheetWriter::new(sheet).unwrap();
+    let cases = cases();
+    for (text, code, _) in &cases {
+        writer.add(code, Some(text)).unwrap();
+    }
+    let pdf = writer.finish().unwrap();
+    let dir = common::scratch_dir("rmqr_label_sheet");
+    let pages = common::rasterise_pdf(&pdf, &dir, 300);
+    assert_eq!(pages.len(), 1);
+    let mut found: Vec<(Symbology, String, String)> = read(&pages[0]);
+    found.sort_by(|a, b| a.2.cmp(&b.2));
+    let mut wanted: Vec<(Symbology, String, String)> = cases
+        .iter()
+        .map(|(text, _, name)| (Symbology::RmqrCode, name.clone(), text.clone()))
+        .collect();
+    wanted.sort_by(|a, b| a.2.cmp(&b.2));
+    assert_eq!(found, wanted);
 }

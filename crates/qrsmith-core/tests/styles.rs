@@ -5,7 +5,9 @@
 //! `rsvg-convert` (librsvg2-bin, installed by scripts/bootstrap). A too-large logo is either
 //! repaired (with the change reported) or refused with `unscannable`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 use image::{GrayImage, ImageEncoder as _, Rgba, RgbaImage};
@@ -16,13 +18,6 @@ use qrsmith_core::{
 };
 
 const PAYLOAD: &str = "https://example.com/styled?id=42";
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
 
 /// A busy, dark PNG logo: a navy disc with an orange checkerboard, on transparency.
 fn png_logo() -> Vec<u8> {
@@ -151,7 +146,7 @@ fn our_read(gray: &GrayImage, px: u32, modules: u32, d: Degradation) -> Vec<Stri
 
 #[test]
 fn every_style_and_logo_reads_with_ours_and_zbar_at_the_reported_margin() {
-    let dir = scratch_dir("styles_matrix");
+    let dir = common::scratch_dir("styles_matrix");
     let render = RenderOptions {
         size: Size::Scale(8),
         ..RenderOptions::default()
@@ -268,7 +263,7 @@ fn every_style_and_logo_reads_with_ours_and_zbar_at_the_reported_margin() {
 
 #[test]
 fn a_too_large_logo_is_repaired_or_refused_clearly() {
-    let dir = scratch_dir("styles_large_logo");
+    let dir = common::scratch_dir("styles_large_logo");
     let render = RenderOptions::default();
     // A logo of 40 % of the width at level L, with the EC raise forbidden: L restores ~7 % of
     // the codewords, the logo and its margin hide far more.
@@ -392,7 +387,7 @@ fn logo_limits_are_checked_before_decoding() {
 
 #[test]
 fn the_margin_tells_a_pale_code_from_a_sturdy_one() {
-    let dir = scratch_dir("styles_pale");
+    let dir = common::scratch_dir("styles_pale");
     let pale = RenderOptions {
         size: Size::Scale(8),
         foreground: qrsmith_core::Color::rgb(0xc8, 0xc8, 0xc8),

@@ -499,25 +499,11 @@ pub fn read_label_items(
 
 /// The symbol of a label row (the payload encoded with the row's encoder options; how the row
 /// would render an image does not matter on a sheet).
-///
-/// Label sheets draw square symbols only: an rMQR row is refused (`invalid_option`) here, before
-/// [`StoredLabel::new`], whose square matrix it would not fit.
 pub fn encode_label(generation: &Generation) -> qrsmith_core::Result<QrCode> {
-    let code = match &generation.payload {
+    match &generation.payload {
         Payload::Text(t) => encode_text(t, &generation.encode),
         Payload::Bytes(b) => encode_bytes(b, &generation.encode),
-    }?;
-    if code.width() != code.height() {
-        return Err(qrsmith_core::Error::new(
-            qrsmith_core::ErrorKind::InvalidOption,
-            format!(
-                "R{}x{}: label sheets draw square symbols only, not rMQR, for now",
-                code.height(),
-                code.width()
-            ),
-        ));
     }
-    Ok(code)
 }
 
 /// A label job's item as stored: the row's options, its caption and the sheet's layout.
@@ -533,7 +519,7 @@ pub struct LabelItem {
 }
 
 /// One finished label as a job stores it until the sheet is written: the sheet's layout, the
-/// caption and the module matrix (`width` modules a side, one bit each, row by row, base64).
+/// caption and the module matrix (`width` × `height` modules, one bit each, row by row, base64).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredLabel {
     /// The sheet's layout (the same in every item of a job).
@@ -541,8 +527,12 @@ pub struct StoredLabel {
     /// The caption, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
-    /// Modules a side.
+    /// Modules across.
     pub width: usize,
+    /// Modules down, for an rMQR symbol; absent for a square one (and in labels stored before
+    /// rMQR could be drawn on a sheet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<usize>,
     /// The matrix, packed 8 modules a byte (most significant bit first), base64.
     pub modules: String,
 }
@@ -550,9 +540,9 @@ pub struct StoredLabel {
 impl StoredLabel {
     /// The label of `code`.
     pub fn new(sheet: LabelOptions, caption: Option<String>, code: &QrCode) -> StoredLabel {
-        let width = code.width();
-        let mut packed = vec![0u8; (width * width).div_ceil(8)];
-        for y in 0..width {
+        let (width, height) = (code.width(), code.height());
+        let mut packed = vec![0u8; (width * height).div_ceil(8)];
+        for y in 0..height {
             for (x, &m) in code.row(y).iter().enumerate() {
                 if m != 0 {
                     let i = y * width + x;
@@ -564,8 +554,14 @@ impl StoredLabel {
             sheet,
             caption,
             width,
+            height: (height != width).then_some(height),
             modules: base64::engine::general_purpose::STANDARD.encode(packed),
         }
+    }
+
+    /// Modules down.
+    pub fn height(&self) -> usize {
+        self.height.unwrap_or(self.width)
     }
 
     /// The matrix, one byte per module (1 dark), as [`LabelSheetWriter::add_matrix`] takes it.
@@ -573,13 +569,13 @@ impl StoredLabel {
         let packed = base64::engine::general_purpose::STANDARD
             .decode(&self.modules)
             .map_err(|e| format!("stored label unreadable: {e}"))?;
-        let n = self.width * self.width;
+        let n = self.width * self.height();
         if packed.len() != n.div_ceil(8) {
             return Err(format!(
                 "stored label of {} bytes is not {} x {} modules",
                 packed.len(),
                 self.width,
-                self.width
+                self.height()
             ));
         }
         Ok((0..n).map(|i| (packed[i / 8] >> (7 - i % 8)) & 1).collect())
@@ -951,7 +947,7 @@ mod tests {
     }
 
     #[test]
-    fn an_rmqr_label_is_refused_not_stored() {
+    fn an_rmqr_label_is_stored_as_its_rectangle() {
         let rows = read_label_items(
             &[json!({"text": "12345", "rmqr": true})],
             &Map::new(),
@@ -960,9 +956,24 @@ mod tests {
             None,
         )
         .unwrap();
-        let err = encode_label(rows[0].generation.as_ref().unwrap()).unwrap_err();
-        assert_eq!(err.kind(), qrsmith_core::ErrorKind::InvalidOption);
-        assert!(err.message().contains("R11x27"), "{}", err.message());
+        let code = encode_label(rows[0].generation.as_ref().unwrap()).unwrap();
+        assert_eq!((code.width(), code.height()), (27, 11));
+        let stored = StoredLabel::new(LabelOptions::default(), None, &code);
+        let back: StoredLabel =
+            serde_json::from_slice(&serde_json::to_vec(&stored).unwrap()).unwrap();
+        assert_eq!((back.width, back.height()), (27, 11));
+        let matrix = back.matrix().unwrap();
+        for y in 0..11 {
+            assert_eq!(&matrix[y * 27..(y + 1) * 27], code.row(y), "row {y}");
+        }
+        // A square label stored before rMQR labels existed has no height, and still reads.
+        let mut old = serde_json::to_value(&back).unwrap();
+        assert!(old.get("height").is_some());
+        old["width"] = json!(3);
+        old.as_object_mut().unwrap().remove("height");
+        old["modules"] = json!(base64::engine::general_purpose::STANDARD.encode([0xff, 0x80]));
+        let old: StoredLabel = serde_json::from_value(old).unwrap();
+        assert_eq!(old.matrix().unwrap(), vec![1; 9]);
     }
 
     #[test]

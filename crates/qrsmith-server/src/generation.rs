@@ -59,7 +59,8 @@ pub struct QrOptions {
     pub version: Option<NumberOrText>,
     /// Make a Micro QR symbol.
     pub micro: Option<bool>,
-    /// Make an rMQR (rectangular Micro QR) symbol: levels M and H; txt output only, for now.
+    /// Make an rMQR (rectangular Micro QR) symbol: levels M and H; every format and label
+    /// sheets; styles with square eyes and no logo.
     pub rmqr: Option<bool>,
     /// Mask pattern 0–7 (0–3 for Micro QR).
     pub mask: Option<u8>,
@@ -177,6 +178,8 @@ pub struct Generation {
     pub style: Style,
     /// Verify after generating, with these repair permissions.
     pub verify: Option<VerifyOptions>,
+    /// A Swiss QR-bill: drawn with its cross, 46 mm wide in print (`render_swiss_bill`).
+    pub swiss_bill: bool,
 }
 
 /// How a verified image reads back: the scan margin and what was changed to get it.
@@ -294,13 +297,12 @@ impl QrOptions {
     /// Validates and normalises the options. `allowed` are the formats the route can answer.
     pub fn normalise(self, limits: GenerationLimits, allowed: &[Format]) -> ApiResult<Generation> {
         // EPC069-12 and the Swiss QR-bill guidelines ask for level M: the default for them.
-        let epc = matches!(
+        let swiss_bill = matches!(
             self.payload,
-            Some(
-                qrsmith_core::payload::Payload::Epc(_)
-                    | qrsmith_core::payload::Payload::SwissQrBill(_)
-            )
+            Some(qrsmith_core::payload::Payload::SwissQrBill(_))
         );
+        let epc =
+            swiss_bill || matches!(self.payload, Some(qrsmith_core::payload::Payload::Epc(_)));
         let payload = match (self.text, self.data_base64, self.payload) {
             (Some(text), None, None) => Payload::Text(text),
             (None, Some(b64), None) => Payload::Bytes(
@@ -424,6 +426,7 @@ impl QrOptions {
             foreground: parse_color(self.fg.as_deref(), "fg", Color::BLACK)?,
             background: parse_color(self.bg.as_deref(), "bg", Color::WHITE)?,
             dpi: self.dpi,
+            print_width_um: None,
             max_pixels: limits.max_output_side,
         };
         if let Some(parts) = self.parts {
@@ -466,6 +469,9 @@ impl QrOptions {
             // Verification raises it itself (and reports it).
             encode.ec_level = EcLevel::H;
         }
+        if swiss_bill {
+            swiss_bill_allows(&encode, format, self.parts, &style, self.verify)?;
+        }
         Ok(Generation {
             payload,
             encode,
@@ -477,8 +483,39 @@ impl QrOptions {
                 auto_adjust: true,
                 auto_ec,
             }),
+            swiss_bill,
         })
     }
+}
+
+/// A Swiss QR-bill's code is drawn as the guidelines ask (level M, the cross, 46 mm): options
+/// that would change that are refused rather than ignored.
+fn swiss_bill_allows(
+    encode: &EncodeOptions,
+    format: Format,
+    parts: Option<u8>,
+    style: &Style,
+    verify: Option<bool>,
+) -> ApiResult<()> {
+    let refuse = |what: &str| {
+        Err(ApiError::bad_parameter(format!(
+            "{what}: a Swiss QR-bill's code is level M with the Swiss cross, 46 mm wide, as its \
+             guidelines ask (section 5.4)"
+        )))
+    };
+    if format == Format::Eps {
+        return refuse("format eps (use png, svg or pdf)");
+    }
+    if encode.ec_level != EcLevel::M || encode.boost_ec {
+        return refuse("ec other than M, or boost_ec");
+    }
+    if encode.micro || encode.rmqr || encode.version.is_some_and(|v| v.is_micro() || v.is_rmqr()) {
+        return refuse("Micro QR or rMQR");
+    }
+    if parts.is_some() || !style.is_plain() || verify == Some(true) {
+        return refuse("parts, styles, logos or verify");
+    }
+    Ok(())
 }
 
 /// The style fields of a request, borrowed.
@@ -634,8 +671,14 @@ impl Generation {
         let mut h = Sha256::new();
         h.update(concat!("qrsmith ", env!("CARGO_PKG_VERSION"), "\0"));
         let options = format!(
-            "{:?}\0{:?}\0{:?}\0{:?}\0{:?}\0{:?}\0",
-            self.encode, self.render, self.format, self.parts, self.style, self.verify
+            "{:?}\0{:?}\0{:?}\0{:?}\0{:?}\0{:?}\0{}\0",
+            self.encode,
+            self.render,
+            self.format,
+            self.parts,
+            self.style,
+            self.verify,
+            self.swiss_bill
         );
         h.update(options.as_bytes());
         // The logo's Debug form has its length only: its bytes go in whole.
@@ -655,6 +698,9 @@ impl Generation {
 
     /// Encodes and renders (CPU work: call it on a worker).
     pub fn run(&self) -> qrsmith_core::Result<Generated> {
+        if self.swiss_bill {
+            return self.run_swiss_bill();
+        }
         if self.verify.is_some() || !self.style.is_plain() {
             return self.run_styled();
         }
@@ -686,6 +732,27 @@ impl Generation {
 }
 
 impl Generation {
+    /// A Swiss QR-bill's code (normalising has checked its options).
+    fn run_swiss_bill(&self) -> qrsmith_core::Result<Generated> {
+        let code = match &self.payload {
+            Payload::Text(t) => encode_text(t, &self.encode)?,
+            Payload::Bytes(b) => encode_bytes(b, &self.encode)?,
+        };
+        let bytes = qrsmith_core::payload::render_swiss_bill(&code, self.format, &self.render)?;
+        Ok(Generated {
+            format: self.format,
+            images: vec![GeneratedImage {
+                bytes: Bytes::from(bytes),
+                version: version_name(code.version()),
+                ec_level: ec_name(code.ec_level()),
+                mask: code.mask(),
+                modules: code.width(),
+                sequence: None,
+                scan: None,
+            }],
+        })
+    }
+
     /// One styled and/or verified symbol (normalising refuses parts with these).
     fn run_styled(&self) -> qrsmith_core::Result<Generated> {
         let (code, style, scan) = match &self.verify {

@@ -446,7 +446,12 @@ fn write_result(
                     }
                 };
                 let matrix = label.matrix().map_err(anyhow::Error::msg)?;
-                writer.add_matrix(label.width, &matrix, label.caption.as_deref())?;
+                writer.add_matrix(
+                    label.width,
+                    label.height(),
+                    &matrix,
+                    label.caption.as_deref(),
+                )?;
                 Ok(())
             })?;
             let sheet =

@@ -507,9 +507,27 @@ async fn post_qr_data_uris_sequences_and_zip() {
     let read = decode(&png, &DecodeOptions::default()).unwrap();
     assert_eq!(read.symbols[0].text, "12345");
     assert_eq!(read.symbols[0].version, "R11x27");
+    // Styled: the same rectangle, dots and a coloured eye, still read as rMQR.
+    let styled = send(
+        &app,
+        post_json(
+            "/api/v1/qr",
+            r##"{"text": "12345", "rmqr": true, "module_shape": "dot", "eye_color": "#b71c1c"}"##,
+        ),
+    )
+    .await
+    .json();
+    let uri = styled["images"][0]["data_uri"].as_str().unwrap();
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(uri.strip_prefix("data:image/png;base64,").unwrap())
+        .unwrap();
+    let img = image::load_from_memory(&png).unwrap();
+    assert_eq!((img.width(), img.height()), ((27 + 4) * 10, (11 + 4) * 10));
+    let read = decode(&png, &DecodeOptions::default()).unwrap();
+    assert_eq!(read.symbols[0].version, "R11x27");
     for bad in [
-        r#"{"text": "12345", "rmqr": true, "module_shape": "dot"}"#,
         r#"{"text": "12345", "rmqr": true, "ec": "Q", "format": "txt"}"#,
+        r#"{"text": "12345", "rmqr": true, "eye_shape": "circle"}"#,
     ] {
         send(&app, post_json("/api/v1/qr", bad))
             .await

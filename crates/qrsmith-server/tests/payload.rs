@@ -155,6 +155,62 @@ async fn every_payload_type_is_built_echoed_and_reads_back_exactly() {
     assert!(plain.json().get("payload_text").is_none());
 }
 
+#[tokio::test]
+async fn a_swiss_bill_is_drawn_as_its_guidelines_ask() {
+    let (app, _) = service(config());
+    let with = |extra: &str| {
+        let mut body: Value = serde_json::from_str(&swiss("")).unwrap();
+        let extra: Value = serde_json::from_str(&format!("{{{extra}}}")).unwrap();
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body.to_string()
+    };
+    // PNG: level M, the cross at the centre, a pHYs resolution that prints the symbol 46 mm.
+    let a = send(
+        &app,
+        post_json("/api/v1/qr", &with(r#""format": "png", "scale": 6"#)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let answer = a.json();
+    let image = &answer["images"][0];
+    assert_eq!(image["ec_level"], "M");
+    let png = data_uri_bytes(image["data_uri"].as_str().unwrap());
+    assert_eq!(read_back(&png), [answer["payload_text"].as_str().unwrap()]);
+    let img = image::load_from_memory(&png).unwrap().into_luma8();
+    let (w, h) = img.dimensions();
+    assert!(
+        img.get_pixel(w / 2, h / 2)[0] > 200,
+        "the cross's centre is white"
+    );
+    let at = png.windows(4).position(|w| w == b"pHYs").unwrap() + 4;
+    let per_metre = u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    let modules = image["modules"].as_u64().unwrap() as f64;
+    let mm = modules * 6.0 / f64::from(per_metre) * 1000.0;
+    assert!((mm - 46.0).abs() < 0.01, "the symbol prints {mm} mm wide");
+    // SVG in millimetres, PDF with the cross drawn.
+    let a = send(&app, post_json("/api/v1/qr", &with(r#""format": "svg""#))).await;
+    let svg = data_uri_bytes(a.json()["images"][0]["data_uri"].as_str().unwrap());
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(svg.contains("mm\" height=") && svg.contains("data:image/svg+xml;base64,"));
+    let a = send(&app, post_json("/api/v1/qr", &with(r#""format": "pdf""#))).await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.json()["images"][0]["ec_level"], "M");
+    // What would break the guidelines is refused, not ignored.
+    for extra in [
+        r#""ec": "H""#,
+        r#""format": "eps""#,
+        r#""micro": true"#,
+        r#""module_shape": "rounded""#,
+        r#""boost_ec": true"#,
+    ] {
+        let a = send(&app, post_json("/api/v1/qr", &with(extra))).await;
+        let message = a.assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+        assert!(message.contains("Swiss cross"), "{extra}: {message}");
+    }
+}
+
 /// A Swiss QR-bill request with one field added or replaced (`"name": value`).
 fn swiss(field: &str) -> String {
     let mut bill = json!({"type": "swiss_qr_bill", "iban": "CH44 3199 9123 0008 8901 2",

@@ -70,10 +70,12 @@ pub use self::event::Event;
 pub use self::gs1::{validate_gtin, Gs1DigitalLink, GS1_RESOLVER};
 pub use self::pix::{Pix, PIX_GUI};
 pub use self::read::{read, Problem, ReadPayload, ReadValue};
-pub use self::swiss::{swiss_cross, SwissAddress, SwissQrBill, SWISS_CROSS_SIZE};
+pub use self::swiss::{SwissAddress, SwissQrBill};
+// The cross is drawn by the renderer; named here too, beside the bill it belongs to.
 pub use self::upi::Upi;
 pub use self::uri::{Email, Geo, Sms, Tel, Text, Url};
 pub use self::wifi::{Wifi, WifiAuth};
+pub use crate::render::{render_swiss_bill, swiss_cross, SWISS_BILL_WIDTH_UM, SWISS_CROSS_SIZE};
 
 /// Any payload type, for callers that choose the type at run time (the service's JSON, the
 /// command line).

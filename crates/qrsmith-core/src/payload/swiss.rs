@@ -9,33 +9,6 @@ use super::epc::{mod97, parse_amount, validate_iban};
 use super::{invalid, present, required};
 use crate::error::Result;
 
-/// The Swiss cross's width as a fraction of the symbol's: 7 mm on a 46 mm symbol (guidelines,
-/// section 5.4; the quiet zone is outside both).
-pub const SWISS_CROSS_SIZE: f32 = 7.0 / 46.0;
-
-/// The Swiss cross in tenths of a millimetre: a white 7 mm square, a black 6 mm square inside
-/// it (a 0.5 mm white border), and the white cross in the Swiss flag's proportions (arms 6/32 of
-/// the black square wide, the whole cross 20/32 long). Drawn from those proportions, not
-/// copied from SIX's graphic file.
-const SWISS_CROSS_SVG: &str = concat!(
-    r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 70 70" width="70" height="70">"#,
-    r##"<rect width="70" height="70" fill="#fff"/>"##,
-    r##"<rect x="5" y="5" width="60" height="60" fill="#000"/>"##,
-    r##"<rect x="16.25" y="29.375" width="37.5" height="11.25" fill="#fff"/>"##,
-    r##"<rect x="29.375" y="16.25" width="11.25" height="37.5" fill="#fff"/>"##,
-    "</svg>"
-);
-
-/// The Swiss cross as a [`Logo`](crate::Logo) for [`Style::logo`](crate::Style): 7/46 of the
-/// symbol's width, no clear margin of its own (its white border is part of it). Render a
-/// QR-bill's code at level M with it, as the guidelines ask.
-pub fn swiss_cross() -> crate::Logo {
-    crate::Logo::new(SWISS_CROSS_SVG.as_bytes())
-        .and_then(|l| l.with_size(SWISS_CROSS_SIZE))
-        .and_then(|l| l.with_margin(0))
-        .expect("the built-in Swiss cross is a valid logo")
-}
-
 /// ISO 3166-1 alpha-2 codes (the guidelines' country codes), with XK (Kosovo) as the
 /// guidelines' Swiss Payment Standards accept it. From the `iso3166` package 3.0.0.
 const COUNTRIES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW";

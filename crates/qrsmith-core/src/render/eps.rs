@@ -13,7 +13,7 @@ use crate::error::Result;
 /// colours with alpha are drawn as if composited over white.
 pub fn to_eps(code: &QrCode, opts: &RenderOptions) -> Result<String> {
     let layout = opts.layout(code)?;
-    let module = layout.points_per_module(opts.dpi);
+    let module = layout.points_per_module();
     let width = f64::from(layout.modules) * module;
     let height = f64::from(layout.rows) * module;
     let (n, rows) = (layout.modules, layout.rows);

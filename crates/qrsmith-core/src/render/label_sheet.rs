@@ -9,8 +9,9 @@
 //! its cell is first set smaller (down to 60 % of [`LabelSheet::caption_pt`], at least
 //! [`MIN_CAPTION_PT`]), then cut with an ellipsis.
 //!
-//! Every symbol on a sheet is fitted into its cell: the square of the symbol with its quiet zone
-//! is as large as the cell allows once the caption line is set aside, centred in the cell.
+//! Every symbol on a sheet is fitted into its cell: the symbol with its quiet zone (a square, or
+//! an rMQR symbol's rectangle) is as large as the cell allows once the caption line is set aside,
+//! centred in the cell.
 
 use std::fmt;
 use std::io::Write as _;
@@ -316,32 +317,41 @@ impl LabelSheetWriter {
     /// Adds `code` in the next cell, with `caption` under it (see the module documentation for
     /// the characters a caption may hold and how a long one is fitted).
     pub fn add(&mut self, code: &QrCode, caption: Option<&str>) -> Result<()> {
-        super::square_only(code)?;
-        let width = code.width();
-        self.place(width, |y| code.row(y), caption)
+        self.place(code.width(), code.height(), |y| code.row(y), caption)
     }
 
-    /// Adds a symbol given as its module matrix: `width × width` bytes, row by row, non-zero
+    /// Adds a symbol given as its module matrix: `width × height` bytes, row by row, non-zero
     /// for dark (as [`QrCode::row`] gives them), for callers that stored matrices rather than
     /// [`QrCode`]s.
     pub fn add_matrix(
         &mut self,
         width: usize,
+        height: usize,
         modules: &[u8],
         caption: Option<&str>,
     ) -> Result<()> {
-        if width == 0 || width > 177 || width.checked_mul(width) != Some(modules.len()) {
+        let sides = 1..=177;
+        if !sides.contains(&width)
+            || !sides.contains(&height)
+            || width.checked_mul(height) != Some(modules.len())
+        {
             return Err(invalid(format!(
-                "a module matrix of {} bytes is not {width} x {width} modules (1 to 177 a side)",
+                "a module matrix of {} bytes is not {width} x {height} modules (1 to 177 a side)",
                 modules.len()
             )));
         }
-        self.place(width, |y| &modules[y * width..(y + 1) * width], caption)
+        self.place(
+            width,
+            height,
+            |y| &modules[y * width..(y + 1) * width],
+            caption,
+        )
     }
 
     fn place<'r>(
         &mut self,
         width: usize,
+        height: usize,
         row: impl Fn(usize) -> &'r [u8],
         caption: Option<&str>,
     ) -> Result<()> {
@@ -356,13 +366,14 @@ impl LabelSheetWriter {
         } else {
             0.0
         };
-        let side = g.cell_w.min(g.cell_h - caption_line);
-        let code_left = left + (g.cell_w - side) / 2.0;
-        // The block (code and caption) is centred vertically in the cell.
-        let code_top = top - (g.cell_h - side - caption_line) / 2.0;
-
         let quiet = self.sheet.quiet_zone as usize;
-        let module = side / (width + 2 * quiet) as f64;
+        let (across, down) = ((width + 2 * quiet) as f64, (height + 2 * quiet) as f64);
+        let module = (g.cell_w / across).min((g.cell_h - caption_line) / down);
+        let (code_w, code_h) = (module * across, module * down);
+        let code_left = left + (g.cell_w - code_w) / 2.0;
+        // The block (code and caption) is centred vertically in the cell.
+        let code_top = top - (g.cell_h - code_h - caption_line) / 2.0;
+
         let c = &mut self.content;
         c.save_state();
         // Module units with y pointing down, as the matrix is stored.
@@ -374,7 +385,7 @@ impl LabelSheetWriter {
             code_left as f32,
             code_top as f32,
         ]);
-        for y in 0..width {
+        for y in 0..height {
             for (x, len) in dark_runs(row(y)) {
                 c.rect((x + quiet) as f32, (y + quiet) as f32, len as f32, 1.0);
             }
@@ -386,7 +397,7 @@ impl LabelSheetWriter {
             let (bytes, size, text_w) = fit_caption(caption, self.sheet.caption_pt, g.cell_w);
             let x = left + (g.cell_w - text_w) / 2.0;
             // Helvetica's cap height is 0.718 em: the capitals sit just under the code.
-            let baseline = code_top - side - 0.2 * size - 0.718 * size;
+            let baseline = code_top - code_h - 0.2 * size - 0.718 * size;
             c.begin_text();
             c.set_font(Name(b"F1"), size as f32);
             c.next_line(x as f32, baseline as f32);
@@ -749,9 +760,11 @@ mod tests {
         let err = LabelSheetWriter::new(base()).unwrap().finish().unwrap_err();
         assert!(err.message().contains("at least one label"));
         let mut w = LabelSheetWriter::new(base()).unwrap();
-        assert!(w.add_matrix(3, &[1; 8], None).is_err());
-        assert!(w.add_matrix(0, &[], None).is_err());
-        assert!(w.add_matrix(2, &[1, 0, 0, 1], None).is_ok());
+        assert!(w.add_matrix(3, 3, &[1; 8], None).is_err());
+        assert!(w.add_matrix(0, 0, &[], None).is_err());
+        assert!(w.add_matrix(178, 1, &[1; 178], None).is_err());
+        assert!(w.add_matrix(2, 2, &[1, 0, 0, 1], None).is_ok());
+        assert!(w.add_matrix(3, 1, &[1, 0, 1], None).is_ok());
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod pdf;
 mod png;
 mod style;
 mod svg;
+mod swiss_bill;
 mod text;
 
 pub use self::eps::to_eps;
@@ -43,6 +44,7 @@ pub use self::style::{
     MAX_STYLED_PIXELS,
 };
 pub use self::svg::to_svg;
+pub use self::swiss_bill::{render_swiss_bill, swiss_cross, SWISS_BILL_WIDTH_UM, SWISS_CROSS_SIZE};
 pub use self::text::{to_terminal, to_terminal_plain, to_txt};
 
 /// The largest quiet zone accepted, in modules. The standard asks for 4 (2 for Micro QR); far
@@ -52,6 +54,12 @@ pub const MAX_BORDER: u32 = 100;
 /// The largest resolution accepted for [`RenderOptions::dpi`]. Beyond it the PNG `pHYs` value
 /// (pixels per metre, a `u32`) would lose meaning long before it overflows.
 pub const MAX_DPI: u32 = 100_000;
+
+/// The smallest [`RenderOptions::print_width_um`]: 1 mm.
+pub const MIN_PRINT_WIDTH_UM: u32 = 1_000;
+
+/// The largest [`RenderOptions::print_width_um`]: 10 m, a building's banner.
+pub const MAX_PRINT_WIDTH_UM: u32 = 10_000_000;
 
 /// The default for [`RenderOptions::max_pixels`]: 10,000 px per side (a 1-bit PNG buffer of
 /// 12.5 MB at most).
@@ -91,9 +99,15 @@ pub struct RenderOptions {
     /// Colour of light modules and the quiet zone (default white; may be fully transparent).
     /// Ignored by the text formats.
     pub background: Color,
-    /// Print resolution: written as PNG `pHYs`, and sets the physical size of PDF and EPS
-    /// output (one pixel is `72 / dpi` points; without it one pixel is one point).
+    /// Print resolution: written as PNG `pHYs`, and sets the physical size of PDF, EPS and
+    /// SVG output (one pixel is `72 / dpi` points; without it one pixel is one point, and an
+    /// SVG's size is in pixels).
     pub dpi: Option<u32>,
+    /// The printed width of the symbol, quiet zone excluded, in micrometres (46 mm is
+    /// `46_000`; [`MIN_PRINT_WIDTH_UM`] to [`MAX_PRINT_WIDTH_UM`]). Sets the physical size as
+    /// `dpi` does, but exactly, whatever the symbol's modules; the pixels still come from
+    /// `size`. Give it or `dpi`, not both.
+    pub print_width_um: Option<u32>,
     /// The largest width of the output in pixels, quiet zone included (the width is the longer
     /// side: it equals the height except for rMQR, which is wider than high; default
     /// [`DEFAULT_MAX_PIXELS`]). Larger requests fail with [`ErrorKind::LimitExceeded`] before
@@ -109,13 +123,14 @@ impl Default for RenderOptions {
             foreground: Color::BLACK,
             background: Color::WHITE,
             dpi: None,
+            print_width_um: None,
             max_pixels: DEFAULT_MAX_PIXELS,
         }
     }
 }
 
-/// The resolved geometry of one rendering; every length is a whole number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The resolved geometry of one rendering; every length in pixels or modules is a whole number.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Layout {
     /// Pixels per module.
     pub scale: u32,
@@ -130,12 +145,33 @@ pub(crate) struct Layout {
     pub pixels: u32,
     /// Pixels down, quiet zone included (`rows * scale`, at most `pixels`).
     pub pixels_high: u32,
+    /// The printed size of a pixel in millimetres, from `dpi` or `print_width_um`.
+    pub mm_per_pixel: Option<f64>,
 }
 
 impl Layout {
-    /// Points per module for the vector print formats: a pixel is `72 / dpi` points.
-    pub fn points_per_module(&self, dpi: Option<u32>) -> f64 {
-        f64::from(self.scale) * 72.0 / f64::from(dpi.unwrap_or(72))
+    /// Points per module for the vector print formats: one point per pixel without a
+    /// physical size.
+    pub fn points_per_module(&self) -> f64 {
+        let points_per_pixel = self.mm_per_pixel.map_or(1.0, |mm| mm * 72.0 / 25.4);
+        f64::from(self.scale) * points_per_pixel
+    }
+
+    /// The PNG `pHYs` resolution in pixels per metre, with a physical size.
+    pub fn pixels_per_metre(&self) -> Option<u32> {
+        // At most 1000 / (1 mm / 10,000 px): far below u32::MAX.
+        self.mm_per_pixel.map(|mm| (1000.0 / mm).round() as u32)
+    }
+
+    /// An SVG `width`/`height` for `pixels`: millimetres with a physical size, else pixels.
+    pub fn svg_length(&self, pixels: u32) -> String {
+        match self.mm_per_pixel {
+            Some(mm) => {
+                let text = format!("{:.3}", f64::from(pixels) * mm);
+                format!("{}mm", text.trim_end_matches('0').trim_end_matches('.'))
+            }
+            None => pixels.to_string(),
+        }
     }
 }
 
@@ -159,6 +195,17 @@ impl RenderOptions {
                 return Err(invalid(format!(
                     "dpi {dpi} is out of range (1 to {MAX_DPI})"
                 )));
+            }
+        }
+        if let Some(um) = self.print_width_um {
+            if !(MIN_PRINT_WIDTH_UM..=MAX_PRINT_WIDTH_UM).contains(&um) {
+                return Err(invalid(format!(
+                    "print width of {um} µm is out of range ({MIN_PRINT_WIDTH_UM} to \
+                     {MAX_PRINT_WIDTH_UM})"
+                )));
+            }
+            if self.dpi.is_some() {
+                return Err(invalid("give dpi or a print width, not both"));
             }
         }
         if self.foreground == self.background {
@@ -198,6 +245,12 @@ impl RenderOptions {
                 ),
             ));
         }
+        let symbol_pixels = code.width() as f64 * f64::from(scale);
+        let mm_per_pixel = match (self.print_width_um, self.dpi) {
+            (Some(um), _) => Some(f64::from(um) / 1000.0 / symbol_pixels),
+            (None, Some(dpi)) => Some(25.4 / f64::from(dpi)),
+            (None, None) => None,
+        };
         Ok(Layout {
             scale,
             border,
@@ -205,6 +258,7 @@ impl RenderOptions {
             rows,
             pixels: pixels as u32,
             pixels_high: pixels_high as u32,
+            mm_per_pixel,
         })
     }
 }
@@ -222,20 +276,6 @@ pub fn default_border(code: &QrCode) -> u32 {
 
 /// The quiet zone of an rMQR symbol by the standard, in modules.
 pub const RMQR_BORDER: u32 = 2;
-
-/// Styled output (module and eye shapes, logos) and label sheets draw square symbols only, for
-/// now: an rMQR symbol is refused there (instead of drawn wrong). The plain formats draw it.
-pub(crate) fn square_only(code: &QrCode) -> Result<()> {
-    if code.width() == code.height() {
-        return Ok(());
-    }
-    Err(invalid(format!(
-        "R{}x{}: rMQR symbols are drawn by the plain formats (PNG, SVG, PDF, EPS, txt, \
-         terminal) only, for now; styles, logos and label sheets draw square symbols",
-        code.height(),
-        code.width()
-    )))
-}
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOption, message)
@@ -612,7 +652,8 @@ pub(crate) mod tests {
                 modules: 29,
                 rows: 29,
                 pixels: 290,
-                pixels_high: 290
+                pixels_high: 290,
+                mm_per_pixel: None,
             }
         );
         let at = |px| RenderOptions {

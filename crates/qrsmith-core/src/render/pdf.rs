@@ -21,8 +21,28 @@ const INFO: Ref = Ref::new(7);
 /// uses an `ExtGState`. The dark modules are one path of rectangle runs filled once, so
 /// viewers draw no hairline seams between neighbouring modules.
 pub fn to_pdf(code: &QrCode, opts: &RenderOptions) -> Result<Vec<u8>> {
+    to_pdf_marked(code, opts, &[])
+}
+
+/// A rectangle painted over the symbol in pure black or white, in module units (quiet zone
+/// included, y pointing down): the Swiss QR-bill's cross is drawn with these.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Mark {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+    pub dark: bool,
+}
+
+/// [`to_pdf`] with `marks` painted over the modules, in order.
+pub(crate) fn to_pdf_marked(
+    code: &QrCode,
+    opts: &RenderOptions,
+    marks: &[Mark],
+) -> Result<Vec<u8>> {
     let layout = opts.layout(code)?;
-    let module = layout.points_per_module(opts.dpi) as f32;
+    let module = layout.points_per_module() as f32;
     let (n, rows) = (layout.modules as f32, layout.rows as f32);
     let (width, height) = (n * module, rows * module);
     let (bg, fg) = (opts.background, opts.foreground);
@@ -44,6 +64,8 @@ pub fn to_pdf(code: &QrCode, opts: &RenderOptions) -> Result<Vec<u8>> {
         content.fill_nonzero();
         content.restore_state();
     }
+    // Inside q/Q too, so that the marks are painted opaque.
+    content.save_state();
     if fg_alpha {
         content.set_parameters(Name(b"GsF"));
     }
@@ -56,6 +78,13 @@ pub fn to_pdf(code: &QrCode, opts: &RenderOptions) -> Result<Vec<u8>> {
         }
     }
     content.fill_nonzero();
+    content.restore_state();
+    for mark in marks {
+        let grey = if mark.dark { 0.0 } else { 1.0 };
+        content.set_fill_rgb(grey, grey, grey);
+        content.rect(mark.x, mark.y, mark.w, mark.h);
+        content.fill_nonzero();
+    }
     let content = content.finish();
 
     let mut pdf = Pdf::new();

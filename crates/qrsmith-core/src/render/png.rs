@@ -35,8 +35,8 @@ const SIGNATURE: [u8; 8] = *b"\x89PNG\r\n\x1a\n";
 /// Renders `code` as a PNG file.
 ///
 /// Black on white (the default) gives 1-bit greyscale; any other pair of colours a 1-bit
-/// palette, with `tRNS` if either is not opaque. With [`RenderOptions::dpi`] set, a `pHYs` chunk
-/// records the resolution.
+/// palette, with `tRNS` if either is not opaque. With [`RenderOptions::dpi`] or
+/// [`RenderOptions::print_width_um`] set, a `pHYs` chunk records the resolution.
 pub fn to_png(code: &QrCode, opts: &RenderOptions) -> Result<Vec<u8>> {
     encode(code, opts, MAX_DISTANCE)
 }
@@ -66,9 +66,8 @@ fn encode(code: &QrCode, opts: &RenderOptions, window: usize) -> Result<Vec<u8>>
             chunk(&mut out, b"tRNS", &[bg.a, fg.a]);
         }
     }
-    if let Some(dpi) = opts.dpi {
-        // Pixels per metre; dpi <= MAX_DPI keeps this far below u32::MAX.
-        let per_metre = ((f64::from(dpi) / 0.0254).round() as u32).to_be_bytes();
+    if let Some(per_metre) = layout.pixels_per_metre() {
+        let per_metre = per_metre.to_be_bytes();
         let mut phys = [0u8; 9];
         phys[..4].copy_from_slice(&per_metre);
         phys[4..8].copy_from_slice(&per_metre);

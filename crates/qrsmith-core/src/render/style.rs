@@ -302,7 +302,8 @@ fn eyes(code: &QrCode) -> Vec<(usize, usize)> {
 
 /// Every shape to draw, in module units with the quiet zone offset.
 fn shapes(code: &QrCode, style: &Style, border: u32) -> Result<Vec<Shape>> {
-    let width = code.width();
+    // rMQR symbols are wider than high.
+    let (width, height) = (code.width(), code.height());
     let b = border as f32;
     let eyes = eyes(code);
     let in_eye = |x: usize, y: usize| {
@@ -329,7 +330,7 @@ fn shapes(code: &QrCode, style: &Style, border: u32) -> Result<Vec<Shape>> {
         x >= 0
             && y >= 0
             && (x as usize) < width
-            && (y as usize) < width
+            && (y as usize) < height
             && code.is_dark(x as usize, y as usize)
             && !in_eye(x as usize, y as usize)
             && !cleared(x as usize, y as usize)
@@ -355,7 +356,7 @@ fn shapes(code: &QrCode, style: &Style, border: u32) -> Result<Vec<Shape>> {
             hole: None,
         });
     }
-    for y in 0..width {
+    for y in 0..height {
         let yi = y as isize;
         if style.module_shape == ModuleShape::Square {
             let mut x = 0;
@@ -426,7 +427,16 @@ fn layer_colors(opts: &RenderOptions, style: &Style) -> [Color; 3] {
 
 /// Checks the options of a styled rendering and resolves its geometry.
 fn styled_layout(code: &QrCode, opts: &RenderOptions, style: &Style) -> Result<Layout> {
-    super::square_only(code)?;
+    // Measured: zxing-cpp finds no rMQR symbol whose finder is rounded or round (every size,
+    // both levels), while round and rounded modules read; so the eyes stay square there.
+    if let Version::Rmqr { height, width } = code.version() {
+        if style.eye_outer != EyeShape::Square || style.eye_inner != EyeShape::Square {
+            return Err(invalid(format!(
+                "R{height}x{width}: an rMQR symbol's finder is drawn square (readers do not find \
+                 a rounded one); module shapes and eye colours apply"
+            )));
+        }
+    }
     let layout = opts.layout(code)?;
     for (name, color) in [
         ("eye_outer_color", style.eye_outer_color),
@@ -450,24 +460,24 @@ pub fn to_rgba_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Res
         return Err(Error::new(
             ErrorKind::LimitExceeded,
             format!(
-                "a styled image of {0} x {0} px exceeds the limit of {MAX_STYLED_PIXELS} px per \
+                "a styled image of {} x {} px exceeds the limit of {MAX_STYLED_PIXELS} px per \
                  side",
-                layout.pixels
+                layout.pixels, layout.pixels_high
             ),
         ));
     }
     let shapes = shapes(code, style, layout.border)?;
-    let side = layout.pixels as usize;
+    let (wide, high) = (layout.pixels as usize, layout.pixels_high as usize);
     let scale = layout.scale as f32;
     // Coverage per layer, 0–255; the maximum over shapes, so shared edges leave no seam.
-    let mut coverage = vec![vec![0u8; side * side]; 3];
+    let mut coverage = vec![vec![0u8; wide * high]; 3];
     for shape in &shapes {
         let buf = &mut coverage[shape.layer as usize];
         let o = shape.outer;
         let x0 = ((o.x * scale).floor().max(0.0)) as usize;
         let y0 = ((o.y * scale).floor().max(0.0)) as usize;
-        let x1 = (((o.x + o.w) * scale).ceil() as usize).min(side);
-        let y1 = (((o.y + o.h) * scale).ceil() as usize).min(side);
+        let x1 = (((o.x + o.w) * scale).ceil() as usize).min(wide);
+        let y1 = (((o.y + o.h) * scale).ceil() as usize).min(high);
         for py in y0..y1 {
             let my = (py as f32 + 0.5) / scale;
             for px in x0..x1 {
@@ -477,7 +487,7 @@ pub fn to_rgba_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Res
                     cov = cov.min((0.5 + hole.distance(mx, my) * scale).clamp(0.0, 1.0));
                 }
                 let v = (cov * 255.0).round() as u8;
-                let cell = &mut buf[py * side + px];
+                let cell = &mut buf[py * wide + px];
                 *cell = (*cell).max(v);
             }
         }
@@ -486,7 +496,7 @@ pub fn to_rgba_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Res
     let bg = opts.background;
     let mut img = RgbaImage::from_pixel(
         layout.pixels,
-        layout.pixels,
+        layout.pixels_high,
         image::Rgba([bg.r, bg.g, bg.b, bg.a]),
     );
     for (i, px) in img.pixels_mut().enumerate() {
@@ -539,6 +549,7 @@ fn over(dst: &mut image::Rgba<u8>, rgb: [u8; 3], alpha: f32) {
 /// Renders `code` with `style` as an RGBA PNG (RGB when every pixel is opaque).
 pub fn to_png_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Result<Vec<u8>> {
     let img = to_rgba_styled(code, opts, style)?;
+    let layout = styled_layout(code, opts, style)?;
     let opaque = img.pixels().all(|p| p[3] == 255);
     let mut out = Vec::new();
     let write = |out: &mut Vec<u8>| -> std::result::Result<(), png::EncodingError> {
@@ -550,8 +561,7 @@ pub fn to_png_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Resu
         });
         encoder.set_depth(png::BitDepth::Eight);
         encoder.set_compression(png::Compression::Fast);
-        if let Some(dpi) = opts.dpi {
-            let per_metre = (f64::from(dpi) / 0.0254).round() as u32;
+        if let Some(per_metre) = layout.pixels_per_metre() {
             encoder.set_pixel_dims(Some(png::PixelDimensions {
                 xppu: per_metre,
                 yppu: per_metre,
@@ -577,14 +587,18 @@ pub fn to_png_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Resu
 pub fn to_svg_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Result<String> {
     let layout = styled_layout(code, opts, style)?;
     let shapes = shapes(code, style, layout.border)?;
-    let (n, px) = (layout.modules, layout.pixels);
+    let (n, rows) = (layout.modules, layout.rows);
+    let (px, px_high) = (
+        layout.svg_length(layout.pixels),
+        layout.svg_length(layout.pixels_high),
+    );
     let mut out = String::with_capacity(512 + shapes.len() * 24);
     let crisp = style.module_shape == ModuleShape::Square
         && style.eye_outer == EyeShape::Square
         && style.eye_inner == EyeShape::Square;
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{px}" height="{px}" viewBox="0 0 {n} {n}"{}>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{px}" height="{px_high}" viewBox="0 0 {n} {rows}"{}>"#,
         if crisp {
             r#" shape-rendering="crispEdges""#
         } else {
@@ -594,7 +608,7 @@ pub fn to_svg_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Resu
     if !opts.background.is_transparent() {
         let _ = write!(
             out,
-            r#"<rect width="{n}" height="{n}"{}/>"#,
+            r#"<rect width="{n}" height="{rows}"{}/>"#,
             super::svg::fill(opts.background)
         );
     }

@@ -9,13 +9,14 @@ use crate::error::Result;
 /// Renders `code` as a standalone SVG document.
 ///
 /// The `viewBox` is in modules (quiet zone included) and `width`/`height` in pixels from the
-/// scale, so the drawing scales without blur; `shape-rendering="crispEdges"` keeps viewers
+/// scale (in millimetres with a physical size: [`RenderOptions::dpi`] or
+/// [`RenderOptions::print_width_um`]), so the drawing scales without blur; `shape-rendering="crispEdges"` keeps viewers
 /// from anti-aliasing module edges. Dark modules are one `<path>` with one rectangle per
 /// horizontal run; the background is a `<rect>`, left out when fully transparent.
 pub fn to_svg(code: &QrCode, opts: &RenderOptions) -> Result<String> {
     let layout = opts.layout(code)?;
-    let (n, px) = (layout.modules, layout.pixels);
-    let (rows, px_high) = (layout.rows, layout.pixels_high);
+    let (n, px) = (layout.modules, layout.svg_length(layout.pixels));
+    let (rows, px_high) = (layout.rows, layout.svg_length(layout.pixels_high));
     let mut out = String::with_capacity(256 + code.width() * code.height() * 3);
     // Writing to a String cannot fail; `let _` keeps that visible instead of unwrapping.
     let _ = write!(
