@@ -126,10 +126,10 @@ pub struct EncodeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format [default: from the file extension, else term].
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_enum, ignore_case = true)]
     pub format: Option<FormatArg>,
     /// Error-correction level [default: H for QR, L for Micro QR].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub ec: Option<EcArg>,
     /// Raise the error-correction level as far as the chosen version still holds the data.
     #[arg(long)]
@@ -142,13 +142,13 @@ pub struct EncodeArgs {
     #[arg(long, value_name = "N")]
     pub mask: Option<u8>,
     /// Force one encoding mode for the whole payload [default: shortest mix of modes].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub mode: Option<ModeArg>,
     /// Make a Micro QR symbol (M1-M4).
     #[arg(long, conflicts_with = "rmqr")]
     pub micro: bool,
     /// Make an rMQR (rectangular Micro QR) symbol, the one with the fewest modules that fits:
-    /// levels M and H; txt and terminal output only, for now.
+    /// levels M and H; every format and label sheets; styles with square eyes and no logo.
     #[arg(long)]
     pub rmqr: bool,
     /// Start with an ECI designator: UTF-8 (26) when given alone, or the number given.
@@ -235,8 +235,9 @@ fn global_unless_positional(arg: clap::Arg) -> clap::Arg {
 
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// Image files (PNG, JPEG, GIF, BMP, WebP, TIFF); `-` reads standard input.
-    #[arg(required = true, value_name = "IMAGE")]
+    /// Image files (PNG, JPEG, GIF, BMP, WebP, TIFF) or directories, whose images (by extension,
+    /// directly inside) are read in name order; `-` reads standard input.
+    #[arg(required = true, value_name = "IMAGE|DIR")]
     pub images: Vec<PathBuf>,
     /// Print JSON Lines: one object per image with every symbol's metadata.
     #[arg(long)]

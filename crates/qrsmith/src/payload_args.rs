@@ -292,7 +292,7 @@ pub struct EmvcoArgs {
     #[arg(long = "account", required = true, value_parser = parse_account)]
     pub accounts: Vec<EmvcoMerchantAccount>,
     /// static (01 = 11) or dynamic (01 = 12); left out when not given.
-    #[arg(long, value_parser = ["static", "dynamic"])]
+    #[arg(long, value_parser = ["static", "dynamic"], ignore_case = true)]
     pub initiation: Option<String>,
     /// The merchant category code (ISO 18245), four digits.
     #[arg(long)]

@@ -19,6 +19,110 @@ fn png_round_trip_prints_the_text() {
 }
 
 #[test]
+fn decode_reads_the_images_of_a_directory_in_name_order() {
+    let dir = scratch("decode_directory");
+    let photos = dir.join("photos");
+    std::fs::create_dir_all(photos.join("nested")).unwrap();
+    // Written out of name order, in two formats and upper-case extensions, beside a non-image
+    // and an image in a subdirectory: only the directory's own images are read.
+    for (name, text) in [
+        ("c.PNG", "third"),
+        ("a.png", "first"),
+        ("b.svg", "not an image"),
+    ] {
+        let out = qrsmith(&[
+            "encode",
+            text,
+            "-o",
+            path_str(&photos.join(name)),
+            "-f",
+            "png",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = qrsmith(&[
+        "encode",
+        "second",
+        "-o",
+        path_str(&photos.join("b.gif.png")),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(photos.join("notes.txt"), "not an image").unwrap();
+    let out = qrsmith(&[
+        "encode",
+        "nested",
+        "-o",
+        path_str(&photos.join("nested/d.png")),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = qrsmith(&["decode", path_str(&photos)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "first\nsecond\nthird\n");
+
+    let out = qrsmith(&["decode", "--json", path_str(&photos)]);
+    let paths: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let names: Vec<&str> = paths
+        .iter()
+        .map(|p| p.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, ["a.png", "b.gif.png", "c.PNG"]);
+
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = qrsmith(&["decode", path_str(&empty)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no images found"), "{}", stderr(&out));
+}
+
+#[test]
+fn enum_flags_take_upper_and_lower_case() {
+    let dir = scratch("enum_case");
+    let svg = dir.join("code.svg");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qrsmith"))
+        .args([
+            "encode",
+            "-",
+            "--ec",
+            "M",
+            "--mode",
+            "BYTE",
+            "-o",
+            path_str(&svg),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child.stdin.take().unwrap().write_all(b"case")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    // Either case names the same level: the same matrix, unlike another level's.
+    let matrix = |ec: &str, format: &str| {
+        let out = qrsmith(&["encode", "case", "--ec", ec, "-f", format]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(matrix("M", "TXT"), matrix("m", "txt"));
+    assert_ne!(matrix("M", "txt"), matrix("H", "txt"));
+    let out = qrsmith(&["encode", "case", "--ec", "X", "-f", "txt"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn svg_rasterised_by_rsvg_convert_reads_back() {
     let dir = scratch("svg_round_trip");
     let svg = dir.join("x.svg");
@@ -95,8 +199,8 @@ fn rmqr_prints_a_rectangular_matrix_and_refuses_bad_options() {
             "--rmqr",
             "--format",
             "png",
-            "--module-shape",
-            "dot",
+            "--eye-shape",
+            "circle",
         ],
     ] {
         let out = qrsmith(&bad);

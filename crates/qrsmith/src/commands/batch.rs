@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::decode::read_input;
+use super::image_files::image_files;
 use super::Outcome;
 use crate::args::{BatchArgs, BatchCommand, BatchDecodeArgs, BatchGenerateArgs, LabelArgs};
 
@@ -28,8 +29,6 @@ const FORMATS: &[Format] = &[
 ];
 /// Failed rows listed on standard error under a label sheet; the rest are counted.
 const ERRORS_SHOWN: usize = 20;
-/// Extensions of the files read from a directory.
-const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"];
 
 pub fn run(args: BatchArgs) -> Result<Outcome> {
     match args.command {
@@ -282,42 +281,6 @@ fn decode_all(args: BatchDecodeArgs) -> Result<Outcome> {
         (0, _) => Outcome::Found,
         _ => Outcome::Failed,
     })
-}
-
-/// The files to read: each file given, and the images (by extension) directly inside each
-/// directory given, in name order.
-fn image_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("cannot list {}", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                            IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
-                        })
-                })
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(input.clone());
-        }
-    }
-    if files.is_empty() {
-        bail!("no images found in {}", display_list(inputs));
-    }
-    Ok(files)
-}
-
-fn display_list(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A rayon pool of `jobs` threads (the default pool's size, one per core, when `None`).

@@ -29,11 +29,9 @@ use serde_json::{json, Value};
 
 use super::batch::{pool, progress_bar};
 use super::decode::read_input;
+use super::image_files::is_image;
 use super::Outcome;
 use crate::args::{BenchAccuracyArgs, BenchArgs, BenchCommand, BenchHardcasesArgs};
-
-/// Extensions of the images read from a directory.
-const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"];
 
 pub fn run(args: BenchArgs) -> Result<Outcome> {
     match args.command {
@@ -177,14 +175,6 @@ fn expected_for(image: &Path) -> Result<Option<Expected>> {
         }));
     }
     Ok(None)
-}
-
-fn is_image(path: &Path) -> bool {
-    path.is_file()
-        && path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {

@@ -8,6 +8,7 @@ use anyhow::Result;
 use qrsmith_core::{decode, decode_baseline, DecodeOptions, Limits};
 use serde_json::json;
 
+use super::image_files::image_files;
 use super::Outcome;
 use crate::args::DecodeArgs;
 use qrsmith_server::json;
@@ -16,7 +17,7 @@ pub fn run(args: DecodeArgs) -> Result<Outcome> {
     let opts = args.limits.decode_options();
     let mut out = std::io::stdout().lock();
     let (mut found, mut failed) = (false, false);
-    for path in &args.images {
+    for path in &image_files(&args.images)? {
         let started = Instant::now();
         let result = read_input(path, args.limits.max_bytes).and_then(|bytes| {
             if args.plain {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use qrsmith_core::{
     default_border, encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text,
-    generate_verified, render, render_styled, Color, EcLevel, EncodeOptions, Format, Logo, Mode,
-    QrCode, RenderOptions, Size, Style, VerifyOptions, Version,
+    generate_verified, payload::render_swiss_bill, render, render_styled, Color, EcLevel,
+    EncodeOptions, Format, Logo, Mode, QrCode, RenderOptions, Size, Style, VerifyOptions, Version,
 };
 
 use super::Outcome;
@@ -26,6 +26,9 @@ pub fn run(args: EncodeArgs) -> Result<Outcome> {
     let render_opts = render_options(&args)?;
     let format = output_format(&args)?;
     let style = style(&args)?;
+    if matches!(args.payload, Some(PayloadCommand::SwissQrBill(_))) {
+        return run_swiss_bill(&args, &payload, &opts, &render_opts, format, &style);
+    }
     let verify = (args.style.verify || !style.is_plain()) && !args.style.no_verify;
     if verify || !style.is_plain() {
         if args.parts.is_some() {
@@ -51,28 +54,56 @@ pub fn run(args: EncodeArgs) -> Result<Outcome> {
             ..render_opts.clone()
         };
         let bytes = render(code, format, &render_opts)?;
-        match &args.output {
-            Some(path) => {
-                let path = numbered(path, i, codes.len());
-                std::fs::write(&path, &bytes)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            None => {
-                let mut out = std::io::stdout().lock();
-                if matches!(format, Format::Png | Format::Pdf) && out.is_terminal() {
-                    bail!(
-                        "refusing to write binary {format:?} to a terminal: use -o FILE or a pipe"
-                    );
-                }
-                out.write_all(&bytes)?;
-                if codes.len() > 1 && matches!(format, Format::Terminal | Format::Txt) {
-                    out.write_all(b"\n")?;
-                }
-                out.flush()?;
-            }
+        let path = args.output.as_deref().map(|p| numbered(p, i, codes.len()));
+        write_output(path.as_deref(), format, &bytes)?;
+        if path.is_none() && codes.len() > 1 && matches!(format, Format::Terminal | Format::Txt) {
+            let mut out = std::io::stdout().lock();
+            out.write_all(b"\n")?;
+            out.flush()?;
         }
     }
     Ok(Outcome::Found)
+}
+
+/// A Swiss QR-bill's code, drawn as its guidelines ask: level M, the Swiss cross, 46 mm wide
+/// in print (`render_swiss_bill` refuses other levels and formats).
+fn run_swiss_bill(
+    args: &EncodeArgs,
+    payload: &[u8],
+    opts: &EncodeOptions,
+    render_opts: &RenderOptions,
+    format: Format,
+    style: &Style,
+) -> Result<Outcome> {
+    if args.parts.is_some() || !style.is_plain() || args.style.verify || args.boost_ec {
+        bail!(
+            "a Swiss QR-bill's code is level M with the Swiss cross, 46 mm wide, as its \
+             guidelines ask: --parts, styles, logos, --verify and --boost-ec do not apply"
+        );
+    }
+    let text = std::str::from_utf8(payload).context("the bill's text is UTF-8")?;
+    let code = encode_text(text, opts)?;
+    let bytes = render_swiss_bill(&code, format, render_opts)?;
+    write_output(args.output.as_deref(), format, &bytes)?;
+    Ok(Outcome::Found)
+}
+
+/// Writes one rendered symbol to `output`, or to standard output unless that is a terminal
+/// and the format binary.
+fn write_output(output: Option<&Path>, format: Format, bytes: &[u8]) -> Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            if matches!(format, Format::Png | Format::Pdf) && out.is_terminal() {
+                bail!("refusing to write binary {format:?} to a terminal: use -o FILE or a pipe");
+            }
+            out.write_all(bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
 }
 
 /// One styled and/or verified symbol; the scan margin and adjustments go to stderr.
@@ -118,18 +149,7 @@ fn run_styled(
         (encode(&opts)?, style)
     };
     let bytes = render_styled(&code, format, render_opts, &style)?;
-    match &args.output {
-        Some(path) => std::fs::write(path, &bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            if format == Format::Png && out.is_terminal() {
-                bail!("refusing to write binary PNG to a terminal: use -o FILE or a pipe");
-            }
-            out.write_all(&bytes)?;
-            out.flush()?;
-        }
-    }
+    write_output(args.output.as_deref(), format, &bytes)?;
     Ok(Outcome::Found)
 }
 

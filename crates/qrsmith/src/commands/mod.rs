@@ -5,6 +5,7 @@ pub mod bench;
 pub mod decode;
 pub mod encode;
 pub mod healthcheck;
+mod image_files;
 pub mod keys;
 pub mod serve;
 
