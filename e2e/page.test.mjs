@@ -609,7 +609,7 @@ test('errors are shown in words', async () => {
   await page.close();
 });
 
-test('content types: a Wi-Fi form makes a code of the built payload; a bad IBAN is named', async () => {
+test('content types: a Wi-Fi form makes a code of the built payload; a bad IBAN is named; payment and product forms build', async () => {
   const { page, problems } = await openPage();
   await page.goto(`${BASE}/`);
   await page.getByLabel('Content type').selectOption('wifi');
@@ -640,12 +640,48 @@ test('content types: a Wi-Fi form makes a code of the built payload; a bad IBAN 
   await page.getByLabel('Content type').focus();
   await page.getByLabel('Content type').selectOption('epc');
   await page.getByLabel('Beneficiary').fill('Red Cross');
-  await page.getByLabel('IBAN').fill('BE72 0000 0000 1617');
+  await page.locator('#pl-epc').getByLabel('IBAN').fill('BE72 0000 0000 1617');
   await page.waitForFunction(() => /payload\.iban/.test(document.getElementById('gen-status').textContent));
   assert.ok(await page.locator('#gen-status.error').isVisible());
   assert.equal(await page.locator('#gen-download').getAttribute('aria-disabled'), 'true');
-  await page.getByLabel('IBAN').fill('BE72 0000 0000 1616');
+  await page.locator('#pl-epc').getByLabel('IBAN').fill('BE72 0000 0000 1616');
   await page.waitForFunction(() => (document.getElementById('gen-preview').dataset.api || '').includes('BCD'));
+
+  // Payment and product forms: nested fields (a bill's creditor) and typed list fields (an
+  // EMVCo account's template id) reach the API as it wants them; the built text is drawn.
+  // The alt text is set once the new image has loaded.
+  const built = (marker) => page.waitForFunction(
+    (m) => document.getElementById('gen-preview').alt.includes(m), marker);
+  await page.getByLabel('Content type').selectOption('swiss_qr_bill');
+  const bill = page.locator('#pl-swiss_qr_bill');
+  await bill.getByLabel('Creditor').fill('Robert Schneider AG');
+  await bill.getByLabel('IBAN (CH or LI)').fill('CH44 3199 9123 0008 8901 2');
+  await bill.getByLabel('Street').fill('Rue du Lac');
+  await bill.getByLabel('Number').fill('1268');
+  await bill.getByLabel('Postcode').fill('2501');
+  await bill.getByLabel('Town').fill('Biel');
+  await bill.getByLabel('Country').fill('CH');
+  await bill.getByLabel('Amount').fill('1949.75');
+  await bill.getByLabel('Reference (QRR or RF…)').fill('210000000003139471430009017');
+  await built('SPC');
+  assert.match(await page.locator('#gen-preview').getAttribute('alt'),
+    /SPC\s+0200\s+1\s+CH4431999123000889012\s+S\s+Robert Schneider AG\s+Rue du Lac\s+1268\s+2501\s+Biel\s+CH/);
+  await page.getByLabel('Content type').selectOption('emvco');
+  const shop = page.locator('#pl-emvco');
+  await shop.getByLabel('Account template id').fill('26');
+  await shop.getByLabel('Account GUI').fill('com.example.pay');
+  await shop.getByLabel('Merchant').fill('Cafe');
+  await shop.getByLabel('City').fill('Lisboa');
+  await shop.getByLabel('Category code').fill('5812');
+  await shop.getByLabel('Currency (ISO 4217)').fill('978');
+  await shop.getByLabel('Country').fill('PT');
+  await built('000201');
+  assert.match(await page.locator('#gen-preview').getAttribute('alt'), /000201.*26[0-9]{2}00[0-9]{2}com\.example\.pay.*6304[0-9A-F]{4}$/);
+  await page.getByLabel('Content type').selectOption('gs1_digital_link');
+  await page.locator('#pl-gs1_digital_link').getByLabel('GTIN').fill('09506000134352');
+  await page.locator('#pl-gs1_digital_link').getByLabel('Batch or lot').fill('A&1');
+  await built('id.gs1.org');
+  assert.match(await page.locator('#gen-preview').getAttribute('alt'), /https:\/\/id\.gs1\.org\/01\/09506000134352\/10\/A%261/);
 
   // Back to text: the text box and its code return.
   await page.getByLabel('Content type').selectOption('text');

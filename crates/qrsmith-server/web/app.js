@@ -544,13 +544,18 @@
   async function build() {
     if (ctype.value === 'text') return;
     const o = { type: ctype.value };
+    // Field names: `a` a value, `a[]` a one-item list, `a[].b` a field of a list's one object,
+    // `a.b` a field of an object (a bill's creditor).
     for (const el of $(`pl-${ctype.value}`).elements) {
-      const v = el.type === 'checkbox' ? el.checked : el.value.trim();
-      if (!el.name || v === '' || v === false) continue;
+      const raw = el.type === 'checkbox' ? el.checked : el.value.trim();
+      if (!el.name || raw === '' || raw === false) continue;
+      const v = el.type === 'number' ? Number(raw) : raw;
       const [key, sub] = el.name.split('[].');
+      const [parent, field] = key.split('.');
       if (sub) (o[key] = o[key] || [{}])[0][sub] = v;
       else if (key.endsWith('[]')) o[key.slice(0, -2)] = [v];
-      else o[key] = el.type === 'number' ? Number(v) : v;
+      else if (field) (o[parent] = o[parent] || {})[field] = v;
+      else o[key] = v;
     }
     built = '';
     if (Object.keys(o).length < 2) return refresh();
