@@ -301,3 +301,60 @@ fn label_sheets_fit_the_rectangle_in_its_cell_and_read_back() {
     wanted.sort_by(|a, b| a.2.cmp(&b.2));
     assert_eq!(found, wanted);
 }
+
+#[test]
+fn an_eci_designator_is_written_and_read_back() {
+    // Latin-1 bytes under ECI 3 read as "Grüße" only if the designator is there and right;
+    // UTF-8 under ECI 26 holds any text.
+    let latin1 = [0x47, 0x72, 0xFC, 0xDF, 0x65];
+    for (height, width) in [(7, 99), (13, 77), (17, 139)] {
+        for ec_level in [EcLevel::M, EcLevel::H] {
+            let with_eci = |eci| EncodeOptions {
+                version: Some(Version::Rmqr { height, width }),
+                ec_level,
+                eci: Some(eci),
+                ..EncodeOptions::default()
+            };
+            let name = format!("R{height}x{width}");
+            for (code, text) in [
+                (
+                    qrsmith_core::encode_bytes(&latin1, &with_eci(3)).unwrap(),
+                    "Grüße",
+                ),
+                (encode_text("Grüße", &with_eci(26)).unwrap(), "Grüße"),
+            ] {
+                let png = to_png(&code, &opts(&code)).unwrap();
+                let symbols = decode(&png, &DecodeOptions::default()).unwrap().symbols;
+                assert_eq!(symbols.len(), 1, "{name} {ec_level:?}");
+                let s = &symbols[0];
+                assert_eq!(
+                    (s.symbology, s.version.as_str(), s.text.as_str(), s.has_eci),
+                    (Symbology::RmqrCode, name.as_str(), text, true),
+                    "{name} {ec_level:?}"
+                );
+            }
+        }
+    }
+    // The designator costs 3 + 8 bits: the most digits R7x43 holds at level M no longer fit.
+    let small = EncodeOptions {
+        version: Some(Version::Rmqr {
+            height: 7,
+            width: 43,
+        }),
+        ec_level: EcLevel::M,
+        ..EncodeOptions::default()
+    };
+    let most = (1..100)
+        .take_while(|&n| encode_text(&"7".repeat(n), &small).is_ok())
+        .last()
+        .unwrap();
+    let err = encode_text(
+        &"7".repeat(most),
+        &EncodeOptions {
+            eci: Some(26),
+            ..small
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DataTooLong);
+}

@@ -213,14 +213,14 @@ pub struct EncodeOptions {
     /// With no forced version, pick the smallest Micro QR version (M1–M4) instead of QR.
     pub micro: bool,
     /// With no forced version, pick the rMQR size with the fewest modules (then the lowest) that
-    /// fits, instead of QR. rMQR has levels M and H only, one mask pattern and no ECI.
+    /// fits, instead of QR. rMQR has levels M and H only and one mask pattern.
     pub rmqr: bool,
     /// Force this mask pattern (0–7 for QR, 0–3 for Micro QR) instead of the lowest penalty.
     pub mask: Option<u8>,
     /// Write the whole payload in this mode instead of the shortest mix of modes.
     pub mode: Option<Mode>,
     /// Start with this ECI designator (e.g. 26 for UTF-8). Off by default: some readers mishandle
-    /// ECI, and all of them guess UTF-8 well. QR only.
+    /// ECI, and all of them guess UTF-8 well. QR and rMQR (Micro QR has no ECI).
     pub eci: Option<u32>,
     /// Raise the error-correction level as far as the chosen version still holds the data.
     pub boost_ec: bool,
@@ -285,9 +285,6 @@ fn validate(opts: &EncodeOptions) -> Result<()> {
         if opts.mask.is_some() {
             return invalid("rMQR has a single mask pattern: no mask can be chosen".into());
         }
-        if opts.eci.is_some() {
-            return invalid("ECI in rMQR is not supported yet".into());
-        }
     }
     if micro && opts.ec_level == EcLevel::H {
         return invalid("Micro QR has no level H: use L, M or (M4 only) Q".into());
@@ -328,7 +325,8 @@ pub(crate) fn encode_units(
 ) -> Result<QrCode> {
     validate(opts)?;
     let small = opts.micro || opts.version.is_some_and(Version::is_micro);
-    if append.is_some() && (small || opts.rmqr || opts.version.is_some_and(Version::is_rmqr)) {
+    let rmqr = opts.rmqr || opts.version.is_some_and(Version::is_rmqr);
+    if append.is_some() && (small || rmqr) {
         return Err(Error::new(
             ErrorKind::InvalidOption,
             "Micro QR and rMQR symbols cannot form a structured-append sequence",
@@ -345,8 +343,8 @@ pub(crate) fn encode_units(
         }
         None => (1..=40).map(Version::Normal).collect(),
     };
-    let extra_bits =
-        opts.eci.map_or(0, segment::eci_bits) + append.map_or(0, |_| APPEND_HEADER_BITS);
+    let extra_bits = opts.eci.map_or(0, |eci| segment::eci_bits(eci, rmqr))
+        + append.map_or(0, |_| APPEND_HEADER_BITS);
     // Segmentation depends on the version only through the count field widths, so plans are
     // reused across versions that share them.
     let mut planned: Option<(Version, Vec<Segment>, usize)> = None;
@@ -457,7 +455,7 @@ fn data_codewords(
         w.push(a.parity as u32, 8);
     }
     if let Some(eci) = eci {
-        segment::write_eci(&mut w, eci);
+        segment::write_eci(&mut w, eci, version.is_rmqr());
     }
     segment::write_segments(&mut w, source, units, segments, version);
     let terminator = version.terminator_bits().min(capacity - w.len());

@@ -436,18 +436,29 @@ pub(crate) fn write_segments(
     }
 }
 
-/// Bits taken by an ECI designator header (QR only).
-pub(crate) fn eci_bits(eci: u32) -> usize {
-    4 + match eci {
-        0..=127 => 8,
-        128..=16383 => 16,
-        _ => 24,
+/// Bits taken by an ECI designator header (QR or rMQR).
+pub(crate) fn eci_bits(eci: u32, rmqr: bool) -> usize {
+    eci_indicator(rmqr).1
+        + match eci {
+            0..=127 => 8,
+            128..=16383 => 16,
+            _ => 24,
+        }
+}
+
+/// The ECI mode indicator and its length: 0111 in QR, 111 in rMQR (ISO/IEC 23941 table 2).
+fn eci_indicator(rmqr: bool) -> (u32, usize) {
+    if rmqr {
+        (0b111, 3)
+    } else {
+        (0b0111, 4)
     }
 }
 
 /// Writes an ECI header; `eci` must be below 1,000,000 (checked by the caller).
-pub(crate) fn write_eci(out: &mut BitWriter, eci: u32) {
-    out.push(0b0111, 4);
+pub(crate) fn write_eci(out: &mut BitWriter, eci: u32, rmqr: bool) {
+    let (indicator, len) = eci_indicator(rmqr);
+    out.push(indicator, len as u32);
     match eci {
         0..=127 => out.push(eci, 8),
         128..=16383 => out.push(0x8000 | eci, 16),
