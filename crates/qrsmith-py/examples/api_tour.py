@@ -25,7 +25,7 @@ def main(out: Path) -> None:
 
     # Encoding, with every option, and the symbol's metadata.
     code: qrsmith.QrCode = qrsmith.encode(
-        "https://example.com", ec="M", version=None, micro=False, mode=None, eci=None,
+        "https://example.com", ec="M", version=None, micro=False, rmqr=False, mode=None, eci=None,
         boost_ec=True, mask=None,
     )
     print(code, code.version, code.ec_level, code.mask, code.width, code.micro)
@@ -33,6 +33,8 @@ def main(out: Path) -> None:
     dark = int(matrix.sum())
     micro = qrsmith.encode(b"12345", version="M2")
     assert micro.micro and micro.structured_append is None
+    label = qrsmith.encode("LOT 42", rmqr=True, ec="M")
+    assert label.rmqr and label.version == "R11x27" and (label.height, label.width) == (11, 27)
 
     # Every output format.
     png: bytes = code.png(scale=8, border=4, fg="#000", bg="#ffffff", dpi=300)

@@ -42,6 +42,7 @@ pub fn encode_options(
     ec: Option<&str>,
     version: Option<VersionArg>,
     micro: bool,
+    rmqr: bool,
     mode: Option<&str>,
     eci: Option<u32>,
     boost_ec: bool,
@@ -52,13 +53,6 @@ pub fn encode_options(
         Some(VersionArg::Number(n)) => Some(n.to_string().parse::<Version>().map_err(to_py)?),
         Some(VersionArg::Name(s)) => Some(s.parse::<Version>().map_err(to_py)?),
     };
-    // `QrCode.version` is a number; rMQR's sizes need a name first.
-    if version.is_some_and(Version::is_rmqr) {
-        return Err(to_py(qrsmith_core::Error::new(
-            qrsmith_core::ErrorKind::InvalidOption,
-            "rMQR symbols are not available from Python yet",
-        )));
-    }
     let ec_level = match ec {
         Some(ec) => ec.parse::<EcLevel>().map_err(to_py)?,
         None if micro || version.is_some_and(Version::is_micro) => EcLevel::L,
@@ -68,7 +62,7 @@ pub fn encode_options(
         ec_level,
         version,
         micro,
-        rmqr: false,
+        rmqr,
         mask,
         mode: mode.map(str::parse::<Mode>).transpose().map_err(to_py)?,
         eci,

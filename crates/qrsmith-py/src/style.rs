@@ -200,7 +200,7 @@ pub fn encode_verified(
     auto_adjust: bool,
     auto_ec: bool,
 ) -> PyResult<Verified> {
-    let enc = encode_options(ec, version, micro, mode, eci, boost_ec, mask)?;
+    let enc = encode_options(ec, version, micro, false, mode, eci, boost_ec, mask)?;
     let render = render_options(scale, size, border, fg, bg, None)?;
     let verify = VerifyOptions {
         auto_adjust,

@@ -96,6 +96,40 @@ def test_every_output_format_reads_back(tmp_path: Path) -> None:
     assert len(term.splitlines()) == (code.width + 2 + 1) // 2
 
 
+@pytest.mark.parametrize("version,ec", [("R7x43", "M"), ("R11x77", "H"), ("R17x139", "M")])
+def test_rmqr_in_every_format_reads_back(tmp_path: Path, version: str, ec: str) -> None:
+    text = "LOT" if version == "R7x43" else f"LOT {version}"
+    code = qrsmith.encode(text, version=version, ec=ec)
+    height, width = (int(n) for n in version[1:].split("x"))
+    assert (code.rmqr, code.micro, code.version, code.ec_level) == (True, False, version, ec)
+    assert (code.height, code.width) == (height, width)
+    assert code.matrix.shape == (height, width)
+    # The standard's 2-module quiet zone unless asked otherwise.
+    rows = code.text().splitlines()
+    assert len(rows) == height + 4 and all(len(r) == width + 4 for r in rows)
+    assert len(code.text(border=0).splitlines()) == height
+    png = code.png(scale=4)
+    assert Image.open(io.BytesIO(png)).size == ((width + 4) * 4, (height + 4) * 4)
+    svg_png = rasterise_svg(code.svg(scale=4), tmp_path)
+    pdf_png = rasterise_pdf(code.pdf(scale=4), tmp_path)
+    for image in (png, svg_png, pdf_png):
+        [symbol] = qrsmith.decode(image)
+        assert (symbol.format, symbol.version, symbol.text) == ("rMQRCode", version, text)
+    eps = code.eps(scale=2)
+    assert f"%%BoundingBox: 0 0 {(width + 4) * 2} {(height + 4) * 2}" in eps
+    styled = code.png(scale=6, style=qrsmith.Style(module_shape="dot"))
+    assert texts(qrsmith.decode(styled)) == [text]
+
+
+def test_rmqr_refuses_what_it_lacks() -> None:
+    with pytest.raises(qrsmith.InvalidOption):
+        qrsmith.encode("x", rmqr=True, ec="L")
+    with pytest.raises(qrsmith.InvalidOption):
+        qrsmith.encode("x", rmqr=True, micro=True)
+    with pytest.raises(qrsmith.DataTooLong):
+        qrsmith.encode("x" * 400, rmqr=True)
+
+
 def test_save_picks_the_format_from_the_extension(tmp_path: Path) -> None:
     code = qrsmith.encode(URL)
     for ext, magic in [("png", b"\x89PNG"), ("svg", b"<svg"), ("pdf", b"%PDF"), ("eps", b"%!PS"), ("txt", b"0000")]:

@@ -87,18 +87,22 @@ class Adjustment:
     def message(self) -> str: ...
 
 class QrCode:
-    """An encoded symbol: a square matrix of modules, without quiet zone."""
+    """An encoded symbol: a matrix of modules (square, or an rMQR rectangle), without quiet zone."""
 
     @property
-    def version(self) -> int: ...
+    def version(self) -> int | str: ...
     @property
     def micro(self) -> bool: ...
+    @property
+    def rmqr(self) -> bool: ...
     @property
     def ec_level(self) -> str: ...
     @property
     def mask(self) -> int: ...
     @property
     def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
     @property
     def structured_append(self) -> Optional[StructuredAppend]: ...
     @property
@@ -108,7 +112,7 @@ class QrCode:
         *,
         scale: int = 10,
         size: Optional[int] = None,
-        border: int = 4,
+        border: Optional[int] = None,
         fg: str = "#000000",
         bg: str = "#ffffff",
         dpi: Optional[int] = None,
@@ -119,7 +123,7 @@ class QrCode:
         *,
         scale: int = 10,
         size: Optional[int] = None,
-        border: int = 4,
+        border: Optional[int] = None,
         fg: str = "#000000",
         bg: str = "#ffffff",
         dpi: Optional[int] = None,
@@ -130,7 +134,7 @@ class QrCode:
         *,
         scale: int = 10,
         size: Optional[int] = None,
-        border: int = 4,
+        border: Optional[int] = None,
         fg: str = "#000000",
         bg: str = "#ffffff",
         dpi: Optional[int] = None,
@@ -140,20 +144,20 @@ class QrCode:
         *,
         scale: int = 10,
         size: Optional[int] = None,
-        border: int = 4,
+        border: Optional[int] = None,
         fg: str = "#000000",
         bg: str = "#ffffff",
         dpi: Optional[int] = None,
     ) -> str: ...
-    def text(self, *, border: int = 4) -> str: ...
-    def terminal(self, *, border: int = 4) -> str: ...
+    def text(self, *, border: Optional[int] = None) -> str: ...
+    def terminal(self, *, border: Optional[int] = None) -> str: ...
     def save(
         self,
         path: Union[str, "os.PathLike[str]"],
         *,
         scale: int = 10,
         size: Optional[int] = None,
-        border: int = 4,
+        border: Optional[int] = None,
         fg: str = "#000000",
         bg: str = "#ffffff",
         dpi: Optional[int] = None,
@@ -164,7 +168,7 @@ class QrCode:
         *,
         scale: int = 10,
         size: Optional[int] = None,
-        border: int = 4,
+        border: Optional[int] = None,
         fg: str = "#000000",
         bg: str = "#ffffff",
         dpi: Optional[int] = None,
@@ -239,6 +243,7 @@ def encode(
     ec: Optional[str] = None,
     version: Optional[VersionArg] = None,
     micro: bool = False,
+    rmqr: bool = False,
     mode: Optional[str] = None,
     eci: Optional[int] = None,
     boost_ec: bool = False,
