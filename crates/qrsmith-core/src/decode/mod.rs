@@ -68,7 +68,7 @@ pub struct DecodeOptions {
 /// escalation when that pass leaves something unread: further passes over prepared copies of
 /// the image (rescaled, contrast-normalised, smoothed, morphologically repaired, or
 /// under another binarizer). Each stage was kept only where it read codes the others did not,
-/// measured with `qrsmith bench accuracy`; the figures are in the README.
+/// measured with `qrsmith bench accuracy`; the figures are in docs/accuracy.md.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Effort {
     /// The main pass only (and a downscaled pass for large images where it found nothing).
