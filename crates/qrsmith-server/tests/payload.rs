@@ -193,7 +193,8 @@ async fn a_swiss_bill_is_drawn_as_its_guidelines_ask() {
     let a = send(&app, post_json("/api/v1/qr", &with(r#""format": "svg""#))).await;
     let svg = data_uri_bytes(a.json()["images"][0]["data_uri"].as_str().unwrap());
     let svg = String::from_utf8(svg).unwrap();
-    assert!(svg.contains("mm\" height=") && svg.contains("data:image/svg+xml;base64,"));
+    // The cross: its white square, black square and two white arms, over the modules.
+    assert!(svg.contains("mm\" height=") && svg.matches("<rect x=").count() == 4);
     let a = send(&app, post_json("/api/v1/qr", &with(r#""format": "pdf""#))).await;
     assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
     assert_eq!(a.json()["images"][0]["ec_level"], "M");

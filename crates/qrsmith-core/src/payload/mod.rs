@@ -75,7 +75,7 @@ pub use self::swiss::{SwissAddress, SwissQrBill};
 pub use self::upi::Upi;
 pub use self::uri::{Email, Geo, Sms, Tel, Text, Url};
 pub use self::wifi::{Wifi, WifiAuth};
-pub use crate::render::{render_swiss_bill, swiss_cross, SWISS_BILL_WIDTH_UM, SWISS_CROSS_SIZE};
+pub use crate::render::{render_swiss_bill, SWISS_BILL_WIDTH_UM, SWISS_CROSS_SIZE};
 
 /// Any payload type, for callers that choose the type at run time (the service's JSON, the
 /// command line).

@@ -44,7 +44,7 @@ pub use self::style::{
     MAX_STYLED_PIXELS,
 };
 pub use self::svg::to_svg;
-pub use self::swiss_bill::{render_swiss_bill, swiss_cross, SWISS_BILL_WIDTH_UM, SWISS_CROSS_SIZE};
+pub use self::swiss_bill::{render_swiss_bill, SWISS_BILL_WIDTH_UM, SWISS_CROSS_SIZE};
 pub use self::text::{to_terminal, to_terminal_plain, to_txt};
 
 /// The largest quiet zone accepted, in modules. The standard asks for 4 (2 for Micro QR); far

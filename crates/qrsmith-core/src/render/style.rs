@@ -533,7 +533,7 @@ pub fn to_rgba_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Res
 }
 
 /// Composites `rgb` with coverage `alpha` over `dst` (straight alpha).
-fn over(dst: &mut image::Rgba<u8>, rgb: [u8; 3], alpha: f32) {
+pub(crate) fn over(dst: &mut image::Rgba<u8>, rgb: [u8; 3], alpha: f32) {
     let da = f32::from(dst[3]) / 255.0;
     let out_a = alpha + da * (1.0 - alpha);
     if out_a <= 0.0 {
@@ -550,6 +550,11 @@ fn over(dst: &mut image::Rgba<u8>, rgb: [u8; 3], alpha: f32) {
 pub fn to_png_styled(code: &QrCode, opts: &RenderOptions, style: &Style) -> Result<Vec<u8>> {
     let img = to_rgba_styled(code, opts, style)?;
     let layout = styled_layout(code, opts, style)?;
+    write_rgba_png(&img, &layout)
+}
+
+/// `img` as a PNG, RGB when every pixel is opaque, with the print resolution `layout` sets.
+pub(crate) fn write_rgba_png(img: &RgbaImage, layout: &Layout) -> Result<Vec<u8>> {
     let opaque = img.pixels().all(|p| p[3] == 255);
     let mut out = Vec::new();
     let write = |out: &mut Vec<u8>| -> std::result::Result<(), png::EncodingError> {

@@ -2,8 +2,11 @@
 //! section 5.4) ask it printed: error correction level M, the symbol 46 × 46 mm (its quiet zone
 //! outside that), and the Swiss cross, 7 × 7 mm, over its centre.
 
+use image::RgbaImage;
+
 use super::pdf::{to_pdf_marked, Mark};
-use super::{invalid, render_styled, Format, Logo, RenderOptions, Style};
+use super::style::{over, to_rgba_styled, write_rgba_png};
+use super::{invalid, Format, RenderOptions, Style};
 use crate::encode::{EcLevel, QrCode};
 use crate::error::Result;
 
@@ -16,7 +19,8 @@ pub const SWISS_CROSS_SIZE: f32 = 7.0 / 46.0;
 /// The cross on its 7 mm square, in tenths of a millimetre, painted in order: a white 7 mm
 /// square, a black 6 mm square inside it (a 0.5 mm white border), and the white cross in the
 /// Swiss flag's proportions (arms 6/32 of the black square wide, the whole cross 20/32 long).
-/// Drawn from those proportions, not copied from SIX's graphic file.
+/// Drawn from those proportions, not copied from SIX's graphic file. It is laid over the modules
+/// at its exact size (not snapped to modules as a logo is), in every format.
 const CROSS: [(f32, f32, f32, f32, bool); 4] = [
     (0.0, 0.0, 70.0, 70.0, false),
     (5.0, 5.0, 60.0, 60.0, true),
@@ -26,31 +30,6 @@ const CROSS: [(f32, f32, f32, f32, bool); 4] = [
 
 /// The side of [`CROSS`]'s square, in its own units.
 const CROSS_SIDE: f32 = 70.0;
-
-/// The Swiss cross as an SVG document, from [`CROSS`].
-fn cross_svg() -> String {
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CROSS_SIDE} {CROSS_SIDE}" width="{CROSS_SIDE}" height="{CROSS_SIDE}">"#
-    );
-    for (x, y, w, h, dark) in CROSS {
-        let fill = if dark { "#000" } else { "#fff" };
-        svg.push_str(&format!(
-            r#"<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{fill}"/>"#
-        ));
-    }
-    svg.push_str("</svg>");
-    svg
-}
-
-/// The Swiss cross as a [`Logo`] for [`Style::logo`]: 7/46 of the symbol's width, no clear
-/// margin of its own (its white border is part of it). [`render_swiss_bill`] draws a
-/// QR-bill's code with it, as the guidelines ask.
-pub fn swiss_cross() -> Logo {
-    Logo::new(cross_svg().as_bytes())
-        .and_then(|l| l.with_size(SWISS_CROSS_SIZE))
-        .and_then(|l| l.with_margin(0))
-        .expect("the built-in Swiss cross is a valid logo")
-}
 
 /// Renders a QR-bill's `code` as the guidelines ask: the Swiss cross over its centre, the
 /// symbol 46 mm wide in print (PNG `pHYs`, SVG millimetres, PDF points), as PNG, SVG or PDF.
@@ -78,19 +57,55 @@ pub fn render_swiss_bill(code: &QrCode, format: Format, opts: &RenderOptions) ->
         print_width_um: Some(SWISS_BILL_WIDTH_UM),
         ..opts.clone()
     };
+    let marks = cross_marks(code, opts.border);
     match format {
-        Format::Png | Format::Svg => {
-            let style = Style {
-                logo: Some(swiss_cross()),
-                ..Style::default()
-            };
-            render_styled(code, format, &opts, &style)
+        Format::Png => {
+            let layout = opts.layout(code)?;
+            let mut img = to_rgba_styled(code, &opts, &Style::default())?;
+            paint(&mut img, &marks, layout.scale as f32);
+            write_rgba_png(&img, &layout)
         }
-        Format::Pdf => to_pdf_marked(code, &opts, &cross_marks(code, opts.border)),
+        Format::Svg => {
+            let svg = super::svg::to_svg(code, &opts)?;
+            let body = svg.trim_end().strip_suffix("</svg>").unwrap_or(&svg);
+            let mut out = String::with_capacity(svg.len() + 400);
+            out.push_str(body);
+            for m in &marks {
+                out.push_str(&format!(
+                    r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>"#,
+                    m.x,
+                    m.y,
+                    m.w,
+                    m.h,
+                    if m.dark { "#000" } else { "#fff" }
+                ));
+            }
+            out.push_str("</svg>\n");
+            Ok(out.into_bytes())
+        }
+        Format::Pdf => to_pdf_marked(code, &opts, &marks),
         Format::Txt | Format::Terminal => super::render(code, format, &opts),
         Format::Eps => Err(invalid(
             "a QR-bill's code is printed as PNG, SVG or PDF (with its cross), not EPS",
         )),
+    }
+}
+
+/// Paints `marks` (module units) opaque over `img` at `scale` pixels per module, each pixel by
+/// the share of it a mark covers, so the cross keeps its exact size between pixels.
+fn paint(img: &mut RgbaImage, marks: &[Mark], scale: f32) {
+    let (w, h) = (img.width(), img.height());
+    for m in marks {
+        let (left, right) = (m.x * scale, (m.x + m.w) * scale);
+        let (top, bottom) = (m.y * scale, (m.y + m.h) * scale);
+        let rgb = if m.dark { [0, 0, 0] } else { [255, 255, 255] };
+        for py in (top.floor() as u32)..(bottom.ceil() as u32).min(h) {
+            let cover_y = (bottom.min(py as f32 + 1.0) - top.max(py as f32)).clamp(0.0, 1.0);
+            for px in (left.floor() as u32)..(right.ceil() as u32).min(w) {
+                let cover_x = (right.min(px as f32 + 1.0) - left.max(px as f32)).clamp(0.0, 1.0);
+                over(img.get_pixel_mut(px, py), rgb, cover_x * cover_y);
+            }
+        }
     }
 }
 
@@ -143,10 +158,17 @@ mod tests {
             "{}",
             &svg[..200]
         );
-        assert!(
-            svg.contains("data:image/svg+xml;base64,"),
-            "the cross is drawn"
-        );
+        // The cross's 7 mm square, centred, in module units.
+        let side = n * 7.0 / 46.0;
+        let at = 4.0 + (n - side) / 2.0;
+        let first = svg.find("<rect x=").expect("the cross is drawn");
+        let rect = &svg[first..];
+        let number = |attr: &str| -> f64 {
+            let v = rect.split(&format!(r#"{attr}=""#)).nth(1).unwrap();
+            v[..v.find('"').unwrap()].parse().unwrap()
+        };
+        assert!((number("x") - at).abs() < 1e-3, "{rect:.120}");
+        assert!((number("width") - side).abs() < 1e-3, "{rect:.120}");
     }
 
     #[test]
@@ -186,6 +208,17 @@ mod tests {
         let symbol_px = code.width() as f64 * 10.0;
         let mm = symbol_px / f64::from(per_metre) * 1000.0;
         assert!((mm - 46.0).abs() < 0.01, "{mm} mm");
+        // Along the middle row the cross's 6 mm black square ends 3 mm right of the centre,
+        // whatever the module grid: 7 mm is exact, not rounded to modules.
+        let img = image::load_from_memory(&png).unwrap().to_luma8();
+        let centre = img.width() / 2;
+        let px_per_mm = symbol_px / 46.0;
+        let black_end = (centre..img.width())
+            .skip_while(|&x| img.get_pixel(x, centre)[0] > 128) // the white cross's arm
+            .find(|&x| img.get_pixel(x, centre)[0] > 128)
+            .unwrap();
+        let mm_from_centre = f64::from(black_end - centre) / px_per_mm;
+        assert!((mm_from_centre - 3.0).abs() < 0.1, "{mm_from_centre} mm");
     }
 
     #[test]
