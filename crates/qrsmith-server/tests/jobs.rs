@@ -583,6 +583,13 @@ async fn a_json_labels_job_makes_one_pdf_of_the_good_rows() {
     );
     assert_eq!(done["errors"][0]["row"], 2);
 
+    // A labels job's items are stored labels, not images: its id is no legacy task.
+    for legacy in [format!("/result/{id}"), format!("/result/{id}/image")] {
+        send(&app, get(&legacy))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "task_not_found");
+    }
+
     let result = send(&app, get(&format!("/api/v1/jobs/{id}/result"))).await;
     assert_eq!(result.status, StatusCode::OK);
     assert_eq!(result.header("content-type"), "application/pdf");

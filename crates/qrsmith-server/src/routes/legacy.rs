@@ -18,7 +18,7 @@ use crate::generation::{self, Generated, Generation, QrOptions, QR_OPTION_NAMES}
 use crate::query::StrictQuery;
 use crate::reading::{self, Field};
 use crate::state::AppState;
-use crate::store::{JobStatus, NewItem};
+use crate::store::{JobKind, JobStatus, NewItem};
 
 /// Formats `POST /generate` can answer (one image, no text art).
 const FORMATS: &[Format] = &[Format::Png, Format::Svg, Format::Pdf, Format::Eps];
@@ -128,7 +128,11 @@ async fn outcome(state: &AppState, id: String) -> ApiResult<Outcome> {
         .jobs
         .with_store(move |s| Ok((s.job(&id)?, s.finished_item(&id, 0)?)))
         .await?;
-    let job = job.ok_or_else(|| unknown_task(&shown))?;
+    // A task is a generate job (POST /generate makes one-item ones): the items of a decode or
+    // labels job are not images, so their ids are no tasks here.
+    let job = job
+        .filter(|job| job.kind == JobKind::Generate)
+        .ok_or_else(|| unknown_task(&shown))?;
     Ok(match item {
         Some(item) => match item.output {
             Ok(bytes) => Outcome::Image {
