@@ -3,7 +3,7 @@
 //! - Off while no key exists (the default on one machine): every route is open. Once a key was
 //!   made it stays on, even when every key is revoked (revoking a leaked last key must not
 //!   open the API to all).
-//! - Once a key exists, every route but `/health`, `/ready`, `/metrics`, `/` and `/static/…`
+//! - Once a key exists, every route but `/health`, `/ready`, `/metrics`, `/`, `/static/…` and `/r/…`
 //!   needs `Authorization: Bearer <key>` or `X-API-Key: <key>`: none is 401
 //!   `api_key_required`, an unknown or revoked one 401 `api_key_invalid`, both with
 //!   `WWW-Authenticate`.
@@ -241,10 +241,13 @@ fn presented(headers: &HeaderMap) -> Option<&str> {
         .map(|v| v.to_str().unwrap_or("").trim())
 }
 
-/// Routes open to all whatever the keys: probes, the page and its files (and `/metrics`,
-/// which has its own key).
+/// Routes open to all whatever the keys: probes, the page and its files, the short links that
+/// printed codes hold (and `/metrics`, which has its own key).
 fn is_open(route: &str) -> bool {
-    matches!(route, "/health" | "/ready" | "/" | "/static/{*path}")
+    matches!(
+        route,
+        "/health" | "/ready" | "/" | "/static/{*path}" | "/r/{slug}"
+    )
 }
 
 fn unauthorized(code: &'static str, message: &'static str) -> Response {

@@ -41,6 +41,7 @@ mod defaults {
     pub const KEY_CACHE_SECS: u64 = 5;
     pub const USAGE_FLUSH_SECS: u64 = 10;
     pub const USAGE_RETENTION_DAYS: u64 = 400;
+    pub const LINK_FLUSH_SECS: u64 = 5;
 }
 
 fn parse_effort(s: &str) -> Result<qrsmith_core::Effort, String> {
@@ -164,6 +165,98 @@ impl std::str::FromStr for CorsOrigin {
 
     fn from_str(s: &str) -> Result<CorsOrigin, String> {
         CorsOrigin::try_from(s.to_owned())
+    }
+}
+
+/// The service's public base URL, as short links are printed: `http(s)://host[:port][/path]`,
+/// kept without a trailing `/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// The URL, without a trailing `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PublicUrl {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<PublicUrl, String> {
+        let bad = |why: &str| {
+            format!("{s:?} is not a public URL ({why}): write http(s)://host[:port][/path], e.g. https://qr.example.com")
+        };
+        let url = url::Url::parse(&s).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(bad("http or https with a host"));
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err(bad("no query, fragment or user name"));
+        }
+        Ok(PublicUrl(url.as_str().trim_end_matches('/').to_owned()))
+    }
+}
+
+impl From<PublicUrl> for String {
+    fn from(u: PublicUrl) -> String {
+        u.0
+    }
+}
+
+impl std::str::FromStr for PublicUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<PublicUrl, String> {
+        PublicUrl::try_from(s.to_owned())
+    }
+}
+
+/// A host dynamic links may redirect to (its subdomains too): a DNS name or an IP address,
+/// lower case, no scheme or port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AllowedHost(String);
+
+impl AllowedHost {
+    /// The host, lower case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AllowedHost {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<AllowedHost, String> {
+        let host = s.trim().trim_end_matches('.').to_ascii_lowercase();
+        let ok = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+            && !host.starts_with('.');
+        if !ok {
+            return Err(format!(
+                "{s:?} is not a host name: write it without scheme or path, e.g. example.com"
+            ));
+        }
+        Ok(AllowedHost(host))
+    }
+}
+
+impl From<AllowedHost> for String {
+    fn from(h: AllowedHost) -> String {
+        h.0
+    }
+}
+
+impl std::str::FromStr for AllowedHost {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<AllowedHost, String> {
+        AllowedHost::try_from(s.to_owned())
     }
 }
 
@@ -364,6 +457,29 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_USAGE_RETENTION_DAYS", value_name = "DAYS", default_value_t = defaults::USAGE_RETENTION_DAYS)]
     pub usage_retention_days: u64,
 
+    /// The service's public base URL, as short links are printed and encoded in their codes
+    /// (`{public_url}/r/{slug}`), e.g. `https://qr.example.com`. Default: `http://` and the
+    /// listen address, which only suits a service used on this machine.
+    #[arg(long, env = "QRSMITH_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<PublicUrl>,
+
+    /// Hosts that dynamic links may redirect to (their subdomains included); repeat the flag or
+    /// separate with commas. Empty (the default): any http(s) host, which lets every key holder
+    /// use the service as a redirector to any site.
+    #[arg(
+        long = "link-allowed-hosts",
+        env = "QRSMITH_LINK_ALLOWED_HOSTS",
+        value_name = "HOST",
+        value_delimiter = ','
+    )]
+    pub link_allowed_hosts: Vec<AllowedHost>,
+
+    /// Scans of dynamic links are counted in memory and written to the store this often, in
+    /// seconds, and at shutdown: a process killed without a graceful stop loses at most this
+    /// long of counts (the redirects themselves are not affected).
+    #[arg(long, env = "QRSMITH_LINK_FLUSH_SECS", value_name = "SECS", default_value_t = defaults::LINK_FLUSH_SECS)]
+    pub link_flush_secs: u64,
+
     /// Origins whose pages may call the API from a browser (CORS), e.g.
     /// `https://app.example.com`; repeat the flag or separate with commas; `*` for any origin.
     /// Off by default: only the service's own page (same origin) can call it.
@@ -424,6 +540,9 @@ impl Default for Config {
             key_cache_secs: defaults::KEY_CACHE_SECS,
             usage_flush_secs: defaults::USAGE_FLUSH_SECS,
             usage_retention_days: defaults::USAGE_RETENTION_DAYS,
+            public_url: None,
+            link_allowed_hosts: Vec::new(),
+            link_flush_secs: defaults::LINK_FLUSH_SECS,
             cors_origins: Vec::new(),
             log_format: LogFormat::Auto,
             log: "info".into(),
@@ -501,6 +620,28 @@ impl Config {
     /// `job_lease_secs` as a duration (at least a second, whatever a file says).
     pub fn job_lease(&self) -> Duration {
         Duration::from_secs(self.job_lease_secs.max(1))
+    }
+
+    /// The public base URL of short links: `public_url`, or `http://` and the listen address.
+    pub fn public_base_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.as_str().to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// The settings of dynamic links.
+    pub fn link_settings(&self) -> crate::links::LinkSettings {
+        crate::links::LinkSettings {
+            public_url: self.public_base_url(),
+            allowed_hosts: self
+                .link_allowed_hosts
+                .iter()
+                .map(|h| h.as_str().to_owned())
+                .collect(),
+            flush_every: Duration::from_secs(self.link_flush_secs.max(1)),
+            retention_days: self.usage_retention_days,
+        }
     }
 
     /// `request_timeout_ms` as a duration.

@@ -34,9 +34,9 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors, or a connection reset before it was accepted:
                     // back off briefly instead of spinning, as axum::serve does.
@@ -55,7 +55,16 @@ pub async fn serve(
         let connection = builder
             .serve_connection_with_upgrades(
                 TokioIo::new(stream),
-                TowerToHyperService::new(app.clone()),
+                // The peer's address, for handlers that need the client (short links' visitor
+                // marks), as axum's `ConnectInfo`.
+                TowerToHyperService::new(tower::ServiceExt::map_request(
+                    app.clone(),
+                    move |mut req: axum::http::Request<_>| {
+                        req.extensions_mut()
+                            .insert(axum::extract::ConnectInfo(peer));
+                        req
+                    },
+                )),
             )
             .into_owned();
         let connection = graceful.watch(connection);

@@ -26,7 +26,8 @@ use tower_http::compression::CompressionLayer;
 
 pub use crate::cache::{CacheKey, GenerationCache};
 pub use crate::config::{
-    default_data_dir, Config, CorsOrigin, LogFormat, Secret, DEFAULT_REDIS_PREFIX,
+    default_data_dir, AllowedHost, Config, CorsOrigin, LogFormat, PublicUrl, Secret,
+    DEFAULT_REDIS_PREFIX,
 };
 pub use crate::error::{ApiError, ApiResult, ErrorCode};
 pub use crate::generation::{
@@ -47,6 +48,7 @@ mod generation;
 mod headers;
 pub mod jobs;
 pub mod json;
+pub mod links;
 mod metrics;
 mod middleware;
 pub mod payload;
@@ -141,6 +143,7 @@ pub async fn run(
     state.set_ready();
     jobs::start(&state);
     auth::start(&state);
+    links::start_flush(std::sync::Arc::clone(&state.links));
     tracing::info!(%addr, workers = state.workers.workers(), "listening");
 
     let how = shutdown.await;
@@ -155,8 +158,14 @@ pub async fn run(
     let _ = stop_tx.send(());
     let grace = Duration::from_millis(state.config.shutdown_grace_ms);
     let drained = tokio::time::timeout(grace, server).await;
-    // The usage of the requests just served (a failure was logged).
+    // The usage of the requests just served (a failure was logged), and their scans.
     let _ = state.keys.flush_usage().await;
+    let links = std::sync::Arc::clone(&state.links);
+    match tokio::task::spawn_blocking(move || links.flush()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "last link scans flush failed"),
+        Err(e) => tracing::error!(error = %e, "last link scans flush failed"),
+    }
     match drained {
         Ok(served) => {
             served.map_err(|e| anyhow::anyhow!("the connection loop failed: {e}"))?;

@@ -6,8 +6,8 @@
 use std::sync::Mutex;
 
 use prometheus::{
-    Counter, Encoder as _, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Counter, Encoder as _, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    IntGauge, Opts, Registry, TextEncoder,
 };
 
 /// Latency buckets in seconds: fine below 10 ms, where the service is expected to answer.
@@ -56,6 +56,12 @@ pub struct Metrics {
     pub jobs_finished: IntCounterVec,
     /// Finished jobs deleted with their results when their time was up.
     pub jobs_expired: IntCounter,
+    /// Scans of dynamic links counted, by kind (`scan` or `bot`).
+    pub link_scans: IntCounterVec,
+    /// Answers of `/r/{slug}`, by outcome (`redirect`, `not_found`, `gone`, `error`).
+    pub link_redirects: IntCounterVec,
+    /// Time to answer `/r/{slug}`, store lookup included.
+    pub link_redirect_seconds: Histogram,
     /// Seconds the oldest job still waiting to start has waited (0: none waiting), sampled from
     /// the store by the job runner.
     pub jobs_oldest_queued_age: IntGauge,
@@ -181,6 +187,33 @@ impl Metrics {
                 "Finished batch jobs deleted with their results by the TTL sweep.",
             )
             .expect("valid metric"),
+            link_scans: IntCounterVec::new(
+                Opts::new(
+                    "qrsmith_link_scans_total",
+                    "Scans of dynamic links, by kind (scan: a person; bot: a known bot, crawler \
+                     or link previewer).",
+                ),
+                &["kind"],
+            )
+            .expect("valid metric"),
+            link_redirects: IntCounterVec::new(
+                Opts::new(
+                    "qrsmith_link_redirects_total",
+                    "Answers of /r/{slug}, by outcome (redirect, not_found, gone, error).",
+                ),
+                &["outcome"],
+            )
+            .expect("valid metric"),
+            link_redirect_seconds: Histogram::with_opts(
+                HistogramOpts::new(
+                    "qrsmith_link_redirect_seconds",
+                    "Time to answer /r/{slug}, the store lookup included.",
+                )
+                .buckets(vec![
+                    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                ]),
+            )
+            .expect("valid metric"),
             jobs_oldest_queued_age: IntGauge::new(
                 "qrsmith_jobs_oldest_queued_age_seconds",
                 "Seconds the oldest batch job still waiting to start has waited (0 when none waits), \
@@ -200,7 +233,7 @@ impl Metrics {
             registry,
             cpu_lock: Mutex::new(()),
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 22] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 25] = [
             Box::new(m.requests.clone()),
             Box::new(m.latency.clone()),
             Box::new(m.in_flight.clone()),
@@ -221,11 +254,20 @@ impl Metrics {
             Box::new(m.jobs_finished.clone()),
             Box::new(m.jobs_expired.clone()),
             Box::new(m.jobs_oldest_queued_age.clone()),
+            Box::new(m.link_scans.clone()),
+            Box::new(m.link_redirects.clone()),
+            Box::new(m.link_redirect_seconds.clone()),
             Box::new(m.process_rss.clone()),
             Box::new(m.process_cpu.clone()),
         ];
         for c in collectors {
             m.registry.register(c).expect("metric names are unique");
+        }
+        for kind in ["scan", "bot"] {
+            m.link_scans.with_label_values(&[kind]);
+        }
+        for outcome in ["redirect", "not_found", "gone", "error"] {
+            m.link_redirects.with_label_values(&[outcome]);
         }
         for outcome in ["found", "none", "error"] {
             // Present from the start, so that rates are defined before the first decode.

@@ -9,6 +9,7 @@ use crate::auth::Keys;
 use crate::cache::GenerationCache;
 use crate::config::Config;
 use crate::jobs::Jobs;
+use crate::links::Links;
 use crate::metrics::Metrics;
 use crate::store::Backend;
 use crate::workers::Workers;
@@ -45,6 +46,8 @@ pub struct Shared {
     pub jobs: Jobs,
     /// API keys, rate limits and usage.
     pub keys: Keys,
+    /// Dynamic links and their scan counts.
+    pub links: Arc<Links>,
     phase: AtomicU8,
 }
 
@@ -75,6 +78,11 @@ impl AppState {
         );
         let jobs = Jobs::new(&config, backend.jobs());
         let keys = Keys::new(&config, backend.keys());
+        let links = Arc::new(Links::new(
+            backend.links(),
+            config.link_settings(),
+            Arc::clone(&metrics),
+        ));
         Ok(AppState {
             shared: Arc::new(Shared {
                 config,
@@ -83,6 +91,7 @@ impl AppState {
                 cache,
                 jobs,
                 keys,
+                links,
                 phase: AtomicU8::new(Phase::Starting as u8),
             }),
         })

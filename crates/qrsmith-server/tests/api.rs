@@ -950,7 +950,11 @@ fn routes_in_source() -> Vec<(String, String)> {
     let mut routes = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for call in source.split(".route(\"").skip(1) {
+        // `.route("path", …)`, on one line or as rustfmt breaks it over several.
+        for call in source.split(".route(").skip(1) {
+            let Some(call) = call.trim_start().strip_prefix('"') else {
+                continue;
+            };
             let (path, rest) = call.split_once('"').unwrap();
             // The method router ends at the call's closing parenthesis on the same statement.
             let end = rest.find(")\n").unwrap_or(rest.len());
@@ -992,14 +996,24 @@ fn openapi_documents_exactly_the_routes() {
 async fn every_documented_operation_is_routed() {
     let (app, _) = service(config());
     for (path, method) in documented() {
-        let uri = path.replace("{id}", "0").replace("{path}", "app.js");
+        let uri = path
+            .replace("{id}", "0")
+            .replace("{slug}", "none")
+            .replace("{path}", "app.js");
         let req = Request::builder()
             .method(method.to_uppercase().as_str())
             .uri(&uri)
             .body(Body::empty())
             .unwrap();
         let a = send(&app, req).await;
-        if a.status == StatusCode::NOT_FOUND || a.status == StatusCode::METHOD_NOT_ALLOWED {
+        // The router's own 404 and 405 are JSON; a routed page (a short link's) may be HTML.
+        let routers_answer = a
+            .headers
+            .get("content-type")
+            .is_some_and(|t| t == "application/json");
+        if routers_answer
+            && (a.status == StatusCode::NOT_FOUND || a.status == StatusCode::METHOD_NOT_ALLOWED)
+        {
             let code = a.json()["error"]["code"].clone();
             assert!(
                 code != "not_found" && code != "method_not_allowed",

@@ -24,6 +24,9 @@ pub enum Command {
     /// API keys of the service: create, list, revoke. While no key exists the API is open;
     /// once one was made (revoked ones count), every API route needs a key.
     Keys(KeysArgs),
+    /// Dynamic links: short URLs on the service (/r/SLUG) whose destination can change after
+    /// their codes are printed, with scan statistics; on the service's store, as `keys` is.
+    Links(LinksArgs),
     /// Run the HTTP service: API, web page, metrics (exit 0 after a clean shutdown).
     ///
     /// Every setting can also be given as an environment variable or in a TOML file (--config).
@@ -435,6 +438,167 @@ fn parse_rate(s: &str) -> Result<qrsmith_server::store::keys::Rate, String> {
 
 fn parse_key_name(s: &str) -> Result<String, String> {
     qrsmith_server::store::keys::validate_name(s).map(|()| s.to_owned())
+}
+
+#[derive(Debug, Args)]
+pub struct LinksArgs {
+    #[command(subcommand)]
+    pub command: LinksCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinksCommand {
+    /// Make a link (owned by the admin, or by --owner) and print its short URL alone on
+    /// standard output.
+    Create(LinksCreateArgs),
+    /// Links, newest first: slug, scans, state, destination.
+    List(LinksListArgs),
+    /// One link in full, as JSON (the API's representation).
+    Show(LinksSlugArgs),
+    /// Change a link: only the options given change; servers use the change at once.
+    Update(LinksUpdateArgs),
+    /// Delete a link and its statistics: its short URL answers 404 from now on.
+    Delete(LinksSlugArgs),
+    /// Scans per day (or hour), bot hits, unique visitors and devices. Counts reach the store
+    /// every --link-flush-secs (5 s by default) from each server.
+    Stats(LinksStatsArgs),
+}
+
+/// What every `links` subcommand needs: the store, and how short URLs are written.
+#[derive(Debug, Args)]
+pub struct LinksStoreArgs {
+    #[command(flatten)]
+    pub store: KeyStoreArgs,
+    /// The service's public base URL (as `qrsmith serve --public-url`), for the short URLs
+    /// printed [default: http://127.0.0.1:8080].
+    #[arg(long, env = "QRSMITH_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<qrsmith_server::PublicUrl>,
+    /// Hosts destinations may point to (as `qrsmith serve --link-allowed-hosts`).
+    #[arg(
+        long = "link-allowed-hosts",
+        env = "QRSMITH_LINK_ALLOWED_HOSTS",
+        value_name = "HOST",
+        value_delimiter = ','
+    )]
+    pub link_allowed_hosts: Vec<qrsmith_server::AllowedHost>,
+}
+
+/// A link's destinations and limits, as `create` and `update` take them.
+#[derive(Debug, Args)]
+pub struct LinkFields {
+    /// Where Android devices go instead of the destination.
+    #[arg(long, value_name = "URL")]
+    pub android: Option<String>,
+    /// Where iPhones and iPads go instead of the destination.
+    #[arg(long, value_name = "URL")]
+    pub ios: Option<String>,
+    /// Where desktop browsers go instead of the destination.
+    #[arg(long, value_name = "URL")]
+    pub desktop: Option<String>,
+    /// Start of validity, RFC 3339 UTC (2026-12-24T00:00:00Z): before it the link answers 410.
+    #[arg(long, value_name = "TIME")]
+    pub valid_from: Option<String>,
+    /// End of validity, RFC 3339 UTC: after it the link answers 410.
+    #[arg(long, value_name = "TIME")]
+    pub valid_until: Option<String>,
+    /// Scans after which the link answers 410.
+    #[arg(long, value_name = "N")]
+    pub max_scans: Option<u64>,
+    /// A note for the owner (at most 500 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LinksCreateArgs {
+    /// Where scans go: an http or https URL.
+    pub destination: String,
+    /// The short URL's path segment: 3-64 ASCII letters, digits, '-' or '_' [default: 8 random
+    /// characters].
+    #[arg(long, value_name = "SLUG")]
+    pub slug: Option<String>,
+    /// The API key (by name) that owns the link and sees it through the API [default: the
+    /// admin].
+    #[arg(long, value_name = "NAME", value_parser = parse_key_name)]
+    pub owner: Option<String>,
+    /// Make it disabled (answering 410) until enabled.
+    #[arg(long)]
+    pub disabled: bool,
+    #[command(flatten)]
+    pub fields: LinkFields,
+    #[command(flatten)]
+    pub store: LinksStoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LinksListArgs {
+    /// Only the links of this API key (by name).
+    #[arg(long, value_name = "NAME", value_parser = parse_key_name)]
+    pub owner: Option<String>,
+    /// Most links shown.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub limit: u64,
+    /// Links skipped first (the next page).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: u64,
+    #[command(flatten)]
+    pub store: LinksStoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LinksSlugArgs {
+    /// The link's slug.
+    pub slug: String,
+    #[command(flatten)]
+    pub store: LinksStoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LinksUpdateArgs {
+    /// The link's slug.
+    pub slug: String,
+    /// The new destination.
+    #[arg(long, value_name = "URL")]
+    pub destination: Option<String>,
+    /// Enable the link.
+    #[arg(long, conflicts_with = "disable")]
+    pub enable: bool,
+    /// Disable the link: it answers 410 until enabled.
+    #[arg(long)]
+    pub disable: bool,
+    /// Clear these settings: android, ios, desktop, valid-from, valid-until, max-scans.
+    #[arg(long, value_name = "SETTING", value_delimiter = ',', value_parser = ["android", "ios", "desktop", "valid-from", "valid-until", "max-scans"])]
+    pub clear: Vec<String>,
+    #[command(flatten)]
+    pub fields: LinkFields,
+    #[command(flatten)]
+    pub store: LinksStoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LinksStatsArgs {
+    /// The link's slug.
+    pub slug: String,
+    /// First day, YYYY-MM-DD [default: 29 days before --to].
+    #[arg(long, value_name = "DAY")]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD [default: today, UTC].
+    #[arg(long, value_name = "DAY")]
+    pub to: Option<String>,
+    /// One row per day or per hour.
+    #[arg(long, value_enum, ignore_case = true, default_value_t = StatsGranularity::Day)]
+    pub granularity: StatsGranularity,
+    /// Print the API's JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: LinksStoreArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsGranularity {
+    Day,
+    Hour,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         args::Command::Batch(a) => commands::batch::run(a),
         args::Command::Healthcheck(a) => commands::healthcheck::run(a),
         args::Command::Keys(a) => commands::keys::run(a),
+        args::Command::Links(a) => commands::links::run(a),
         args::Command::Bench(a) => commands::bench::run(a),
         args::Command::Serve(config) => {
             let serve_matches = matches.subcommand_matches("serve").unwrap_or(&matches);

@@ -11,6 +11,7 @@ pub mod decode;
 pub mod health;
 pub mod jobs;
 pub mod legacy;
+pub mod links;
 pub mod metrics;
 pub mod openapi;
 pub mod qr;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(decode::router())
         .merge(jobs::router())
         .merge(usage::router())
+        .merge(links::router())
         .merge(openapi::router())
         .merge(web::router())
 }

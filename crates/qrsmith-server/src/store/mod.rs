@@ -4,6 +4,7 @@
 //! - batch jobs and their items: [`JobStore`].
 //! - API keys, their rate limits and usage: [`KeyStore`], [`RateLimiter`], [`UsageStore`]
 //!   (types in [`keys`]).
+//! - dynamic links and their scan counts: [`LinkStore`] (types in [`links`]).
 //! - the generation cache's level shared by replicas: [`SharedCache`] (Redis only).
 //!
 //! Backends: [`SqliteStore`] (embedded, the default: one file in the data directory) and
@@ -12,6 +13,7 @@
 mod cache;
 mod jobs;
 pub mod keys;
+pub mod links;
 mod redis;
 mod sqlite;
 
@@ -29,6 +31,7 @@ pub use self::jobs::{
     ResultBlob, ResultTooLarge, WriteResult, WriteSeek, DEFAULT_LEASE,
 };
 pub use self::keys::{KeyBackend, KeyStore, RateLimiter, UsageStore};
+pub use self::links::LinkStore;
 pub use self::redis::RedisStore;
 pub use self::sqlite::SqliteStore;
 
@@ -73,6 +76,14 @@ impl Backend {
         match self {
             Backend::Sqlite(s) => Arc::clone(s) as Arc<dyn KeyBackend>,
             Backend::Redis(r) => Arc::clone(r) as Arc<dyn KeyBackend>,
+        }
+    }
+
+    /// Where dynamic links and their scan counts live.
+    pub fn links(&self) -> Arc<dyn LinkStore> {
+        match self {
+            Backend::Sqlite(s) => Arc::clone(s) as Arc<dyn LinkStore>,
+            Backend::Redis(r) => Arc::clone(r) as Arc<dyn LinkStore>,
         }
     }
 

@@ -8,6 +8,7 @@ mod redis_server;
 // Before the macro, so that modules name it by path (`use crate::for_each_backend;`).
 mod jobs;
 mod keys;
+mod links;
 
 use qrsmith_server::store::{RedisStore, SqliteStore};
 use redis_server::{unique_prefix, RedisServer};

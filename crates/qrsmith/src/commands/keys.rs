@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use qrsmith_server::store::keys::{new_key, ApiKey, CreateError, Day, KeyHash, Revoked};
-use qrsmith_server::store::{unix_now, KeyBackend, RedisStore, SqliteStore};
+use qrsmith_server::store::{unix_now, KeyBackend};
 
 use super::Outcome;
 use crate::args::{KeyStoreArgs, KeysArgs, KeysCommand};
@@ -80,25 +80,10 @@ pub fn run(args: KeysArgs) -> Result<Outcome> {
     Ok(Outcome::Found)
 }
 
-/// The store named by the arguments, and how to name it in messages.
+/// The key store named by the arguments, and how to name it in messages.
 fn open(args: &KeyStoreArgs) -> Result<(Arc<dyn KeyBackend>, String)> {
-    if let Some(url) = &args.redis {
-        let store = RedisStore::connect(url, &args.redis_prefix)
-            .context("--redis: cannot use the Redis given")?;
-        // The URL may hold a password: messages name the prefix only.
-        return Ok((
-            Arc::new(store),
-            format!("Redis (prefix {:?})", args.redis_prefix),
-        ));
-    }
-    let dir = match &args.data_dir {
-        Some(dir) => dir.clone(),
-        None => qrsmith_server::default_data_dir().context(
-            "no data directory: give --data-dir (neither XDG_DATA_HOME nor HOME is set)",
-        )?,
-    };
-    let store = SqliteStore::open(&dir)?;
-    Ok((Arc::new(store), dir.display().to_string()))
+    let (backend, place) = super::store::open(args)?;
+    Ok((backend.keys(), place))
 }
 
 /// `YYYY-MM-DD HH:MM:SS` of Unix seconds, UTC.

@@ -7,7 +7,9 @@ pub mod encode;
 pub mod healthcheck;
 mod image_files;
 pub mod keys;
+pub mod links;
 pub mod serve;
+mod store;
 
 /// How a command ended, mapped to the exit code in `main`.
 pub enum Outcome {

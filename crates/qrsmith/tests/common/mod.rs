@@ -1,6 +1,8 @@
 //! Helpers shared by the binary's end-to-end tests: run `qrsmith`, read its output, make scratch
-//! directories. Each test file uses its own subset.
+//! directories, start a server and talk HTTP to it ([`server`]). Each test file uses its own subset.
 #![allow(dead_code)]
+
+pub mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

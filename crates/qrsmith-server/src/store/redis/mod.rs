@@ -11,6 +11,7 @@ use super::StoreResult;
 mod cache;
 mod jobs;
 mod keys;
+mod links;
 
 /// How long connecting may take: a Redis that does not answer is a startup error, not a hang.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,5 +1,5 @@
 //! The embedded backend: one SQLite database (WAL mode) in the data directory; result files
-//! beside it. Zero setup, one process.
+//! beside it. Zero setup, one process. Jobs, keys and links each have a file of their own.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use super::StoreResult;
 
 mod jobs;
 mod keys;
+mod links;
 
 /// The embedded store: one SQLite database, result files in a directory beside it.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ pub struct SqliteStore {
     /// This instance's name, holding leases on the jobs it runs.
     holder: String,
     lease: Duration,
+    /// Today's key of the links' visitor marks: in memory only, never written.
+    visitor_key: Mutex<Option<(crate::store::keys::Day, [u8; 32])>>,
 }
 
 impl Drop for SqliteStore {
@@ -77,6 +80,8 @@ impl SqliteStore {
             .context("cannot create the database schema")?;
         conn.execute_batch(keys::SCHEMA)
             .context("cannot create the database schema of API keys")?;
+        conn.execute_batch(links::SCHEMA)
+            .context("cannot create the database schema of links")?;
         jobs::migrate(&conn).context("cannot update the database schema")?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
@@ -85,6 +90,7 @@ impl SqliteStore {
             holder: crate::store::instance_name()?,
             lease: crate::store::DEFAULT_LEASE,
             rate_state: Mutex::new(HashMap::new()),
+            visitor_key: Mutex::new(None),
         })
     }
 

@@ -1,0 +1,1119 @@
+//! Dynamic links: a printed code holds a short URL of the service (`/r/{slug}`), and the service
+//! redirects it to a destination its owner may change at any time, counting the scans.
+//!
+//! This module is the domain: validating links, telling devices and bots apart, counting scans
+//! in memory and writing them to the store in batches (every `--link-flush-secs` and at
+//! shutdown), and the statistics. No HTTP here; `routes/links.rs` answers requests with it.
+//!
+//! Privacy: no IP address or user agent is stored. A scan becomes a count (link, UTC hour,
+//! device family) and a visitor mark: the first 16 bytes of SHA-256(day key ‖ IP ‖ user agent),
+//! where the day key is 32 random bytes made for that UTC day and dropped after it (in process
+//! memory with SQLite; in Redis under its own key, expiring after two days), never stored with
+//! the marks. Once the day's key is gone, a mark cannot be tied to an IP address by anyone.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::metrics::Metrics;
+use crate::store::keys::Day;
+use crate::store::links::{
+    Device, Link, LinkCounts, LinkCreateError, LinkStore, ScanCount, VisitorMark,
+};
+use crate::store::{unix_now, StoreResult};
+
+/// Longest destination URL accepted, in bytes (browsers and QR scanners handle far longer, but
+/// a code for a longer URL would not be a short link's job).
+pub const MAX_DESTINATION_LEN: usize = 2048;
+/// Longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 500;
+/// Shortest and longest chosen slug.
+pub const SLUG_LEN: std::ops::RangeInclusive<usize> = 3..=64;
+/// Characters of a random slug: 48 random bits in URL-safe base64.
+pub const RANDOM_SLUG_LEN: usize = 8;
+/// Most distinct (link, hour, device) counts and visitor marks held between two flushes: past
+/// it, scans are still redirected and counted in totals, but new visitor marks are dropped
+/// (memory stays bounded under a flood of distinct clients).
+const MAX_PENDING_MARKS: usize = 1_000_000;
+
+/// What the links domain refuses, each with its stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkError {
+    /// 400 `invalid_destination`: not an absolute http(s) URL, too long, or with userinfo.
+    InvalidDestination(String),
+    /// 400 `destination_not_allowed`: the host is not in `--link-allowed-hosts`.
+    DestinationNotAllowed(String),
+    /// 400 `invalid_slug`.
+    InvalidSlug(String),
+    /// 409 `slug_taken`.
+    SlugTaken(String),
+    /// 400 `invalid_parameter`: another field.
+    InvalidParameter(String),
+}
+
+impl LinkError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LinkError::InvalidDestination(_) => "invalid_destination",
+            LinkError::DestinationNotAllowed(_) => "destination_not_allowed",
+            LinkError::InvalidSlug(_) => "invalid_slug",
+            LinkError::SlugTaken(_) => "slug_taken",
+            LinkError::InvalidParameter(_) => "invalid_parameter",
+        }
+    }
+
+    /// The message for the client.
+    pub fn message(&self) -> &str {
+        match self {
+            LinkError::InvalidDestination(m)
+            | LinkError::DestinationNotAllowed(m)
+            | LinkError::InvalidSlug(m)
+            | LinkError::SlugTaken(m)
+            | LinkError::InvalidParameter(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// A failure of a links operation: the request's fault, or the store's.
+#[derive(Debug)]
+pub enum LinksFailure {
+    /// Bad input.
+    Invalid(LinkError),
+    /// The store failed.
+    Store(anyhow::Error),
+}
+
+impl From<LinkError> for LinksFailure {
+    fn from(e: LinkError) -> Self {
+        LinksFailure::Invalid(e)
+    }
+}
+
+impl From<anyhow::Error> for LinksFailure {
+    fn from(e: anyhow::Error) -> Self {
+        LinksFailure::Store(e)
+    }
+}
+
+/// Checks a destination: an absolute `http` or `https` URL with a host, no user name or
+/// password (`https://bank.example@evil.example/` deceives), at most [`MAX_DESTINATION_LEN`]
+/// bytes, and with a host in `allowed_hosts` when that list is not empty (a host `example.com`
+/// there allows its subdomains too). Returns the URL as normalised by the WHATWG parser.
+pub fn check_destination(raw: &str, allowed_hosts: &[String]) -> Result<String, LinkError> {
+    let bad = |why: &str| LinkError::InvalidDestination(format!("destination {raw:?}: {why}"));
+    if raw.len() > MAX_DESTINATION_LEN {
+        return Err(LinkError::InvalidDestination(format!(
+            "a destination has at most {MAX_DESTINATION_LEN} bytes, not {}",
+            raw.len()
+        )));
+    }
+    let url = url::Url::parse(raw).map_err(|e| bad(&format!("not an absolute URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("only http and https URLs are redirected to"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("a user name or password in the URL is refused"));
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad("the URL has no host"))?
+        .to_ascii_lowercase();
+    if !allowed_hosts.is_empty()
+        && !allowed_hosts.iter().any(|allowed| {
+            host == *allowed
+                || host
+                    .strip_suffix(allowed.as_str())
+                    .is_some_and(|rest| rest.ends_with('.'))
+        })
+    {
+        return Err(LinkError::DestinationNotAllowed(format!(
+            "destination host {host:?} is not among the allowed hosts ({})",
+            allowed_hosts.join(", ")
+        )));
+    }
+    let normalised = url.to_string();
+    if normalised.len() > MAX_DESTINATION_LEN {
+        return Err(bad("too long once normalised"));
+    }
+    Ok(normalised)
+}
+
+/// Checks a chosen slug: 3 to 64 ASCII letters, digits, `-` and `_` (no dots or slashes, so no
+/// path tricks, and nothing a URL would escape).
+pub fn check_slug(slug: &str) -> Result<(), LinkError> {
+    if !SLUG_LEN.contains(&slug.len())
+        || !slug
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    {
+        return Err(LinkError::InvalidSlug(format!(
+            "slug {slug:?}: a slug has {} to {} characters among ASCII letters, digits, '-' and '_'",
+            SLUG_LEN.start(),
+            SLUG_LEN.end()
+        )));
+    }
+    Ok(())
+}
+
+/// A random slug of [`RANDOM_SLUG_LEN`] URL-safe characters.
+pub fn random_slug() -> StoreResult<String> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// User-agent fragments (lower case) of bots, crawlers, link previewers and scripted clients:
+/// their requests are redirected like any other but counted apart, as bot hits. The list covers
+/// the previewers of the common messengers and social networks, search engines, monitors and
+/// HTTP libraries; anything with "bot", "crawl", "spider" or "preview" in it is a bot too.
+const BOT_MARKERS: &[&str] = &[
+    "bot",
+    "crawl",
+    "spider",
+    "slurp",
+    "preview",
+    "facebookexternalhit",
+    "facebookcatalog",
+    "whatsapp",
+    "skypeuripreview",
+    "embedly",
+    "vkshare",
+    "pinterest",
+    "bitlybot",
+    "headlesschrome",
+    "lighthouse",
+    "curl/",
+    "wget/",
+    "python-requests",
+    "python-urllib",
+    "aiohttp",
+    "go-http-client",
+    "java/",
+    "apache-httpclient",
+    "libwww-perl",
+    "httpie",
+    "node-fetch",
+    "axios/",
+    "postmanruntime",
+    "uptime",
+    "monitor",
+];
+
+/// The device family of a user agent (a known bot first).
+pub fn classify(user_agent: &str) -> Device {
+    let ua = user_agent.to_ascii_lowercase();
+    if BOT_MARKERS.iter().any(|m| ua.contains(m)) {
+        return Device::Bot;
+    }
+    if ua.contains("iphone") || ua.contains("ipad") || ua.contains("ipod") {
+        Device::Ios
+    } else if ua.contains("android") {
+        Device::Android
+    } else if ua.contains("windows")
+        || ua.contains("macintosh")
+        || ua.contains("x11")
+        || ua.contains("cros")
+        || ua.contains("linux")
+    {
+        Device::Desktop
+    } else {
+        Device::Other
+    }
+}
+
+/// Parses an RFC 3339 time in UTC (`2026-12-06T10:00:00Z`, also `+00:00`, with optional
+/// fractional seconds, which are dropped) to Unix seconds.
+pub fn parse_utc(s: &str) -> Result<i64, String> {
+    let bad = || format!("{s:?} is not a UTC time like 2026-12-06T10:00:00Z");
+    let rest = s
+        .strip_suffix('Z')
+        .or_else(|| s.strip_suffix('z'))
+        .or_else(|| s.strip_suffix("+00:00"))
+        .ok_or_else(bad)?;
+    let (date, time) = rest.split_once(['T', 't']).ok_or_else(bad)?;
+    let day: Day = date.parse().map_err(|_| bad())?;
+    let time = time.split_once('.').map_or(time, |(t, frac)| {
+        if frac.bytes().all(|b| b.is_ascii_digit()) {
+            t
+        } else {
+            ""
+        }
+    });
+    let parts: Vec<&str> = time.split(':').collect();
+    let [h, m, sec] = parts[..] else {
+        return Err(bad());
+    };
+    let num = |p: &str, max: i64| -> Result<i64, String> {
+        if p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let n: i64 = p.parse().map_err(|_| bad())?;
+        if n > max {
+            return Err(bad());
+        }
+        Ok(n)
+    };
+    Ok(day.0 * 86_400 + num(h, 23)? * 3600 + num(m, 59)? * 60 + num(sec, 59)?)
+}
+
+/// Unix seconds as RFC 3339 UTC, `2026-12-06T10:00:00Z`.
+pub fn format_utc(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        Day::of_unix(unix),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// The settings of dynamic links.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    /// The service's public base URL (short URLs are `{public_url}/r/{slug}`), no trailing `/`.
+    pub public_url: String,
+    /// Hosts destinations may point to (and their subdomains); empty: any host.
+    pub allowed_hosts: Vec<String>,
+    /// How often counted scans are written to the store.
+    pub flush_every: Duration,
+    /// Days of visitor marks kept.
+    pub retention_days: u64,
+}
+
+/// Why a redirect was not made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gone {
+    /// Its owner disabled it.
+    Disabled,
+    /// Before its validity window.
+    NotYetValid,
+    /// After its validity window.
+    Expired,
+    /// It reached its visit cap.
+    CapReached,
+}
+
+impl Gone {
+    /// A sentence for the page.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Gone::Disabled => "This link was disabled by its owner.",
+            Gone::NotYetValid => "This link is not active yet.",
+            Gone::Expired => "This link has expired.",
+            Gone::CapReached => "This link has reached its limit of visits.",
+        }
+    }
+}
+
+/// What a scan leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// Redirect there (the scan was counted).
+    Redirect(String),
+    /// No such link.
+    NotFound,
+    /// The link exists but does not redirect now.
+    Gone(Gone),
+}
+
+/// Counts not yet written to the store.
+#[derive(Debug, Default)]
+struct Pending {
+    counts: HashMap<(String, i64, Device), u64>,
+    marks: HashSet<(String, Day, [u8; 16])>,
+}
+
+/// The links service: the store, the scans counted since the last flush, the settings.
+#[derive(Debug)]
+pub struct Links {
+    store: Arc<dyn LinkStore>,
+    settings: LinkSettings,
+    metrics: Arc<Metrics>,
+    pending: Mutex<Pending>,
+    /// The day's visitor key, fetched from the store once per day.
+    visitor_key: Mutex<Option<(Day, [u8; 32])>>,
+}
+
+/// A field that may be absent (keep), `null` (clear) or a value (set).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A new link as asked for (the body of `POST /api/v1/links`; the CLI's flags).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewLink {
+    /// Where scans go.
+    pub destination: String,
+    /// A chosen slug; random when absent.
+    pub slug: Option<String>,
+    /// Where Android devices go instead.
+    pub android: Option<String>,
+    /// Where iOS devices go instead.
+    pub ios: Option<String>,
+    /// Where desktop browsers go instead.
+    pub desktop: Option<String>,
+    /// RFC 3339 UTC.
+    pub valid_from: Option<String>,
+    /// RFC 3339 UTC.
+    pub valid_until: Option<String>,
+    /// Visit cap (at least 1).
+    pub max_scans: Option<u64>,
+    /// Default true.
+    pub enabled: Option<bool>,
+    /// At most [`MAX_NOTE_CHARS`] characters.
+    pub note: Option<String>,
+}
+
+/// A change to a link (the body of `PATCH /api/v1/links/{slug}`): absent fields are kept,
+/// `null` clears the optional ones.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkChange {
+    /// New destination.
+    pub destination: Option<String>,
+    /// New Android destination, or `Some(None)` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    pub android: Option<Option<String>>,
+    /// New iOS destination, or `Some(None)` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    pub ios: Option<Option<String>>,
+    /// New desktop destination, or `Some(None)` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    pub desktop: Option<Option<String>>,
+    /// New start of validity, or `Some(None)` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    pub valid_from: Option<Option<String>>,
+    /// New end of validity, or `Some(None)` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    pub valid_until: Option<Option<String>>,
+    /// New visit cap, or `Some(None)` to clear it.
+    #[serde(default, deserialize_with = "present")]
+    pub max_scans: Option<Option<u64>>,
+    /// Enable or disable.
+    pub enabled: Option<bool>,
+    /// New note.
+    pub note: Option<String>,
+}
+
+fn time_field(name: &str, value: Option<&str>) -> Result<Option<i64>, LinkError> {
+    value
+        .map(|v| parse_utc(v).map_err(|e| LinkError::InvalidParameter(format!("{name}: {e}"))))
+        .transpose()
+}
+
+fn note_field(value: String) -> Result<String, LinkError> {
+    let chars = value.chars().count();
+    if chars > MAX_NOTE_CHARS {
+        return Err(LinkError::InvalidParameter(format!(
+            "note: at most {MAX_NOTE_CHARS} characters, not {chars}"
+        )));
+    }
+    Ok(value)
+}
+
+/// Checks what is set together: a window that ends before it starts, a cap of 0.
+fn check_together(link: &Link) -> Result<(), LinkError> {
+    if let (Some(from), Some(until)) = (link.valid_from, link.valid_until) {
+        if until <= from {
+            return Err(LinkError::InvalidParameter(format!(
+                "valid_until ({}) is not after valid_from ({})",
+                format_utc(until),
+                format_utc(from)
+            )));
+        }
+    }
+    if link.max_scans == Some(0) {
+        return Err(LinkError::InvalidParameter(
+            "max_scans: at least 1 (leave it out for no cap)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Formats of a link's code offered in its `images` (`GET /api/v1/qr` serves them).
+pub const IMAGE_FORMATS: [&str; 4] = ["png", "svg", "pdf", "eps"];
+
+/// A link as answered by the API (and printed by the CLI): its fields with times in RFC 3339,
+/// its scans, its short URL and the API URLs of its code.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LinkView {
+    /// The short URL's path segment.
+    pub slug: String,
+    /// Where scans go.
+    pub destination: String,
+    /// Where Android devices go instead.
+    pub android: Option<String>,
+    /// Where iOS devices go instead.
+    pub ios: Option<String>,
+    /// Where desktop browsers go instead.
+    pub desktop: Option<String>,
+    /// The key that made it (`null`: the admin).
+    pub owner: Option<String>,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// RFC 3339 UTC.
+    pub updated_at: String,
+    /// RFC 3339 UTC.
+    pub valid_from: Option<String>,
+    /// RFC 3339 UTC.
+    pub valid_until: Option<String>,
+    /// The visit cap.
+    pub max_scans: Option<u64>,
+    /// Whether it redirects.
+    pub enabled: bool,
+    /// The owner's note.
+    pub note: String,
+    /// Scans so far (as of the last flush of every replica), bots not included.
+    pub scans: u64,
+    /// `{public_url}/r/{slug}`: what its code holds.
+    pub short_url: String,
+    /// Format → `GET /api/v1/qr` URL of its code, relative to the service.
+    pub images: std::collections::BTreeMap<&'static str, String>,
+}
+
+/// Statistics of one link over a range, as answered.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LinkStats {
+    /// The link.
+    pub slug: String,
+    /// First day (UTC).
+    pub from: String,
+    /// Last day (UTC), included.
+    pub to: String,
+    /// `hour` or `day`.
+    pub granularity: &'static str,
+    /// Totals over the range.
+    pub total: Totals,
+    /// Every bucket of the range, in order, zeros included.
+    pub buckets: Vec<Bucket>,
+    /// Distinct visitors of each day of the range.
+    pub unique_visitors: Vec<DayVisitors>,
+    /// Scans by device family.
+    pub devices: Devices,
+}
+
+/// Scans and bot hits.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    /// Scans by people (bots not included).
+    pub scans: u64,
+    /// Hits by known bots, crawlers and link previewers.
+    pub bots: u64,
+}
+
+/// One hour or day.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Bucket {
+    /// Its start, RFC 3339 UTC.
+    pub start: String,
+    /// Scans by people.
+    pub scans: u64,
+    /// Bot hits.
+    pub bots: u64,
+}
+
+/// Distinct visitors of one day.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DayVisitors {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// Distinct visitors (by IP address and user agent) that day.
+    pub visitors: u64,
+}
+
+/// Scans by device family.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Devices {
+    /// iPhone, iPad.
+    pub ios: u64,
+    /// Android.
+    pub android: u64,
+    /// Desktop browsers.
+    pub desktop: u64,
+    /// Other or unknown.
+    pub other: u64,
+}
+
+/// Bucket size of statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Granularity {
+    /// One bucket per UTC hour.
+    Hour,
+    /// One bucket per UTC day.
+    Day,
+}
+
+impl Granularity {
+    /// `hour` or `day`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::Hour => "hour",
+            Granularity::Day => "day",
+        }
+    }
+
+    /// Parses [`Granularity::name`].
+    pub fn from_name(name: &str) -> Result<Granularity, LinkError> {
+        match name {
+            "hour" => Ok(Granularity::Hour),
+            "day" => Ok(Granularity::Day),
+            other => Err(LinkError::InvalidParameter(format!(
+                "granularity: hour or day, not {other:?}"
+            ))),
+        }
+    }
+
+    /// The longest range asked at once, in days: 31 by hour (744 buckets), a year and a day
+    /// by day.
+    pub fn max_days(self) -> i64 {
+        match self {
+            Granularity::Hour => 31,
+            Granularity::Day => 367,
+        }
+    }
+}
+
+/// Days of statistics when `from` is not given: the last 30, today included.
+pub const DEFAULT_STATS_DAYS: i64 = 30;
+
+/// The range of days `from` to `to` (`YYYY-MM-DD`, both included; by default the last
+/// [`DEFAULT_STATS_DAYS`] to today), checked against the granularity's longest range.
+pub fn stats_range(
+    from: Option<&str>,
+    to: Option<&str>,
+    granularity: Granularity,
+) -> Result<(Day, Day), LinkError> {
+    let day = |name: &str, value: Option<&str>| {
+        value
+            .map(|v| {
+                v.parse::<Day>()
+                    .map_err(|e| LinkError::InvalidParameter(format!("{name}: {e}")))
+            })
+            .transpose()
+    };
+    let to = day("to", to)?.unwrap_or_else(Day::today);
+    let from = day("from", from)?.unwrap_or(Day(to.0 - (DEFAULT_STATS_DAYS - 1)));
+    if from > to {
+        return Err(LinkError::InvalidParameter(format!(
+            "from ({from}) is after to ({to})"
+        )));
+    }
+    let days = to.0 - from.0 + 1;
+    if days > granularity.max_days() {
+        return Err(LinkError::InvalidParameter(format!(
+            "at most {} days at once by {}; {from} to {to} is {days} days",
+            granularity.max_days(),
+            granularity.name()
+        )));
+    }
+    Ok((from, to))
+}
+
+impl Links {
+    /// The service on `store`.
+    pub fn new(store: Arc<dyn LinkStore>, settings: LinkSettings, metrics: Arc<Metrics>) -> Links {
+        Links {
+            store,
+            settings,
+            metrics,
+            pending: Mutex::new(Pending::default()),
+            visitor_key: Mutex::new(None),
+        }
+    }
+
+    /// The store (blocking methods: call them off the runtime).
+    pub fn store(&self) -> &Arc<dyn LinkStore> {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &LinkSettings {
+        &self.settings
+    }
+
+    /// The short URL of `slug`.
+    pub fn short_url(&self, slug: &str) -> String {
+        format!("{}/r/{slug}", self.settings.public_url)
+    }
+
+    /// A device-specific destination, checked like the main one.
+    fn device_url(&self, name: &str, value: Option<&str>) -> Result<Option<String>, LinkError> {
+        value
+            .map(|v| {
+                self.check_destination(v).map_err(|e| match e {
+                    LinkError::InvalidDestination(m) => {
+                        LinkError::InvalidDestination(format!("{name}: {m}"))
+                    }
+                    other => other,
+                })
+            })
+            .transpose()
+    }
+
+    /// The link `new` asks for, owned by `owner`, made at `now` (its slug empty when random:
+    /// [`Links::create`] draws it).
+    pub fn build(&self, new: NewLink, owner: Option<String>, now: i64) -> Result<Link, LinkError> {
+        if let Some(slug) = &new.slug {
+            check_slug(slug)?;
+        }
+        let link = Link {
+            slug: new.slug.unwrap_or_default(),
+            destination: self.check_destination(&new.destination)?,
+            android: self.device_url("android", new.android.as_deref())?,
+            ios: self.device_url("ios", new.ios.as_deref())?,
+            desktop: self.device_url("desktop", new.desktop.as_deref())?,
+            owner,
+            created_at: now,
+            updated_at: now,
+            valid_from: time_field("valid_from", new.valid_from.as_deref())?,
+            valid_until: time_field("valid_until", new.valid_until.as_deref())?,
+            max_scans: new.max_scans,
+            enabled: new.enabled.unwrap_or(true),
+            note: note_field(new.note.unwrap_or_default())?,
+        };
+        check_together(&link)?;
+        Ok(link)
+    }
+
+    /// Applies `change` to `link` at `now`; on error `link` may be half changed (drop it).
+    pub fn apply(&self, link: &mut Link, change: LinkChange, now: i64) -> Result<(), LinkError> {
+        if let Some(d) = change.destination {
+            link.destination = self.check_destination(&d)?;
+        }
+        if let Some(v) = change.android {
+            link.android = self.device_url("android", v.as_deref())?;
+        }
+        if let Some(v) = change.ios {
+            link.ios = self.device_url("ios", v.as_deref())?;
+        }
+        if let Some(v) = change.desktop {
+            link.desktop = self.device_url("desktop", v.as_deref())?;
+        }
+        if let Some(v) = change.valid_from {
+            link.valid_from = time_field("valid_from", v.as_deref())?;
+        }
+        if let Some(v) = change.valid_until {
+            link.valid_until = time_field("valid_until", v.as_deref())?;
+        }
+        if let Some(v) = change.max_scans {
+            link.max_scans = v;
+        }
+        if let Some(v) = change.enabled {
+            link.enabled = v;
+        }
+        if let Some(v) = change.note {
+            link.note = note_field(v)?;
+        }
+        check_together(link)?;
+        link.updated_at = now;
+        Ok(())
+    }
+
+    /// `link` as answered, with `scans` stored so far.
+    pub fn view(&self, link: &Link, scans: u64) -> LinkView {
+        let short_url = self.short_url(&link.slug);
+        let text: String = url::form_urlencoded::byte_serialize(short_url.as_bytes()).collect();
+        LinkView {
+            slug: link.slug.clone(),
+            destination: link.destination.clone(),
+            android: link.android.clone(),
+            ios: link.ios.clone(),
+            desktop: link.desktop.clone(),
+            owner: link.owner.clone(),
+            created_at: format_utc(link.created_at),
+            updated_at: format_utc(link.updated_at),
+            valid_from: link.valid_from.map(format_utc),
+            valid_until: link.valid_until.map(format_utc),
+            max_scans: link.max_scans,
+            enabled: link.enabled,
+            note: link.note.clone(),
+            scans,
+            images: IMAGE_FORMATS
+                .iter()
+                .map(|f| (*f, format!("/api/v1/qr?text={text}&format={f}")))
+                .collect(),
+            short_url,
+        }
+    }
+
+    /// Checks a destination against the settings (see [`check_destination`]).
+    pub fn check_destination(&self, raw: &str) -> Result<String, LinkError> {
+        check_destination(raw, &self.settings.allowed_hosts)
+    }
+
+    /// Creates `link` (its slug random when empty; retried on the rare collision). Blocking.
+    pub fn create(&self, mut link: Link) -> Result<Link, LinksFailure> {
+        let chosen = !link.slug.is_empty();
+        for _ in 0..8 {
+            if !chosen {
+                link.slug = random_slug()?;
+            }
+            match self.store.create_link(&link)? {
+                Ok(()) => return Ok(link),
+                Err(LinkCreateError::SlugTaken) if chosen => {
+                    return Err(LinkError::SlugTaken(format!(
+                        "a link with slug {:?} exists; choose another or leave it out for a \
+                         random one",
+                        link.slug
+                    ))
+                    .into())
+                }
+                Err(LinkCreateError::SlugTaken) => {}
+            }
+        }
+        Err(anyhow::anyhow!("no free random slug after 8 tries").into())
+    }
+
+    /// What a scan of `slug` at `now` (Unix seconds) from `device` leads to; a redirect is
+    /// counted (in memory until the next flush), with the visitor's mark.
+    pub async fn resolve(
+        &self,
+        slug: &str,
+        device: Device,
+        visitor: (&str, &str),
+        now: i64,
+    ) -> StoreResult<Resolution> {
+        let Some((link, stored_scans)) = self.store.find_link(slug).await? else {
+            return Ok(Resolution::NotFound);
+        };
+        let gone = if !link.enabled {
+            Some(Gone::Disabled)
+        } else if link.valid_from.is_some_and(|t| now < t) {
+            Some(Gone::NotYetValid)
+        } else if link.valid_until.is_some_and(|t| now > t) {
+            Some(Gone::Expired)
+        } else if link
+            .max_scans
+            .is_some_and(|cap| stored_scans + self.pending_scans(slug) >= cap)
+        {
+            Some(Gone::CapReached)
+        } else {
+            None
+        };
+        if let Some(g) = gone {
+            return Ok(Resolution::Gone(g));
+        }
+        let destination = match device {
+            Device::Ios => link.ios.as_ref(),
+            Device::Android => link.android.as_ref(),
+            Device::Desktop => link.desktop.as_ref(),
+            Device::Other | Device::Bot => None,
+        }
+        .unwrap_or(&link.destination)
+        .clone();
+        let mark = if device == Device::Bot {
+            None
+        } else {
+            self.mark(visitor, Day::of_unix(now)).await
+        };
+        self.count(slug, now.div_euclid(3600), device, mark);
+        Ok(Resolution::Redirect(destination))
+    }
+
+    /// The visitor's mark for `day`, or none when the day's key cannot be had (the scan is
+    /// still counted; only its visitor is not).
+    async fn mark(&self, (ip, user_agent): (&str, &str), day: Day) -> Option<(Day, [u8; 16])> {
+        let cached = *self.visitor_key.lock().unwrap_or_else(|e| e.into_inner());
+        let key = match cached {
+            Some((d, k)) if d == day => k,
+            _ => {
+                let store = Arc::clone(&self.store);
+                let key = tokio::task::spawn_blocking(move || store.visitor_key(day))
+                    .await
+                    .ok()?
+                    .map_err(|e| tracing::warn!(error = %format!("{e:#}"), "no visitor key"))
+                    .ok()?;
+                *self.visitor_key.lock().unwrap_or_else(|e| e.into_inner()) = Some((day, key));
+                key
+            }
+        };
+        let mut h = Sha256::new();
+        h.update(key);
+        h.update(ip.as_bytes());
+        h.update([0]);
+        h.update(user_agent.as_bytes());
+        let digest = h.finalize();
+        let mut mark = [0u8; 16];
+        mark.copy_from_slice(&digest[..16]);
+        Some((day, mark))
+    }
+
+    fn count(&self, slug: &str, hour: i64, device: Device, mark: Option<(Day, [u8; 16])>) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        *pending
+            .counts
+            .entry((slug.to_owned(), hour, device))
+            .or_insert(0) += 1;
+        if let Some((day, mark)) = mark {
+            if pending.marks.len() < MAX_PENDING_MARKS {
+                pending.marks.insert((slug.to_owned(), day, mark));
+            }
+        }
+        drop(pending);
+        let kind = if device == Device::Bot { "bot" } else { "scan" };
+        self.metrics.link_scans.with_label_values(&[kind]).inc();
+    }
+
+    /// Scans of `slug` counted here and not yet written.
+    fn pending_scans(&self, slug: &str) -> u64 {
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending
+            .counts
+            .iter()
+            .filter(|((s, _, d), _)| s == slug && *d != Device::Bot)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Writes the scans counted so far to the store; on failure they are kept for the next
+    /// flush. Blocking.
+    pub fn flush(&self) -> StoreResult<()> {
+        let taken = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if taken.counts.is_empty() && taken.marks.is_empty() {
+            return Ok(());
+        }
+        let counts: Vec<ScanCount<'_>> = taken
+            .counts
+            .iter()
+            .map(|((slug, hour, device), count)| ScanCount {
+                slug,
+                hour: *hour,
+                device: *device,
+                count: *count,
+            })
+            .collect();
+        let marks: Vec<VisitorMark<'_>> = taken
+            .marks
+            .iter()
+            .map(|(slug, day, mark)| VisitorMark {
+                slug,
+                day: *day,
+                mark: *mark,
+            })
+            .collect();
+        let outcome = self
+            .store
+            .add_scans(&counts, &marks, self.settings.retention_days);
+        if outcome.is_err() {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            for (k, n) in taken.counts {
+                *pending.counts.entry(k).or_insert(0) += n;
+            }
+            pending.marks.extend(taken.marks);
+        }
+        outcome
+    }
+
+    /// The statistics of `link` from day `from` to day `to`. Blocking.
+    pub fn stats(
+        &self,
+        slug: &str,
+        from: Day,
+        to: Day,
+        granularity: Granularity,
+    ) -> StoreResult<LinkStats> {
+        let (first_hour, last_hour) = (from.0 * 24, to.0 * 24 + 23);
+        let LinkCounts { hourly, visitors } =
+            self.store.link_counts(slug, first_hour, last_hour)?;
+        let bucket_hours = match granularity {
+            Granularity::Hour => 1,
+            Granularity::Day => 24,
+        };
+        let n = usize::try_from((last_hour - first_hour + 1) / bucket_hours).unwrap_or(0);
+        let mut buckets: Vec<Bucket> = (0..n)
+            .map(|i| Bucket {
+                start: format_utc((first_hour + i as i64 * bucket_hours) * 3600),
+                scans: 0,
+                bots: 0,
+            })
+            .collect();
+        let (mut total, mut devices) = (Totals::default(), Devices::default());
+        for (hour, device, count) in hourly {
+            let Some(bucket) = usize::try_from((hour - first_hour) / bucket_hours)
+                .ok()
+                .and_then(|i| buckets.get_mut(i))
+            else {
+                continue;
+            };
+            if device == Device::Bot {
+                bucket.bots += count;
+                total.bots += count;
+                continue;
+            }
+            bucket.scans += count;
+            total.scans += count;
+            *match device {
+                Device::Ios => &mut devices.ios,
+                Device::Android => &mut devices.android,
+                Device::Desktop => &mut devices.desktop,
+                Device::Other | Device::Bot => &mut devices.other,
+            } += count;
+        }
+        let by_day: HashMap<Day, u64> = visitors.into_iter().collect();
+        let unique_visitors = (from.0..=to.0)
+            .map(|d| DayVisitors {
+                day: Day(d).to_string(),
+                visitors: by_day.get(&Day(d)).copied().unwrap_or(0),
+            })
+            .collect();
+        Ok(LinkStats {
+            slug: slug.to_owned(),
+            from: from.to_string(),
+            to: to.to_string(),
+            granularity: granularity.name(),
+            total,
+            buckets,
+            unique_visitors,
+            devices,
+        })
+    }
+}
+
+/// Writes the counted scans every `flush_every` until the runtime stops; the last flush is
+/// [`Links::flush`] at shutdown.
+pub fn start_flush(links: Arc<Links>) {
+    let every = links.settings.flush_every.max(Duration::from_millis(100));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let links = Arc::clone(&links);
+            match tokio::task::spawn_blocking(move || links.flush()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(error = %format!("{e:#}"), "link scans flush failed; kept for the next")
+                }
+                Err(e) => tracing::error!(error = %e, "link scans flush task failed"),
+            }
+        }
+    });
+}
+
+/// The current time in Unix seconds (a function so that the handlers read one clock).
+pub fn now() -> i64 {
+    unix_now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_are_http_urls_without_userinfo() {
+        assert_eq!(
+            check_destination("https://Example.com/a?b=1", &[]).unwrap(),
+            "https://example.com/a?b=1"
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "/relative/path",
+            "ftp://example.com/",
+            "https://user:pass@example.com/",
+            "https://bank.example@evil.example/",
+            "http://",
+        ] {
+            let e = check_destination(bad, &[]).unwrap_err();
+            assert_eq!(e.code(), "invalid_destination", "{bad}");
+        }
+        let long = format!("https://example.com/{}", "a".repeat(MAX_DESTINATION_LEN));
+        assert_eq!(
+            check_destination(&long, &[]).unwrap_err().code(),
+            "invalid_destination"
+        );
+        let allowed = vec!["example.com".to_owned()];
+        assert!(check_destination("https://shop.example.com/x", &allowed).is_ok());
+        assert!(check_destination("https://example.com/x", &allowed).is_ok());
+        for other in [
+            "https://evil.com/",
+            "https://notexample.com/",
+            "https://example.com.evil.com/",
+        ] {
+            assert_eq!(
+                check_destination(other, &allowed).unwrap_err().code(),
+                "destination_not_allowed",
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn slugs_are_url_safe_and_bounded() {
+        for good in ["abc", "spring-sale_2026", &"a".repeat(64)] {
+            assert!(check_slug(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "ab",
+            "../x",
+            "a/b",
+            "a.b",
+            "a%2F",
+            "ünï",
+            &"a".repeat(65),
+            "",
+        ] {
+            assert!(check_slug(bad).is_err(), "{bad}");
+        }
+        let s = random_slug().unwrap();
+        assert_eq!(s.len(), RANDOM_SLUG_LEN);
+        assert!(check_slug(&s).is_ok(), "{s}");
+    }
+
+    #[test]
+    fn user_agents_are_told_apart() {
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like \
+                       Gecko) Chrome/120.0 Mobile Safari/537.36";
+        let desktop = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0";
+        assert_eq!(classify(iphone), Device::Ios);
+        assert_eq!(classify(android), Device::Android);
+        assert_eq!(classify(desktop), Device::Desktop);
+        assert_eq!(classify(""), Device::Other);
+        for bot in [
+            "Googlebot/2.1 (+http://www.google.com/bot.html)",
+            "facebookexternalhit/1.1",
+            "WhatsApp/2.23.20.0",
+            "Slackbot-LinkExpanding 1.0",
+            "curl/8.5.0",
+            "Mozilla/5.0 (Linux; Android 6.0.1) AppleWebKit (compatible; Googlebot/2.1)",
+        ] {
+            assert_eq!(classify(bot), Device::Bot, "{bot}");
+        }
+    }
+
+    #[test]
+    fn utc_times_parse_and_format() {
+        assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Ok(0));
+        let t = parse_utc("2026-12-06T10:20:30Z").unwrap();
+        assert_eq!(format_utc(t), "2026-12-06T10:20:30Z");
+        assert_eq!(parse_utc("2026-12-06T10:20:30.250+00:00"), Ok(t));
+        for bad in [
+            "2026-12-06",
+            "2026-12-06T25:00:00Z",
+            "2026-12-06T10:00:00+02:00",
+            "x",
+        ] {
+            assert!(parse_utc(bad).is_err(), "{bad}");
+        }
+    }
+}
