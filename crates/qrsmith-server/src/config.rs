@@ -42,6 +42,7 @@ mod defaults {
     pub const USAGE_FLUSH_SECS: u64 = 10;
     pub const USAGE_RETENTION_DAYS: u64 = 400;
     pub const LINK_FLUSH_SECS: u64 = 5;
+    pub const MAX_LINKS_PER_KEY: u64 = 10_000;
 }
 
 fn parse_effort(s: &str) -> Result<qrsmith_core::Effort, String> {
@@ -480,6 +481,11 @@ pub struct Config {
     #[arg(long, env = "QRSMITH_LINK_FLUSH_SECS", value_name = "SECS", default_value_t = defaults::LINK_FLUSH_SECS)]
     pub link_flush_secs: u64,
 
+    /// Most dynamic links one API key may have; creating another answers 403
+    /// `link_limit_reached` (the admin key is not limited).
+    #[arg(long, env = "QRSMITH_MAX_LINKS_PER_KEY", value_name = "N", default_value_t = defaults::MAX_LINKS_PER_KEY)]
+    pub max_links_per_key: u64,
+
     /// Origins whose pages may call the API from a browser (CORS), e.g.
     /// `https://app.example.com`; repeat the flag or separate with commas; `*` for any origin.
     /// Off by default: only the service's own page (same origin) can call it.
@@ -543,6 +549,7 @@ impl Default for Config {
             public_url: None,
             link_allowed_hosts: Vec::new(),
             link_flush_secs: defaults::LINK_FLUSH_SECS,
+            max_links_per_key: defaults::MAX_LINKS_PER_KEY,
             cors_origins: Vec::new(),
             log_format: LogFormat::Auto,
             log: "info".into(),
@@ -641,6 +648,7 @@ impl Config {
                 .collect(),
             flush_every: Duration::from_secs(self.link_flush_secs.max(1)),
             retention_days: self.usage_retention_days,
+            max_links_per_key: self.max_links_per_key,
         }
     }
 

@@ -50,6 +50,8 @@ pub enum LinkError {
     InvalidSlug(String),
     /// 409 `slug_taken`.
     SlugTaken(String),
+    /// 403 `link_limit_reached`: the key has `--max-links-per-key` links.
+    LimitReached(String),
     /// 400 `invalid_parameter`: another field.
     InvalidParameter(String),
 }
@@ -62,6 +64,7 @@ impl LinkError {
             LinkError::DestinationNotAllowed(_) => "destination_not_allowed",
             LinkError::InvalidSlug(_) => "invalid_slug",
             LinkError::SlugTaken(_) => "slug_taken",
+            LinkError::LimitReached(_) => "link_limit_reached",
             LinkError::InvalidParameter(_) => "invalid_parameter",
         }
     }
@@ -73,6 +76,7 @@ impl LinkError {
             | LinkError::DestinationNotAllowed(m)
             | LinkError::InvalidSlug(m)
             | LinkError::SlugTaken(m)
+            | LinkError::LimitReached(m)
             | LinkError::InvalidParameter(m) => m,
         }
     }
@@ -293,6 +297,8 @@ pub struct LinkSettings {
     pub flush_every: Duration,
     /// Days of visitor marks kept.
     pub retention_days: u64,
+    /// Most links one API key may have (the admin's are not limited).
+    pub max_links_per_key: u64,
 }
 
 /// Why a redirect was not made.
@@ -759,8 +765,20 @@ impl Links {
         check_destination(raw, &self.settings.allowed_hosts)
     }
 
-    /// Creates `link` (its slug random when empty; retried on the rare collision). Blocking.
+    /// Creates `link` (its slug random when empty; retried on the rare collision), unless its
+    /// owner has [`LinkSettings::max_links_per_key`] links already. Blocking.
     pub fn create(&self, mut link: Link) -> Result<Link, LinksFailure> {
+        if let Some(owner) = &link.owner {
+            let (_, owned) = self.store.list_links(Some(owner), 0, 0)?;
+            let max = self.settings.max_links_per_key;
+            if owned >= max {
+                return Err(LinkError::LimitReached(format!(
+                    "key {owner:?} has {owned} links, the most allowed (--max-links-per-key \
+                     {max}); delete some first"
+                ))
+                .into());
+            }
+        }
         let chosen = !link.slug.is_empty();
         for _ in 0..8 {
             if !chosen {

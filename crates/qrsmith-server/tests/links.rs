@@ -477,6 +477,45 @@ async fn one_key_cannot_see_change_or_read_another_keys_link() {
 }
 
 #[tokio::test]
+async fn a_key_may_have_so_many_links_and_the_admin_more() {
+    let (app, state) = service(Config {
+        key_cache_secs: 0,
+        admin_key: Some(ADMIN.parse().unwrap()),
+        max_links_per_key: 2,
+        ..links_config()
+    });
+    let key = make_key(&state, "small");
+    for _ in 0..2 {
+        let made = create(
+            &app,
+            Some(&key),
+            json!({"destination": "https://a.example/"}),
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::CREATED);
+    }
+    let third = create(
+        &app,
+        Some(&key),
+        json!({"destination": "https://a.example/"}),
+    )
+    .await;
+    assert_eq!(third.status, StatusCode::FORBIDDEN);
+    assert_eq!(third.json()["error"]["code"], "link_limit_reached");
+    let admins = create(
+        &app,
+        Some(ADMIN),
+        json!({"destination": "https://a.example/"}),
+    )
+    .await;
+    assert_eq!(
+        admins.status,
+        StatusCode::CREATED,
+        "the admin is not limited"
+    );
+}
+
+#[tokio::test]
 async fn a_link_made_without_a_public_url_points_at_the_listen_address() {
     let (app, _) = service(config());
     let made = create(

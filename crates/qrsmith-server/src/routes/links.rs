@@ -47,6 +47,7 @@ impl From<LinkError> for ApiError {
     fn from(e: LinkError) -> Self {
         let status = match e {
             LinkError::SlugTaken(_) => StatusCode::CONFLICT,
+            LinkError::LimitReached(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, e.code(), e.message().to_owned())
