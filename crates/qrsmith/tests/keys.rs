@@ -1,82 +1,38 @@
 //! `qrsmith keys` against a real `qrsmith serve` on the same data directory: the printed key
 //! works, a revoked one is refused within the documented delay, usage is written at shutdown.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+mod common;
+
+#[path = "../../qrsmith-server/tests/common/redis_server.rs"]
+mod redis_server;
+
 use std::time::{Duration, Instant};
 
+use common::server::Server;
+use common::{qrsmith, scratch, stderr};
 use qrsmith_server::store::keys::Day;
 use qrsmith_server::store::{SqliteStore, UsageStore};
+use redis_server::{unique_prefix, RedisServer};
 
 /// The revocation delay documented for `--key-cache-secs` (its default), in seconds.
 const KEY_CACHE_SECS: u64 = 5;
 
-fn qrsmith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qrsmith"))
-        .args(args)
-        .env_remove("QRSMITH_DATA_DIR")
-        .env_remove("QRSMITH_REDIS")
-        .output()
-        .expect("qrsmith runs")
+/// GET `path` with `key` (if any): the status and the body.
+fn get(server: &Server, path: &str, key: Option<&str>) -> (u16, String) {
+    let headers: Vec<(&str, &str)> = key.map(|k| ("X-API-Key", k)).into_iter().collect();
+    let r = server.request("GET", path, &headers, "");
+    (r.status, r.body)
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-/// GET `path` with `key` (if any) on a connection of its own: the status and the body.
-fn get(addr: SocketAddr, path: &str, key: Option<&str>) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let auth = key.map_or(String::new(), |k| format!("X-API-Key: {k}\r\n"));
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("response");
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_owned();
-    (status, body)
-}
-
-/// The server process, killed if the test fails before stopping it, and the log lines it wrote.
-struct Server(Child, Arc<Mutex<Vec<String>>>);
-
-impl Server {
-    /// Asserts that no log line holds any of `secrets` (keys are never logged: neither the
-    /// API keys clients send nor the admin key the server was given).
-    fn assert_logged_none_of(&self, secrets: &[&str]) {
-        let log = self.1.lock().unwrap();
-        assert!(log.len() > 3, "the server logged: {log:?}");
-        for line in log.iter() {
-            for secret in secrets {
-                assert!(!line.contains(secret), "a secret in the log: {line}");
-            }
+/// Asserts that no log line of `server` holds any of `secrets` (keys are never logged: neither
+/// the API keys clients send nor the admin key the server was given).
+fn assert_logged_none_of(server: &Server, secrets: &[&str]) {
+    let log = server.log();
+    assert!(log.len() > 3, "the server logged: {log:?}");
+    for line in &log {
+        for secret in secrets {
+            assert!(!line.contains(secret), "a secret in the log: {line}");
         }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -84,42 +40,14 @@ impl Drop for Server {
 const ADMIN: &str = "admin-key-of-the-cli-test-0123456789";
 
 /// `qrsmith serve` on the store named by `store` (`--data-dir DIR` or `--redis URL`).
-fn spawn_server(store: &[&str]) -> (Server, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qrsmith"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .args(store)
-        .env("QRSMITH_DRAIN_DELAY_MS", "0")
-        .env("QRSMITH_ADMIN_KEY", ADMIN)
-        .env_remove("QRSMITH_KEY_CACHE_SECS")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("qrsmith serve starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("a log line").expect("readable");
-        let event: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-        if event["message"] == "listening" {
-            break event["addr"].as_str().unwrap().parse().unwrap();
-        }
-    };
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let kept = log.clone();
-    std::thread::spawn(move || {
-        lines
-            .map_while(Result::ok)
-            .for_each(|l| kept.lock().unwrap().push(l))
-    });
-    (Server(child, log), addr)
+fn spawn_server(store: &[&str]) -> Server {
+    Server::start_with_env(store, &[("QRSMITH_ADMIN_KEY", ADMIN)])
 }
 
 /// `qrsmith` with `args` followed by the store arguments.
-fn keys_cmd(args: &[&str], store: &[&str]) -> Output {
+fn keys_cmd(args: &[&str], store: &[&str]) -> std::process::Output {
     let all: Vec<&str> = args.iter().chain(store).copied().collect();
     qrsmith(&all)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The whole life of a key on the store named by `store`: made by the CLI, used on a server,
@@ -166,10 +94,10 @@ fn key_life(store: &[&str]) -> (Server, u64, String) {
     );
     assert!(!listed.contains(&key), "the key is never listed");
 
-    let (server, addr) = spawn_server(store);
+    let server = spawn_server(store);
     let qr = "/api/v1/qr?data=cli";
-    assert_eq!(get(addr, qr, None).0, 401);
-    assert_eq!(get(addr, qr, Some(&key)).0, 200);
+    assert_eq!(get(&server, qr, None).0, 401);
+    assert_eq!(get(&server, qr, Some(&key)).0, 200);
     let mut served = 1u64;
 
     let revoke = keys_cmd(&["keys", "revoke", "ci"], store);
@@ -178,7 +106,7 @@ fn key_life(store: &[&str]) -> (Server, u64, String) {
     // Polled until refused, for at most the documented delay and a second of slack.
     let deadline = revoked_at + Duration::from_secs(KEY_CACHE_SECS + 1);
     loop {
-        let (status, body) = get(addr, qr, Some(&key));
+        let (status, body) = get(&server, qr, Some(&key));
         if status == 401 {
             assert!(body.contains("api_key_invalid"), "{body}");
             break;
@@ -204,7 +132,7 @@ fn key_life(store: &[&str]) -> (Server, u64, String) {
     assert!(listed.contains("revoked"), "{listed}");
 
     // The usage the server counted, read with the admin key.
-    let (status, body) = get(addr, "/api/v1/usage?key=ci", Some(ADMIN));
+    let (status, body) = get(&server, "/api/v1/usage?key=ci", Some(ADMIN));
     assert_eq!(status, 200, "{body}");
     let usage: serde_json::Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(usage["total"], served, "{usage}");
@@ -218,8 +146,8 @@ fn a_key_made_by_the_cli_works_until_revoked_on_sqlite() {
     let (mut server, served, key) = key_life(&store);
 
     // SIGTERM: the usage counted since is written before the process exits.
-    stop(&mut server);
-    server.assert_logged_none_of(&[&key, ADMIN]);
+    server.sigterm();
+    assert_logged_none_of(&server, &[&key, ADMIN]);
     let sqlite = SqliteStore::open(&data).unwrap();
     let today = Day::today();
     let usage = sqlite.usage(Some("ci"), Day(today.0 - 1), today).unwrap();
@@ -231,56 +159,12 @@ fn a_key_made_by_the_cli_works_until_revoked_on_sqlite() {
     );
 }
 
-/// Stops the server with SIGTERM and waits for its exit code 0.
-fn stop(server: &mut Server) {
-    let kill = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
-    assert!(server.0.wait().unwrap().success());
-}
-
-/// A real `redis-server` on a Unix socket, killed on drop.
-struct Redis(Child, PathBuf);
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        let _ = std::fs::remove_dir_all(&self.1);
-    }
-}
-
 #[test]
 fn a_key_made_by_the_cli_works_until_revoked_on_redis() {
-    let dir = scratch("keys-cli-redis");
-    let socket = dir.join("redis.sock");
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            "0",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--unixsocket",
-        ])
-        .arg(&socket)
-        .arg("--dir")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server starts (scripts/bootstrap installs it)");
-    let _redis = Redis(child, dir.clone());
-    let url = format!("redis+unix://{}", socket.display());
-    let store = ["--redis", url.as_str(), "--redis-prefix", "clitest:"];
-    // Polled until Redis answers (the CLI connects and PINGs).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !keys_cmd(&["keys", "list"], &store).status.success() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let prefix = unique_prefix();
+    let store = ["--redis", url.as_str(), "--redis-prefix", prefix.as_str()];
     let (_server, served, _key) = key_life(&store);
     assert!(served >= 1);
     // Another prefix is another store.

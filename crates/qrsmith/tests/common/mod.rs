@@ -7,10 +7,13 @@ pub mod server;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Runs the built `qrsmith` binary with `args` and waits for it.
+/// Runs the built `qrsmith` binary with `args` and waits for it (the store variables of the
+/// environment removed: a test names its store).
 pub fn qrsmith(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_qrsmith"))
         .args(args)
+        .env_remove("QRSMITH_DATA_DIR")
+        .env_remove("QRSMITH_REDIS")
         .output()
         .expect("qrsmith runs")
 }

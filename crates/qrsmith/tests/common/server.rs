@@ -5,24 +5,34 @@ use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A running server, killed if the test ends without stopping it.
 pub struct Server {
     pub child: Child,
     pub addr: SocketAddr,
+    /// The log lines written after "listening".
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     /// `qrsmith serve` on a free loopback port with `args`, returned once it logged
-    /// "listening" (its later log lines are drained, so the pipe never fills).
+    /// "listening" (its later log lines are kept, so the pipe never fills).
     pub fn start(args: &[&str]) -> Server {
+        Server::start_with_env(args, &[])
+    }
+
+    /// [`Server::start`] with environment variables set (secrets are better given so).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_qrsmith"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(args)
             .env("QRSMITH_DRAIN_DELAY_MS", "0")
             .env_remove("QRSMITH_DATA_DIR")
             .env_remove("QRSMITH_REDIS")
+            .env_remove("QRSMITH_KEY_CACHE_SECS")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .expect("qrsmith serve starts");
@@ -41,8 +51,19 @@ impl Server {
                     .expect("address");
             }
         };
-        std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
-        Server { child, addr }
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&log);
+        std::thread::spawn(move || {
+            lines
+                .map_while(Result::ok)
+                .for_each(|l| kept.lock().unwrap().push(l))
+        });
+        Server { child, addr, log }
+    }
+
+    /// The log lines written so far after "listening".
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
     }
 
     /// One request; see [`request`].
