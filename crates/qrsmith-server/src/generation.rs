@@ -705,24 +705,13 @@ impl Generation {
             return self.run_styled();
         }
         let codes: Vec<QrCode> = match (&self.payload, self.parts) {
-            (Payload::Text(t), None) => vec![encode_text(t, &self.encode)?],
-            (Payload::Bytes(b), None) => vec![encode_bytes(b, &self.encode)?],
+            (_, None) => vec![self.encode_payload(&self.encode)?],
             (Payload::Text(t), Some(n)) => encode_sequence_text(t, &self.encode, Some(n))?,
             (Payload::Bytes(b), Some(n)) => encode_sequence_bytes(b, &self.encode, Some(n))?,
         };
         let images = codes
             .iter()
-            .map(|code| {
-                Ok(GeneratedImage {
-                    bytes: Bytes::from(render(code, self.format, &self.render)?),
-                    version: version_name(code.version()),
-                    ec_level: ec_name(code.ec_level()),
-                    mask: code.mask(),
-                    modules: code.width(),
-                    sequence: code.sequence().map(|s| (s.index, s.total, s.parity)),
-                    scan: None,
-                })
-            })
+            .map(|code| Ok(image(code, render(code, self.format, &self.render)?, None)))
             .collect::<qrsmith_core::Result<Vec<_>>>()?;
         Ok(Generated {
             format: self.format,
@@ -734,23 +723,9 @@ impl Generation {
 impl Generation {
     /// A Swiss QR-bill's code (normalising has checked its options).
     fn run_swiss_bill(&self) -> qrsmith_core::Result<Generated> {
-        let code = match &self.payload {
-            Payload::Text(t) => encode_text(t, &self.encode)?,
-            Payload::Bytes(b) => encode_bytes(b, &self.encode)?,
-        };
+        let code = self.encode_payload(&self.encode)?;
         let bytes = qrsmith_core::payload::render_swiss_bill(&code, self.format, &self.render)?;
-        Ok(Generated {
-            format: self.format,
-            images: vec![GeneratedImage {
-                bytes: Bytes::from(bytes),
-                version: version_name(code.version()),
-                ec_level: ec_name(code.ec_level()),
-                mask: code.mask(),
-                modules: code.width(),
-                sequence: None,
-                scan: None,
-            }],
-        })
+        Ok(self.one(image(&code, bytes, None)))
     }
 
     /// One styled and/or verified symbol (normalising refuses parts with these).
@@ -762,10 +737,7 @@ impl Generation {
                     Payload::Bytes(b) => b.as_slice(),
                 };
                 let verified = generate_verified(
-                    |opts| match &self.payload {
-                        Payload::Text(t) => encode_text(t, opts),
-                        Payload::Bytes(b) => encode_bytes(b, opts),
-                    },
+                    |opts| self.encode_payload(opts),
                     &self.encode,
                     &self.render,
                     &self.style,
@@ -775,27 +747,39 @@ impl Generation {
                 let scan = ScanReport::of(&verified);
                 (verified.code, verified.style, Some(scan))
             }
-            None => {
-                let code = match &self.payload {
-                    Payload::Text(t) => encode_text(t, &self.encode)?,
-                    Payload::Bytes(b) => encode_bytes(b, &self.encode)?,
-                };
-                (code, self.style.clone(), None)
-            }
+            None => (self.encode_payload(&self.encode)?, self.style.clone(), None),
         };
         let bytes = render_styled(&code, self.format, &self.render, &style)?;
-        Ok(Generated {
+        Ok(self.one(image(&code, bytes, scan)))
+    }
+
+    /// The payload encoded as one symbol with `opts`.
+    fn encode_payload(&self, opts: &EncodeOptions) -> qrsmith_core::Result<QrCode> {
+        match &self.payload {
+            Payload::Text(t) => encode_text(t, opts),
+            Payload::Bytes(b) => encode_bytes(b, opts),
+        }
+    }
+
+    /// A result of one image in this generation's format.
+    fn one(&self, image: GeneratedImage) -> Generated {
+        Generated {
             format: self.format,
-            images: vec![GeneratedImage {
-                bytes: Bytes::from(bytes),
-                version: version_name(code.version()),
-                ec_level: ec_name(code.ec_level()),
-                mask: code.mask(),
-                modules: code.width(),
-                sequence: None,
-                scan,
-            }],
-        })
+            images: vec![image],
+        }
+    }
+}
+
+/// `code` rendered as `bytes`, with what is reported about it.
+fn image(code: &QrCode, bytes: Vec<u8>, scan: Option<ScanReport>) -> GeneratedImage {
+    GeneratedImage {
+        bytes: Bytes::from(bytes),
+        version: version_name(code.version()),
+        ec_level: ec_name(code.ec_level()),
+        mask: code.mask(),
+        modules: code.width(),
+        sequence: code.sequence().map(|s| (s.index, s.total, s.parity)),
+        scan,
     }
 }
 
