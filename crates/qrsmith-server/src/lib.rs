@@ -105,6 +105,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let mut config = config;
+    if config.public_url.is_none() && config.listen.ip().is_unspecified() {
+        tracing::warn!(
+            listen = %config.listen,
+            "no --public-url: dynamic links' short URLs will be http://{} and will not open on \
+             phones; set --public-url to the address clients reach the service at",
+            config.listen
+        );
+    }
     if config.redis.is_some() {
         // The URL may hold a password: only the prefix is logged.
         tracing::info!(prefix = %config.redis_prefix, "storage: Redis");

@@ -6,7 +6,6 @@ use std::io::Read as _;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use base64::Engine as _;
 use common::*;
 use qrsmith_core::{decode, DecodeOptions};
 use qrsmith_server::{Config, CONTENT_SECURITY_POLICY};
@@ -417,10 +416,7 @@ async fn post_qr_data_uris_sequences_and_zip() {
     let img = &v["images"][0];
     assert_eq!(img["ec_level"], "M");
     assert_eq!(img["version"], "1");
-    let uri = img["data_uri"].as_str().unwrap();
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(uri.strip_prefix("data:image/png;base64,").unwrap())
-        .unwrap();
+    let png = png_of(img);
     let read = decode(&png, &DecodeOptions::default()).unwrap();
     assert_eq!(read.symbols[0].bytes, [0, 1, 2, 255]);
 
@@ -498,10 +494,7 @@ async fn post_qr_data_uris_sequences_and_zip() {
     )
     .await
     .json();
-    let uri = drawn["images"][0]["data_uri"].as_str().unwrap();
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(uri.strip_prefix("data:image/png;base64,").unwrap())
-        .unwrap();
+    let png = png_of(&drawn["images"][0]);
     let img = image::load_from_memory(&png).unwrap();
     assert_eq!((img.width(), img.height()), ((27 + 4) * 10, (11 + 4) * 10));
     let read = decode(&png, &DecodeOptions::default()).unwrap();
@@ -517,10 +510,7 @@ async fn post_qr_data_uris_sequences_and_zip() {
     )
     .await
     .json();
-    let uri = styled["images"][0]["data_uri"].as_str().unwrap();
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(uri.strip_prefix("data:image/png;base64,").unwrap())
-        .unwrap();
+    let png = png_of(&styled["images"][0]);
     let img = image::load_from_memory(&png).unwrap();
     assert_eq!((img.width(), img.height()), ((27 + 4) * 10, (11 + 4) * 10));
     let read = decode(&png, &DecodeOptions::default()).unwrap();

@@ -116,10 +116,7 @@ async fn post_a_logo_reports_margin_and_the_ec_raise_in_json() {
     );
     assert_eq!(scan["adjustments"][0]["code"], "raised_ec", "{scan}");
     assert!(scan["ms"].as_u64().is_some());
-    let uri = image["data_uri"].as_str().unwrap();
-    let png = B64
-        .decode(uri.strip_prefix("data:image/png;base64,").unwrap())
-        .unwrap();
+    let png = png_of(image);
     assert_eq!(read(&png), ["https://example.com/logo"]);
 
     // auto_ec: false keeps the level asked for when the code reads without it.
@@ -155,10 +152,7 @@ async fn a_too_large_logo_is_repaired_and_reported() {
         .map(|a| a["code"].as_str().unwrap())
         .collect();
     assert!(codes.contains(&"shrank_logo"), "{codes:?}");
-    let uri = image["data_uri"].as_str().unwrap();
-    let png = B64
-        .decode(uri.strip_prefix("data:image/png;base64,").unwrap())
-        .unwrap();
+    let png = png_of(image);
     assert_eq!(read(&png), ["https://example.com/too-big"]);
 }
 

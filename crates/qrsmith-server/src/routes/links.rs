@@ -65,18 +65,40 @@ impl From<LinksFailure> for ApiError {
 
 // ---- the short URL ----
 
-/// A small HTML page for a scan that goes nowhere: a person holding a phone reads it.
+/// The style of the pages below, allowed by its hash in their own CSP (the service's CSP allows
+/// style sheets from the service only; a page this small carries its style inline).
+const PAGE_STYLE: &str =
+    "body{font:18px/1.5 system-ui,sans-serif;margin:3em auto;max-width:30em;padding:0 1em}";
+
+/// The CSP of the pages below: nothing but their own inline style.
+fn page_csp() -> &'static HeaderValue {
+    static CSP: std::sync::OnceLock<HeaderValue> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let hash = base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha256::digest(PAGE_STYLE.as_bytes()));
+        HeaderValue::from_str(&format!(
+            "default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; \
+             form-action 'none'; frame-ancestors 'none'"
+        ))
+        .expect("an ASCII header value")
+    })
+}
+
+/// A small HTML page for a scan that goes nowhere: a person holding a phone reads it. Its
+/// texts are the service's own (nothing of the request is echoed).
 fn page(status: StatusCode, title: &str, text: &str) -> Response {
     let body = format!(
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title}</title><body style=\"font:18px/1.5 system-ui,sans-serif;margin:3em auto;\
-         max-width:30em;padding:0 1em\"><h1>{title}</h1><p>{text}</p></body></html>"
+         <title>{title}</title><style>{PAGE_STYLE}</style><body><h1>{title}</h1><p>{text}</p>\
+         </body></html>"
     );
     let mut response = (status, Html(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, page_csp().clone());
     response
 }
 
@@ -384,6 +406,22 @@ mod tests {
             forward_query("https://a.example/p?x=2#top", Some("utm=1")),
             "https://a.example/p?x=2&utm=1#top"
         );
+    }
+
+    #[test]
+    fn the_pages_csp_allows_their_style_and_nothing_else() {
+        let page = page(StatusCode::GONE, "Gone", "Gone.");
+        let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        // The SHA-256 of PAGE_STYLE, as `openssl dgst -sha256 -binary | base64` gives it.
+        assert!(
+            csp.starts_with(
+                "default-src 'none'; style-src 'sha256-DnbfzGJpDznd2grdqWaldA92sgTK4KdsevSj0j6f23Q='"
+            ),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe") && !csp.contains("script"), "{csp}");
     }
 
     #[test]

@@ -85,6 +85,18 @@ pub async fn send(app: &Router, req: Request<Body>) -> Answer {
     }
 }
 
+/// The PNG of one answered image (`{"data_uri": "data:image/png;base64,…"}`).
+pub fn png_of(image: &Value) -> Vec<u8> {
+    use base64::Engine as _;
+    let uri = image["data_uri"].as_str().expect("a data URI");
+    let b64 = uri
+        .strip_prefix("data:image/png;base64,")
+        .unwrap_or_else(|| panic!("not a PNG data URI: {:.40}", uri));
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64")
+}
+
 pub fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
 }
