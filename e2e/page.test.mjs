@@ -711,6 +711,16 @@ test('on a phone the two halves stack and nothing scrolls sideways', async () =>
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
   );
   assert.ok(batchOverflow <= 0, `the batch tab is ${batchOverflow} px wider than the phone`);
+  // The Links tab, with a link whose destination is one long word: it wraps, nothing scrolls.
+  const long = `http://example.test/${'x'.repeat(150)}?utm_source=${'y'.repeat(60)}`;
+  const made = await page.request.post(`${BASE}/api/v1/links`, { data: { destination: long, note: 'phone layout' } });
+  assert.equal(made.status(), 201, await made.text());
+  await page.locator('#tab-links').click();
+  await page.locator(`#l-list li[data-slug="${(await made.json()).slug}"]`).waitFor();
+  const linksOverflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  assert.ok(linksOverflow <= 0, `the links tab is ${linksOverflow} px wider than the phone`);
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -909,6 +919,230 @@ test('an API key is asked for on a 401, kept for the tab and sent with every cal
   await page.waitForFunction(() => document.getElementById('gen-preview').src.startsWith('blob:'));
   assert.ok(await page.locator('#key-form').isVisible(), 'the key can still be forgotten');
 
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(unexpected(problems, '401'), []);
+  await page.close();
+});
+
+// Dynamic links: the Links tab (web/links.js, loaded when the tab first opens) and the public
+// redirect /r/{slug} it hands out. Scans come from the test as a phone and as a bot would send them.
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 ' +
+  '(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const BOT = 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)';
+
+/** GET of a short link as a scanner: the redirect itself, not where it leads. */
+const scan = (request, url, ua = IPHONE) => request.get(url, { maxRedirects: 0, headers: { 'user-agent': ua } });
+
+/** Every form control of `root` without a label a screen reader can announce. */
+const unlabelledIn = (page, root) => page.evaluate((sel) =>
+  [...document.querySelectorAll(`${sel} input, ${sel} select, ${sel} textarea`)]
+    .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
+    .map((el) => el.id || el.outerHTML), root);
+
+test('links: create a dynamic code, scan it, change and disable it in the page, chart its scans', async () => {
+  const { page, problems } = await openPage();
+  const loaded = []; // [path with query, Cache-Control]
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/static/')) loaded.push([u.pathname + u.search, r.headers()['cache-control']]);
+  });
+  await page.goto(`${BASE}/`, { waitUntil: 'networkidle' });
+  assert.deepEqual(loaded.filter(([p]) => p.startsWith('/static/links')), [], 'links.js is no part of the first load');
+
+  // First opening: the module and its style sheet come, at versioned URLs cached for good.
+  await page.locator('#tab-links').click();
+  await page.locator('#l-form').waitFor();
+  assert.equal(await page.locator('#tab-links').getAttribute('aria-selected'), 'true');
+  assert.ok(await page.locator('#one').isHidden());
+  for (const name of ['links.js', 'links.css']) {
+    const got = loaded.find(([p]) => p.startsWith(`/static/${name}?v=`));
+    assert.ok(got, `/static/${name} loaded at a versioned URL (loaded: ${loaded.map(([p]) => p).join(', ')})`);
+    assert.match(got[1], /immutable/, `${name}: ${got[1]}`);
+    // The bare name is no version: a browser must ask again each time.
+    const bare = await page.request.get(`${BASE}/static/${name}`);
+    assert.equal(bare.status(), 200);
+    assert.equal(bare.headers()['cache-control'], 'no-cache', `/static/${name} unversioned`);
+    const again = await page.request.get(`${BASE}/static/${name}`, { headers: { 'if-none-match': bare.headers().etag } });
+    assert.equal(again.status(), 304, `/static/${name} revalidated by its ETag`);
+  }
+  assert.deepEqual(await unlabelledIn(page, '#links'), [], 'controls without a label');
+
+  // Create: the short link and its code, which reads back to the short link.
+  const slug = `e2e-${Date.now().toString(36)}`;
+  await page.getByLabel('Destination', { exact: true }).fill('http://example.test/a');
+  await page.getByLabel('Short name (optional)').fill(slug);
+  await page.getByLabel('Note (optional)').fill('poster in the hall');
+  await page.getByRole('button', { name: 'Create link' }).click();
+  await page.locator('#l-status.ok').waitFor();
+  const short = (await page.locator('#l-short').textContent()).trim();
+  assert.match(short, new RegExp(`^https?://[^/]+/r/${slug}$`));
+  assert.ok(await page.locator('#l-elsewhere').isHidden(), 'no warning: the short link is on this host');
+  await page.waitForFunction(() => {
+    const img = document.getElementById('l-code');
+    return img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0;
+  });
+  assert.equal(await page.locator('#l-code').getAttribute('alt'), `QR code for ${short}`);
+  const png = await download(page, page.locator('#l-png'));
+  assert.equal(png.name, `qr-${slug}.png`);
+  assert.deepEqual([...png.bytes.subarray(0, 8)], PNG_MAGIC);
+  assert.deepEqual((await readBack(page.request, png.name, png.bytes)).map((r) => r.text), [short]);
+
+  // Listed, newest first, with its state and no scans yet.
+  const item = page.locator(`#l-list li[data-slug="${slug}"]`);
+  await item.waitFor();
+  assert.equal(await page.locator('#l-list li').first().getAttribute('data-slug'), slug);
+  const words = await item.textContent();
+  assert.match(words, /http:\/\/example\.test\/a/);
+  assert.match(words, /Active/);
+  assert.match(words, /0 scans/);
+  assert.match(words, /poster in the hall/);
+
+  // Scans: a phone is redirected (the query string goes along) and nothing caches the answer.
+  let phone = 0;
+  for (const query of ['', '', '?src=poster']) {
+    const res = await scan(page.request, short + query);
+    phone += 1;
+    assert.equal(res.status(), 302, `scan ${phone}`);
+    assert.equal(res.headers().location, `http://example.test/a${query}`);
+    assert.match(res.headers()['cache-control'] || '', /no-store/);
+  }
+  const bot = await scan(page.request, short, BOT);
+  assert.equal(bot.status(), 302, 'a link preview is redirected too');
+
+  // Change the destination in the page: the next scan goes to the new one.
+  await item.getByRole('button', { name: `Change destination of ${slug}` }).click();
+  const input = page.getByLabel(`New destination of ${slug}`);
+  assert.equal(await input.inputValue(), 'http://example.test/a');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), `New destination of ${slug}`);
+  await input.fill('http://example.test/b');
+  await input.press('Enter');
+  await page.waitForFunction(() => /now leads to/.test(document.getElementById('l-status').textContent));
+  await item.getByText('http://example.test/b').waitFor();
+  const moved = await scan(page.request, short);
+  phone += 1;
+  assert.equal(moved.status(), 302);
+  assert.equal(moved.headers().location, 'http://example.test/b');
+
+  // Scans of the link: a bar for today, the total in words, the bot apart, the phone as iOS.
+  await item.getByRole('button', { name: `Scans of ${slug}` }).click();
+  await page.locator('#l-chart').waitFor();
+  const today = new Date().toISOString().slice(0, 10);
+  const chart = await page.evaluate((day) => {
+    const svg = document.getElementById('l-chart');
+    const bars = [...svg.querySelectorAll('rect.bar')];
+    const bar = bars.find((b) => b.dataset.day === day);
+    return {
+      role: svg.getAttribute('role'),
+      title: svg.querySelector('title').textContent,
+      desc: svg.querySelector('desc').textContent,
+      bars: bars.length,
+      scans: bar ? Number(bar.dataset.scans) : null,
+      height: bar ? bar.getBBox().height : 0,
+      elsewhere: bars.filter((b) => b !== bar).reduce((n, b) => n + Number(b.dataset.scans), 0),
+      labels: [...svg.querySelectorAll(':scope > text')].map((t) => t.textContent),
+      visible: svg.getBoundingClientRect().width > 300,
+    };
+  }, today);
+  assert.equal(chart.role, 'img');
+  assert.match(chart.title, new RegExp(`^Scans per day of ${slug}`));
+  assert.ok(chart.bars >= 28 && chart.bars <= 31, `${chart.bars} bars for the last 30 days`);
+  assert.equal(chart.scans, phone, `today's bar (${today})`);
+  assert.ok(chart.height > 0, 'today has a visible bar');
+  assert.equal(chart.elsewhere, 0, 'no scans on other days');
+  assert.ok(chart.labels.includes('0') && chart.labels.includes(String(phone)), `axis labels ${chart.labels}`);
+  assert.ok(chart.labels.length >= 5, `axis labels ${chart.labels}`);
+  assert.ok(chart.visible, 'the chart fills the panel');
+  assert.equal(chart.desc, `${phone} scans in ${chart.bars} days.`);
+  assert.equal(await page.locator('#l-summary').textContent(), `${phone} scans in ${chart.bars} days.`);
+  assert.match(await page.locator('#l-facts [data-fact=bots]').textContent(), /^1 /);
+  assert.match(await page.locator('#l-facts [data-fact=devices]').textContent(), new RegExp(`iOS ${phone}\\b.*Android 0`));
+  // The list follows what the server has counted.
+  await item.getByText(`${phone} scans`).waitFor();
+
+  // Disable in the page: the code answers 410; enabled again it redirects.
+  await item.getByRole('button', { name: `Disable ${slug}` }).click();
+  await item.getByText('Disabled').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), `Enable ${slug}`);
+  const off = await scan(page.request, short);
+  assert.equal(off.status(), 410);
+  assert.match(off.headers()['content-type'] || '', /text\/html/);
+  await item.getByRole('button', { name: `Enable ${slug}` }).click();
+  await item.getByText('Active').waitFor();
+  assert.equal((await scan(page.request, short)).status(), 302);
+
+  // API errors in words: the short name is taken; a destination that is no web address.
+  await page.getByLabel('Destination', { exact: true }).fill('http://example.test/c');
+  await page.getByLabel('Short name (optional)').fill(slug);
+  await page.getByRole('button', { name: 'Create link' }).click();
+  await page.locator('#l-status.error').waitFor();
+  const taken = await page.locator('#l-status').textContent();
+  assert.ok(taken.length > 10 && !/[{}]/.test(taken), `words, not JSON: ${taken}`);
+  await page.getByLabel('Short name (optional)').fill('no');
+  await page.getByRole('button', { name: 'Create link' }).click();
+  await page.waitForFunction(() => /short name is 3 to 64/.test(document.getElementById('l-status').textContent));
+  await page.getByLabel('Short name (optional)').fill('');
+  await page.getByLabel('Destination', { exact: true }).fill('javascript:alert(1)');
+  await page.getByRole('button', { name: 'Create link' }).click();
+  await page.waitForFunction((t) => {
+    const s = document.getElementById('l-status');
+    return s.classList.contains('error') && s.textContent !== t && !/short name is/.test(s.textContent);
+  }, taken);
+  assert.doesNotMatch(await page.locator('#l-status').textContent(), /[{}]/);
+
+  // Delete, after a second question: gone from the list and from the redirect.
+  await item.getByRole('button', { name: `Delete ${slug}` }).click();
+  await page.getByRole('button', { name: `Delete ${slug} for good` }).click();
+  await item.waitFor({ state: 'detached' });
+  assert.ok(await page.locator('#l-stats').isHidden(), 'the scans of a deleted link are closed');
+  const gone = await scan(page.request, short);
+  assert.ok([404, 410].includes(gone.status()), `a deleted link answers ${gone.status()}`);
+
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(unexpected(problems), []);
+  await page.close();
+});
+
+test('links with an API key: asked for, sent with every links call, the code fetched with it', { skip: !process.env.E2E_KEYED_URL && 'no keyed server' }, async () => {
+  const base = process.env.E2E_KEYED_URL.replace(/\/$/, '');
+  const key = process.env.E2E_API_KEY;
+  const { page, problems } = await openPage();
+  const calls = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/')) calls.push([r.method(), u.pathname, r.headers()['x-api-key'] || '']);
+  });
+  await page.goto(`${base}/#links`);
+  // The list is asked for at once; the server wants a key.
+  await page.locator('#key-form').waitFor({ state: 'visible' });
+  await page.locator('#l-status.error').waitFor();
+  const from = calls.length;
+  await page.getByLabel('API key').fill(key);
+  await page.getByLabel('API key').press('Enter');
+  await page.waitForFunction(() => /No links yet|newest first/.test(document.getElementById('l-count').textContent));
+
+  await page.getByLabel('Destination', { exact: true }).fill('http://example.test/keyed');
+  await page.getByRole('button', { name: 'Create link' }).click();
+  await page.locator('#l-status.ok').waitFor();
+  await page.waitForFunction(() => document.getElementById('l-code').naturalWidth > 0);
+  const png = await download(page, page.locator('#l-png'));
+  assert.deepEqual([...png.bytes.subarray(0, 8)], PNG_MAGIC);
+  const short = (await page.locator('#l-short').textContent()).trim();
+  const slug = short.split('/r/')[1];
+  await page.locator(`#l-list li[data-slug="${slug}"]`).waitFor();
+  await page.getByRole('button', { name: `Scans of ${slug}` }).click();
+  await page.locator('#l-chart').waitFor();
+
+  // The redirect is public: no key needed to scan.
+  const res = await scan(page.request, short);
+  assert.equal(res.status(), 302);
+  assert.equal(res.headers().location, 'http://example.test/keyed');
+
+  const sent = calls.slice(from);
+  const paths = new Set(sent.map(([m, p]) => `${m} ${p.replace(slug, '{slug}')}`));
+  for (const want of ['GET /api/v1/links', 'POST /api/v1/links', 'GET /api/v1/qr', 'GET /api/v1/links/{slug}/stats']) {
+    assert.ok(paths.has(want), `no ${want} (calls: ${[...paths].join(', ')})`);
+  }
+  assert.deepEqual(sent.filter(([, , k]) => k !== key), [], 'calls without the key');
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(unexpected(problems, '401'), []);
   await page.close();

@@ -117,6 +117,7 @@
     k.input.value = '';
     say(k.status, 'Key set for this tab; it is sent with every request.', 'ok');
     onKey();
+    if (linksTab) openLinks(); // the links of this key
   });
   k.forget.addEventListener('click', () => {
     try {
@@ -1265,6 +1266,30 @@
   });
   keyedLink(b.download, b.status);
 
+  // ---------------------------------------------------------------- links
+
+  // The Links tab is links.js (and links.css), imported the first time the tab opens, so it
+  // costs the page's first load nothing. The panel names both files: the server rewrites those
+  // names in index.html to versioned URLs, cached for good.
+  const lp = $('links');
+  let linksTab = null; // the tab's promise, once asked for
+
+  function openLinks() {
+    if (linksTab) {
+      linksTab.then((tab) => tab.load(), () => {});
+      return;
+    }
+    const helpers = { api, say, errorText, networkText, copyText, saveFrom };
+    linksTab = import(lp.dataset.js).then((m) => m.start(lp, helpers));
+    linksTab.catch(() => {
+      linksTab = null; // opening the tab again tries again
+      const p = document.createElement('p');
+      say(p, 'The Links tab could not be loaded. Is the server still running?', 'error');
+      p.classList.add('status');
+      lp.replaceChildren(p);
+    });
+  }
+
   // ---------------------------------------------------------------- tabs
 
   // Tabs as ARIA describes them: one tab stop, arrow keys (and Home/End) move between tabs.
@@ -1276,6 +1301,7 @@
       t.tabIndex = on ? 0 : -1;
       $(t.getAttribute('aria-controls')).hidden = !on;
     });
+    if (tab.id === 'tab-links') openLinks();
     if (focus) tab.focus();
   }
   tabs.forEach((t, i) => {
@@ -1289,6 +1315,7 @@
     });
   });
   if (location.hash === '#batch') select($('tab-batch'), false);
+  if (location.hash === '#links') select($('tab-links'), false);
 
   // Settings typed before the script ran (a reload keeps form values) show at once.
   setKind(kind());
