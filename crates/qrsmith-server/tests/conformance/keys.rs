@@ -7,7 +7,7 @@ use qrsmith_server::store::keys::{
 };
 use qrsmith_server::store::{unix_now, KeyStore, RateLimiter, UsageStore};
 
-use crate::for_each_backend;
+use crate::{for_each_backend, runtime};
 
 fn record(name: &str, key: &str, rate: Rate, burst: u32) -> ApiKey {
     ApiKey {
@@ -18,13 +18,6 @@ fn record(name: &str, key: &str, rate: Rate, burst: u32) -> ApiKey {
         created_at: unix_now(),
         revoked_at: None,
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 #[test]

@@ -4,7 +4,7 @@ use qrsmith_server::store::keys::Day;
 use qrsmith_server::store::links::{Device, Link, LinkCreateError, ScanCount, VisitorMark};
 use qrsmith_server::store::{unix_now, LinkStore};
 
-use crate::for_each_backend;
+use crate::{for_each_backend, runtime};
 
 fn link(slug: &str, owner: Option<&str>, created_at: i64) -> Link {
     Link {
@@ -22,13 +22,6 @@ fn link(slug: &str, owner: Option<&str>, created_at: i64) -> Link {
         enabled: true,
         note: "flyers, spring".to_owned(),
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 #[test]

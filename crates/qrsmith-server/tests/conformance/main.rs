@@ -31,6 +31,14 @@ macro_rules! for_each_backend {
 }
 pub(crate) use for_each_backend;
 
+/// A runtime for the stores' asynchronous methods (rate limits, link lookups).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 /// An empty SQLite store in memory.
 pub fn fresh_sqlite() -> SqliteStore {
     SqliteStore::in_memory().expect("in-memory SQLite")
