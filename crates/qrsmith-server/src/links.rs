@@ -1010,7 +1010,8 @@ impl Links {
 pub fn start_flush(links: Arc<Links>) {
     let every = links.settings.flush_every.max(Duration::from_millis(100));
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // The first write one interval after start (an interval's first tick is immediate).
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
