@@ -290,8 +290,10 @@
   });
 
   function setReady(ready) {
-    g.copy.disabled = !ready;
-    g.link.disabled = !ready;
+    // A logo travels by POST and parts by ZIP, so neither fits in a link; with a logo the
+    // clipboard gets the PNG only when PNG is the chosen format.
+    g.link.disabled = !ready || Boolean(logoData || partsZip);
+    g.copy.disabled = !ready || Boolean(partsZip) || Boolean(logoData && g.format.value !== 'png');
     g.download.setAttribute('aria-disabled', String(!ready));
     if (ready) {
       g.download.href = fileUrl;
@@ -423,8 +425,6 @@
       g.caption.textContent = `${images.length} symbols, joined back by readers; the download is a ZIP of ${format.toUpperCase()}s`;
       say(g.status, '');
       setReady(true);
-      g.copy.disabled = true;
-      g.link.disabled = true;
     } catch (err) {
       if (body !== wanted) return;
       say(g.status, err instanceof TypeError ? networkText(err) : err.message, 'error');
@@ -470,12 +470,7 @@
     g.empty.hidden = true;
     say(g.status, '');
     setReady(true);
-    if (logoData) {
-      g.link.disabled = true; // a logo does not fit in a link
-      g.copy.disabled = g.format.value !== 'png';
-    } else {
-      scanOf(wanted);
-    }
+    if (!logoData) scanOf(wanted);
     caption(g.format.value, g.format.value === 'svg' ? 'svg' : 'png');
   });
 
