@@ -30,12 +30,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::store::keys::{ApiKey, Day, Decision, KeyBackend, KeyHash, UsageCount};
 
@@ -250,9 +250,9 @@ fn is_open(route: &str) -> bool {
     )
 }
 
-fn unauthorized(code: &'static str, message: &'static str) -> Response {
-    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, code, message).into_response();
-    let challenge = if code == "api_key_required" {
+fn unauthorized(code: ErrorCode, message: &'static str) -> Response {
+    let mut response = ApiError::new(code, message).into_response();
+    let challenge = if code == ErrorCode::ApiKeyRequired {
         "Bearer realm=\"qrsmith\""
     } else {
         "Bearer realm=\"qrsmith\", error=\"invalid_token\""
@@ -293,11 +293,11 @@ pub async fn require_key(State(state): State<AppState>, mut req: Request, next: 
             return next.run(req).await;
         }
         return match hash {
-            None => unauthorized("api_key_required", "/metrics needs the metrics key"),
+            None => unauthorized(ErrorCode::ApiKeyRequired, "/metrics needs the metrics key"),
             Some(h) if keys.is_admin(&h) || keys.metrics_key.is_some_and(|m| m.ct_eq(&h)) => {
                 next.run(req).await
             }
-            Some(_) => unauthorized("api_key_invalid", "this is not the metrics key"),
+            Some(_) => unauthorized(ErrorCode::ApiKeyInvalid, "this is not the metrics key"),
         };
     }
     if hash.as_ref().is_some_and(|h| keys.is_admin(h)) {
@@ -314,13 +314,18 @@ pub async fn require_key(State(state): State<AppState>, mut req: Request, next: 
     }
     let Some(hash) = hash else {
         return unauthorized(
-            "api_key_required",
+            ErrorCode::ApiKeyRequired,
             "an API key is required: send it as Authorization: Bearer <key> or X-API-Key",
         );
     };
     let key = match keys.lookup(hash).await {
         Ok(Some(key)) if key.revoked_at.is_none() => key,
-        Ok(_) => return unauthorized("api_key_invalid", "the API key is unknown or revoked"),
+        Ok(_) => {
+            return unauthorized(
+                ErrorCode::ApiKeyInvalid,
+                "the API key is unknown or revoked",
+            )
+        }
         Err(e) => return e.into_response(),
     };
     let decision = match keys.store.check(&key.name, key.rate, key.burst).await {
@@ -335,8 +340,7 @@ pub async fn require_key(State(state): State<AppState>, mut req: Request, next: 
                 u32::try_from(ceil_secs(decision.retry_after).max(1)).unwrap_or(u32::MAX),
             ),
             ..ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!(
                     "this key may send {} requests at once, then {}; retry after the delay in \
                      Retry-After",

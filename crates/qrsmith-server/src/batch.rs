@@ -16,7 +16,6 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{Read, Seek, Write};
 
-use axum::http::StatusCode;
 use base64::Engine as _;
 use qrsmith_core::{
     encode_bytes, encode_text, Decoded, Format, LabelSheet, LabelSheetWriter, PageSize, QrCode,
@@ -24,7 +23,7 @@ use qrsmith_core::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::generation::{Generation, GenerationLimits, Payload, QrOptions, QR_OPTION_NAMES};
 
 /// Columns whose cells are whole numbers.
@@ -45,11 +44,7 @@ pub fn read_zip(
     max_total_bytes: u64,
 ) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
     let invalid = |e: zip::result::ZipError| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_zip",
-            format!("unreadable ZIP: {e}"),
-        )
+        ApiError::new(ErrorCode::InvalidZip, format!("unreadable ZIP: {e}"))
     };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(invalid)?;
     let mut budget = max_total_bytes;
@@ -162,7 +157,7 @@ fn read_csv(
     max_rows: usize,
     caption: Option<(&str, bool)>,
 ) -> Result<Vec<GenerateRow>, ApiError> {
-    let invalid = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_csv", message);
+    let invalid = |message: String| ApiError::new(ErrorCode::InvalidCsv, message);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::Headers)

@@ -1,5 +1,6 @@
 //! The service's one error type: an HTTP status, a stable machine-readable code and a public
-//! message, answered as `{"error": {"code": "…", "message": "…"}}`.
+//! message, answered as `{"error": {"code": "…", "message": "…"}}`, and [`ErrorCode`], the one
+//! list of every code the service answers.
 //!
 //! Internal details (an engine failure's cause) go to the log, never to the client.
 
@@ -12,83 +13,241 @@ use axum::response::{IntoResponse, Response};
 use qrsmith_core::ErrorKind;
 use serde_json::json;
 
+/// Declares [`ErrorCode`] from one table of variant, wire code and usual status, so that the
+/// three cannot drift apart.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal, $status:ident;)*) => {
+        /// Every error code the service answers (in error bodies, in failed job items and in the
+        /// access log), with the HTTP status it usually comes with. The OpenAPI document's
+        /// `ErrorCode` enum is held to this list by a test.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in the table's order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The stable snake_case code clients match on.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+
+            /// The status this code is answered with, but for the library's two whose status
+            /// depends on the direction (see [`ApiError::from_decode`]).
+            pub const fn status(self) -> StatusCode {
+                match self {
+                    $(ErrorCode::$variant => StatusCode::$status,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// A query or JSON field has a wrong value.
+    InvalidParameter = "invalid_parameter", BAD_REQUEST;
+    /// The body is not JSON, or not of the expected shape.
+    InvalidJson = "invalid_json", BAD_REQUEST;
+    /// The request body could not be read.
+    InvalidBody = "invalid_body", BAD_REQUEST;
+    /// The multipart form is malformed.
+    InvalidMultipart = "invalid_multipart", BAD_REQUEST;
+    /// A batch CSV cannot be read.
+    InvalidCsv = "invalid_csv", BAD_REQUEST;
+    /// A batch ZIP cannot be read.
+    InvalidZip = "invalid_zip", BAD_REQUEST;
+    /// A payload builder's field is invalid.
+    InvalidPayload = "invalid_payload", BAD_REQUEST;
+    /// The logo is not a readable image.
+    InvalidLogo = "invalid_logo", BAD_REQUEST;
+    /// The data does not fit in the symbol asked for.
+    DataTooLong = "data_too_long", BAD_REQUEST;
+    /// A generation or decoding option is out of range.
+    InvalidOption = "invalid_option", BAD_REQUEST;
+    /// A size limit of the library (413 when the upload is the input).
+    LimitExceeded = "limit_exceeded", BAD_REQUEST;
+    /// An unknown output format (415 when it is an upload's format).
+    UnsupportedFormat = "unsupported_format", BAD_REQUEST;
+    /// A link destination that is not an absolute http(s) URL, is too long, or has userinfo.
+    InvalidDestination = "invalid_destination", BAD_REQUEST;
+    /// A link destination outside `--link-allowed-hosts`.
+    DestinationNotAllowed = "destination_not_allowed", BAD_REQUEST;
+    /// A link slug of the wrong length or characters.
+    InvalidSlug = "invalid_slug", BAD_REQUEST;
+    /// No API key was sent.
+    ApiKeyRequired = "api_key_required", UNAUTHORIZED;
+    /// The API key is unknown or revoked.
+    ApiKeyInvalid = "api_key_invalid", UNAUTHORIZED;
+    /// The call needs the admin key.
+    AdminKeyRequired = "admin_key_required", FORBIDDEN;
+    /// The key has `--max-links-per-key` links.
+    LinkLimitReached = "link_limit_reached", FORBIDDEN;
+    /// No such route.
+    NotFound = "not_found", NOT_FOUND;
+    /// No such legacy task (unknown, or its result expired).
+    TaskNotFound = "task_not_found", NOT_FOUND;
+    /// No such job (unknown, or its result expired).
+    JobNotFound = "job_not_found", NOT_FOUND;
+    /// No such link among those the key may see.
+    LinkNotFound = "link_not_found", NOT_FOUND;
+    /// A legacy task has not finished.
+    ResultNotReady = "result_not_ready", NOT_FOUND;
+    /// The method is not allowed on the route.
+    MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED;
+    /// The request body did not arrive in time.
+    RequestBodyTimeout = "request_body_timeout", REQUEST_TIMEOUT;
+    /// A job's result was asked for before it finished.
+    JobNotFinished = "job_not_finished", CONFLICT;
+    /// A legacy task failed.
+    TaskFailed = "task_failed", CONFLICT;
+    /// The chosen slug is in use.
+    SlugTaken = "slug_taken", CONFLICT;
+    /// A job's result is no longer stored.
+    ResultGone = "result_gone", GONE;
+    /// The body, the text or an upload is larger than allowed.
+    PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE;
+    /// The text exceeds the generation limit.
+    TextTooLong = "text_too_long", PAYLOAD_TOO_LARGE;
+    /// The logo exceeds its byte limit.
+    LogoTooLarge = "logo_too_large", PAYLOAD_TOO_LARGE;
+    /// The body's content type is not one the route reads.
+    UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE;
+    /// The uploaded image is corrupt or truncated.
+    CorruptImage = "corrupt_image", UNPROCESSABLE_ENTITY;
+    /// The decode time budget ran out.
+    Timeout = "timeout", UNPROCESSABLE_ENTITY;
+    /// Structured-append symbols do not form one complete sequence.
+    IncompleteSequence = "incomplete_sequence", UNPROCESSABLE_ENTITY;
+    /// A styled code that cannot be made to read.
+    Unscannable = "unscannable", UNPROCESSABLE_ENTITY;
+    /// The worker queue (or another capacity) is full.
+    Overloaded = "overloaded", TOO_MANY_REQUESTS;
+    /// The key's rate limit is spent.
+    RateLimited = "rate_limited", TOO_MANY_REQUESTS;
+    /// Not the client's fault; the detail is in the log.
+    InternalError = "internal_error", INTERNAL_SERVER_ERROR;
+    /// The readiness check of the decoding engine failed.
+    EngineError = "engine_error", SERVICE_UNAVAILABLE;
+    /// The server has not finished starting.
+    Starting = "starting", SERVICE_UNAVAILABLE;
+    /// The server is shutting down.
+    ShuttingDown = "shutting_down", SERVICE_UNAVAILABLE;
+    /// The store (SQLite or Redis) failed.
+    StorageUnavailable = "storage_unavailable", SERVICE_UNAVAILABLE;
+    /// The request took longer than `--request-timeout`.
+    RequestTimeout = "request_timeout", SERVICE_UNAVAILABLE;
+}
+
+impl ErrorCode {
+    /// The code of a library error kind (the same wire code: the test below holds them equal).
+    pub const fn of_kind(kind: ErrorKind) -> ErrorCode {
+        match kind {
+            ErrorKind::DataTooLong => ErrorCode::DataTooLong,
+            ErrorKind::InvalidOption => ErrorCode::InvalidOption,
+            ErrorKind::LimitExceeded => ErrorCode::LimitExceeded,
+            ErrorKind::UnsupportedFormat => ErrorCode::UnsupportedFormat,
+            ErrorKind::CorruptImage => ErrorCode::CorruptImage,
+            ErrorKind::Timeout => ErrorCode::Timeout,
+            ErrorKind::IncompleteSequence => ErrorCode::IncompleteSequence,
+            ErrorKind::Engine => ErrorCode::EngineError,
+            ErrorKind::Unscannable => ErrorCode::Unscannable,
+            // A kind newer than this table; the test below fails until it is added.
+            _ => ErrorCode::InternalError,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// An error answered to the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
-    /// A stable snake_case code clients can match on.
-    pub code: &'static str,
+    /// The stable code clients can match on.
+    pub code: ErrorCode,
     /// A human-readable message, safe to show to the client.
     pub message: Cow<'static, str>,
     /// Seconds after which a retry may succeed (`Retry-After`), for 429 and 503.
     pub retry_after: Option<u32>,
 }
 
-/// The code of an error response, kept in the response's extensions for the access log.
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorCode(pub &'static str);
-
 /// Shorthand for handler results.
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    /// An error with `status`, `code` and `message`.
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    /// An error with `code`, its usual status, and `message`.
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
         ApiError {
-            status,
+            status: code.status(),
             code,
             message: message.into(),
             retry_after: None,
         }
     }
 
+    /// The same error answered with `status` instead of the code's usual one (a rejection
+    /// that carries its own status, a library code whose status depends on the direction).
+    pub fn with_status(self, status: StatusCode) -> Self {
+        ApiError { status, ..self }
+    }
+
+    /// The same error with `Retry-After: secs`.
+    pub fn retry_after(self, secs: u32) -> Self {
+        ApiError {
+            retry_after: Some(secs),
+            ..self
+        }
+    }
+
     /// 400 `invalid_parameter`: a query or JSON field has a wrong value.
     pub fn bad_parameter(message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", message)
+        ApiError::new(ErrorCode::InvalidParameter, message)
     }
 
     /// 404 `not_found`.
     pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+        ApiError::new(ErrorCode::NotFound, message)
     }
 
     /// 413 `payload_too_large`.
     pub fn too_large(message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+        ApiError::new(ErrorCode::PayloadTooLarge, message)
     }
 
     /// 415 `unsupported_media_type`.
     pub fn unsupported_media_type(message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            message,
-        )
+        ApiError::new(ErrorCode::UnsupportedMediaType, message)
     }
 
     /// 429 `overloaded` with `Retry-After: 1`: the worker queue (or another capacity) is full.
     pub fn overloaded(message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError {
-            retry_after: Some(1),
-            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "overloaded", message)
-        }
+        ApiError::new(ErrorCode::Overloaded, message).retry_after(1)
     }
 
     /// 503 `shutting_down` with `Retry-After: 1`.
     pub fn shutting_down() -> Self {
-        ApiError {
-            retry_after: Some(1),
-            ..ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
-                "the server is shutting down",
-            )
-        }
+        ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down").retry_after(1)
     }
 
     /// 503 `storage_unavailable` with `Retry-After: 1`: the store (SQLite or Redis) failed, e.g.
@@ -96,51 +255,49 @@ impl ApiError {
     /// a 500. The detail is logged, not answered.
     pub fn storage_unavailable(detail: &str) -> Self {
         tracing::error!(detail, "storage unavailable");
-        ApiError {
-            retry_after: Some(1),
-            ..ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                "the service's storage is unavailable; retry after the delay in Retry-After",
-            )
-        }
+        ApiError::new(
+            ErrorCode::StorageUnavailable,
+            "the service's storage is unavailable; retry after the delay in Retry-After",
+        )
+        .retry_after(1)
     }
 
     /// An error of the library met while generating: every kind but an engine failure is the
-    /// request's fault, so 400.
+    /// request's fault. A styled code that cannot be made to read is 422 (well-formed, but its
+    /// look cannot work); any other kind is 400, since the input (a logo that is a corrupt
+    /// image, too much data) is a parameter the client can change.
     pub fn from_generate(err: qrsmith_core::Error) -> Self {
-        let status = match err.kind() {
+        let error = match err.kind() {
             ErrorKind::Engine => return ApiError::internal(err.message()),
-            // A styled code that cannot be made to read: the request is well-formed but its
-            // look cannot work.
-            ErrorKind::Unscannable => StatusCode::UNPROCESSABLE_ENTITY,
-            // Too much data for the symbol asked for, an output larger than allowed, an unknown
-            // format name: all are parameters the client can change.
-            _ => StatusCode::BAD_REQUEST,
+            kind => ApiError::new(ErrorCode::of_kind(kind), err.message().to_owned()),
         };
-        ApiError::new(status, err.kind().code(), err.message().to_owned())
+        match err.kind() {
+            ErrorKind::Unscannable => error,
+            _ => error.with_status(StatusCode::BAD_REQUEST),
+        }
     }
 
-    /// An error of the library met while decoding an uploaded image.
+    /// An error of the library met while decoding an uploaded image. Two codes change status
+    /// here because the upload is the input: a size limit is 413 and an unknown format 415.
+    /// Corrupt, truncated or too hard for the time budget is 422 (the same image will fail
+    /// again, so not a retryable 5xx).
     pub fn from_decode(err: qrsmith_core::Error) -> Self {
-        let status = match err.kind() {
-            ErrorKind::LimitExceeded => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorKind::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        let error = match err.kind() {
             ErrorKind::Engine => return ApiError::internal(err.message()),
-            ErrorKind::InvalidOption => StatusCode::BAD_REQUEST,
-            // Corrupt, truncated, or so hard that the time budget ran out: the same image will
-            // fail again, so 422 rather than a retryable 5xx.
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
+            kind => ApiError::new(ErrorCode::of_kind(kind), err.message().to_owned()),
         };
-        ApiError::new(status, err.kind().code(), err.message().to_owned())
+        match err.kind() {
+            ErrorKind::LimitExceeded => error.with_status(StatusCode::PAYLOAD_TOO_LARGE),
+            ErrorKind::UnsupportedFormat => error.with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            _ => error,
+        }
     }
 
     /// 500 `internal_error`: not the client's fault. The detail is logged, not answered.
     pub fn internal(detail: &str) -> Self {
         tracing::error!(detail, "internal error");
         ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "internal error; the request may be retried",
         )
     }
@@ -162,10 +319,10 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let body = json!({"error": {"code": self.code.as_str(), "message": self.message}});
         let mut response = (self.status, axum::Json(body)).into_response();
         // For the access log.
-        response.extensions_mut().insert(ErrorCode(self.code));
+        response.extensions_mut().insert(self.code);
         if let Some(secs) = self.retry_after {
             response
                 .headers_mut()
@@ -187,8 +344,7 @@ impl From<JsonRejection> for ApiError {
             ),
             JsonRejection::BytesRejection(r) => r.into(),
             other => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
+                ErrorCode::InvalidJson,
                 format!("invalid JSON body: {}", other.body_text()),
             ),
         }
@@ -201,8 +357,7 @@ impl From<BytesRejection> for ApiError {
             ApiError::too_large("the request body exceeds the configured limit")
         } else {
             ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_body",
+                ErrorCode::InvalidBody,
                 format!("cannot read the request body: {}", rejection.body_text()),
             )
         }
@@ -227,8 +382,7 @@ impl From<MultipartError> for ApiError {
             ApiError::too_large("the request body exceeds the configured limit")
         } else {
             ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_multipart",
+                ErrorCode::InvalidMultipart,
                 format!("invalid multipart body: {}", err.body_text()),
             )
         }
@@ -259,7 +413,7 @@ mod tests {
         let generate = |k| ApiError::from_generate(Error::new(k, "m"));
         let e = generate(ErrorKind::DataTooLong);
         assert_eq!(
-            (e.status, e.code),
+            (e.status, e.code.as_str()),
             (StatusCode::BAD_REQUEST, "data_too_long")
         );
         assert_eq!(
@@ -267,5 +421,58 @@ mod tests {
             StatusCode::BAD_REQUEST
         );
         assert_eq!(generate(ErrorKind::Engine).code, "internal_error");
+        assert_eq!(
+            generate(ErrorKind::Unscannable).status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+
+    #[test]
+    fn library_kinds_keep_their_wire_codes() {
+        for kind in [
+            ErrorKind::DataTooLong,
+            ErrorKind::InvalidOption,
+            ErrorKind::LimitExceeded,
+            ErrorKind::UnsupportedFormat,
+            ErrorKind::CorruptImage,
+            ErrorKind::Timeout,
+            ErrorKind::IncompleteSequence,
+            ErrorKind::Engine,
+            ErrorKind::Unscannable,
+        ] {
+            assert_eq!(ErrorCode::of_kind(kind).as_str(), kind.code(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(
+                !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{s}"
+            );
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+        }
+    }
+
+    /// The OpenAPI document lists exactly the codes of the registry.
+    #[test]
+    fn openapi_lists_every_code() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("openapi.json")).expect("openapi.json parses");
+        let listed: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .expect("components.schemas.ErrorCode.enum")
+            .iter()
+            .map(|v| v.as_str().expect("a string"))
+            .collect();
+        let registry: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            listed, registry,
+            "openapi.json's ErrorCode enum against error.rs"
+        );
     }
 }

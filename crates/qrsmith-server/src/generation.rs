@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::cache::CacheKey;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
 /// A number given as a JSON number or as text (query strings are all text).
@@ -328,8 +328,7 @@ impl QrOptions {
         };
         if len > limits.max_text_bytes {
             return Err(ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "text_too_long",
+                ErrorCode::TextTooLong,
                 format!(
                     "the payload has {len} bytes; at most {} are accepted",
                     limits.max_text_bytes
@@ -557,17 +556,11 @@ fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
         style.eye_inner_color = Some(parse_color(Some(s), "eye_inner_color", Color::BLACK)?);
     }
     let logo_error = |e: qrsmith_core::Error| match e.kind() {
-        qrsmith_core::ErrorKind::LimitExceeded => ApiError::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "logo_too_large",
-            e.message().to_owned(),
-        ),
+        qrsmith_core::ErrorKind::LimitExceeded => {
+            ApiError::new(ErrorCode::LogoTooLarge, e.message().to_owned())
+        }
         qrsmith_core::ErrorKind::InvalidOption => bad("logo", e),
-        _ => ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "invalid_logo",
-            e.message().to_owned(),
-        ),
+        _ => ApiError::new(ErrorCode::InvalidLogo, e.message().to_owned()),
     };
     match f.logo.map(str::trim).filter(|l| !l.is_empty()) {
         None => {
@@ -585,19 +578,14 @@ fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
             };
             if b64.len() / 4 * 3 > qrsmith_core::MAX_LOGO_BYTES + 3 {
                 return Err(ApiError::new(
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "logo_too_large",
+                    ErrorCode::LogoTooLarge,
                     format!("the logo exceeds {} bytes", qrsmith_core::MAX_LOGO_BYTES),
                 ));
             }
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64)
                 .map_err(|e| {
-                    ApiError::new(
-                        axum::http::StatusCode::BAD_REQUEST,
-                        "invalid_logo",
-                        format!("logo: not base64: {e}"),
-                    )
+                    ApiError::new(ErrorCode::InvalidLogo, format!("logo: not base64: {e}"))
                 })?;
             let mut logo = qrsmith_core::Logo::new(&bytes).map_err(logo_error)?;
             if let Some(size) = f.logo_size {

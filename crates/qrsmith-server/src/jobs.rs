@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 
 use crate::batch::{self, GenerateZip};
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::{AppState, Phase};
 use crate::store::{
     unix_now, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem, WriteSeek,
@@ -338,7 +338,7 @@ async fn run_item(
 
 fn item_error(e: &ApiError) -> ItemError {
     ItemError {
-        code: e.code.to_owned(),
+        code: e.code.as_str().to_owned(),
         message: e.message.to_string(),
     }
 }
@@ -348,7 +348,7 @@ fn generate_item(
     limits: crate::generation::GenerationLimits,
 ) -> Result<Vec<u8>, ItemError> {
     let options: Map<String, Value> = serde_json::from_slice(input).map_err(|e| ItemError {
-        code: "internal_error".into(),
+        code: ErrorCode::InternalError.as_str().into(),
         message: format!("stored options unreadable: {e}"),
     })?;
     let generation = batch::normalise(&options, limits, FORMATS).map_err(|e| item_error(&e))?;
@@ -364,7 +364,7 @@ fn label_item(
     limits: crate::generation::GenerationLimits,
 ) -> Result<Vec<u8>, ItemError> {
     let internal = |message: String| ItemError {
-        code: "internal_error".into(),
+        code: ErrorCode::InternalError.as_str().into(),
         message,
     };
     let item: batch::LabelItem = serde_json::from_slice(input)
@@ -383,7 +383,7 @@ fn decode_item(item: &PendingItem, opts: &DecodeOptions) -> Result<Vec<u8>, Item
     match decode(&item.input, opts) {
         Ok(d) => serde_json::to_vec(&batch::decode_file_json(&item.name, Ok(&d))).map_err(|e| {
             ItemError {
-                code: "internal_error".into(),
+                code: ErrorCode::InternalError.as_str().into(),
                 message: e.to_string(),
             }
         }),

@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use crate::error::ErrorCode;
 use crate::metrics::Metrics;
 use crate::store::keys::Day;
 use crate::store::links::{
@@ -57,15 +58,15 @@ pub enum LinkError {
 }
 
 impl LinkError {
-    /// The stable code.
-    pub fn code(&self) -> &'static str {
+    /// The stable code (which carries the status the API answers with).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            LinkError::InvalidDestination(_) => "invalid_destination",
-            LinkError::DestinationNotAllowed(_) => "destination_not_allowed",
-            LinkError::InvalidSlug(_) => "invalid_slug",
-            LinkError::SlugTaken(_) => "slug_taken",
-            LinkError::LimitReached(_) => "link_limit_reached",
-            LinkError::InvalidParameter(_) => "invalid_parameter",
+            LinkError::InvalidDestination(_) => ErrorCode::InvalidDestination,
+            LinkError::DestinationNotAllowed(_) => ErrorCode::DestinationNotAllowed,
+            LinkError::InvalidSlug(_) => ErrorCode::InvalidSlug,
+            LinkError::SlugTaken(_) => ErrorCode::SlugTaken,
+            LinkError::LimitReached(_) => ErrorCode::LinkLimitReached,
+            LinkError::InvalidParameter(_) => ErrorCode::InvalidParameter,
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body::{Frame, SizeHint};
@@ -89,8 +89,7 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
             // The client never finished sending (a slow or stalled upload, slowloris): its
             // fault, and retrying the same way will not help.
             Err(_) if !received.load(Ordering::Relaxed) => ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "request_body_timeout",
+                ErrorCode::RequestBodyTimeout,
                 format!(
                     "the request body did not arrive within {} ms",
                     state.config.request_timeout_ms
@@ -100,8 +99,7 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
             Err(_) => ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "request_timeout",
+                    ErrorCode::RequestTimeout,
                     format!(
                         "the request took longer than {} ms",
                         state.config.request_timeout_ms
@@ -128,7 +126,7 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
         .with_label_values(&[route])
         .observe(elapsed.as_secs_f64());
     if !quiet {
-        let error = response.extensions().get::<ErrorCode>().map(|c| c.0);
+        let error = response.extensions().get::<ErrorCode>().map(|c| c.as_str());
         tracing::info!(
             target: "qrsmith::access",
             request_id = request_id.to_str().unwrap_or(""),

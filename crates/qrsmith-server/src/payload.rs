@@ -5,18 +5,14 @@
 
 use qrsmith_core::payload::Payload;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::generation::Generation;
-
-/// The stable code of a payload whose fields are invalid.
-pub const INVALID_PAYLOAD: &str = "invalid_payload";
 
 /// Builds the text of `payload`, or a `400 invalid_payload` naming the field.
 pub fn build(payload: &Payload) -> ApiResult<String> {
     payload.build().map_err(|e| {
         ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            INVALID_PAYLOAD,
+            ErrorCode::InvalidPayload,
             format!("payload.{} ({} payload)", e.message(), payload.type_name()),
         )
     })
@@ -43,7 +39,7 @@ mod tests {
         .unwrap();
         let err = build(&payload).unwrap_err();
         assert_eq!(err.status, axum::http::StatusCode::BAD_REQUEST);
-        assert_eq!(err.code, INVALID_PAYLOAD);
+        assert_eq!(err.code, ErrorCode::InvalidPayload);
         assert!(
             err.message.starts_with("payload.iban: ") && err.message.ends_with("(epc payload)"),
             "{}",

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use qrsmith_core::{decode, Decoded, Effort};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
 /// Which multipart fields hold the image.
@@ -26,9 +26,9 @@ pub async fn upload(req: Request, field: Field, raw_allowed: bool) -> ApiResult<
     let essence = crate::headers::media_type(req.headers());
     let essence = essence.as_str();
     if essence == "multipart/form-data" {
-        let mut form = Multipart::from_request(req, &())
-            .await
-            .map_err(|r| ApiError::new(r.status(), "invalid_multipart", r.body_text()))?;
+        let mut form = Multipart::from_request(req, &()).await.map_err(|r| {
+            ApiError::new(ErrorCode::InvalidMultipart, r.body_text()).with_status(r.status())
+        })?;
         while let Some(part) = form.next_field().await? {
             let wanted = match (part.name(), field) {
                 (Some("image"), _) => true,

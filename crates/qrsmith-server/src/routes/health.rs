@@ -2,13 +2,13 @@
 //! starting or draining). Neither is logged nor shed under load.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use qrsmith_core::{encode_text, render, EncodeOptions, Format, RenderOptions};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::{AppState, Phase};
 
 /// `/health` and `/ready`.
@@ -26,8 +26,7 @@ async fn health() -> Response {
     match check {
         Ok(_) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok").into_response(),
         Err(e) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "engine_error",
+            ErrorCode::EngineError,
             format!("the engine check failed: {e}"),
         )
         .into_response(),
@@ -42,15 +41,9 @@ async fn ready(State(state): State<AppState>) -> Response {
             "ready",
         )
             .into_response(),
-        Phase::Starting => ApiError {
-            retry_after: Some(1),
-            ..ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "starting",
-                "the server is starting",
-            )
-        }
-        .into_response(),
+        Phase::Starting => ApiError::new(ErrorCode::Starting, "the server is starting")
+            .retry_after(1)
+            .into_response(),
         Phase::Draining => ApiError::shutting_down().into_response(),
     }
 }

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde_json::{Map, Value};
 
 use crate::batch::{self, GenerateRow};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::jobs::{describe, FORMATS};
 use crate::state::AppState;
 use crate::store::{ItemError, Job, JobKind, JobStatus, NewItem, ResultBlob};
@@ -40,8 +40,7 @@ async fn submit(State(state): State<AppState>, req: Request) -> ApiResult<Respon
             off_runtime(move || {
                 let body = serde_json::from_slice(&body).map_err(|e| {
                     ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_json",
+                        ErrorCode::InvalidJson,
                         format!("the body is not valid JSON: {e}"),
                     )
                 })?;
@@ -50,9 +49,9 @@ async fn submit(State(state): State<AppState>, req: Request) -> ApiResult<Respon
             .await?
         }
         "multipart/form-data" => {
-            let form = Multipart::from_request(req, &())
-                .await
-                .map_err(|r| ApiError::new(r.status(), "invalid_multipart", r.body_text()))?;
+            let form = Multipart::from_request(req, &()).await.map_err(|r| {
+                ApiError::new(ErrorCode::InvalidMultipart, r.body_text()).with_status(r.status())
+            })?;
             let form = read_form(&state, form).await?;
             let state = state.clone();
             off_runtime(move || from_form(&state, form)).await?
@@ -228,11 +227,11 @@ fn generate_items(rows: Vec<GenerateRow>) -> Vec<NewItem> {
             name: row.file_name(),
             input: match row.generation {
                 Ok(_) => serde_json::to_vec(&row.options).map_err(|e| ItemError {
-                    code: "invalid_parameter".into(),
+                    code: ErrorCode::InvalidParameter.as_str().into(),
                     message: e.to_string(),
                 }),
                 Err(e) => Err(ItemError {
-                    code: e.code.into(),
+                    code: e.code.as_str().into(),
                     message: format!("row {}: {}", row.row, e.message),
                 }),
             },
@@ -254,11 +253,11 @@ fn label_items(rows: Vec<GenerateRow>, labels: &batch::LabelOptions) -> Vec<NewI
                     sheet: layout.clone(),
                 })
                 .map_err(|e| ItemError {
-                    code: "invalid_parameter".into(),
+                    code: ErrorCode::InvalidParameter.as_str().into(),
                     message: e.to_string(),
                 }),
                 Err(e) => Err(ItemError {
-                    code: e.code.into(),
+                    code: e.code.as_str().into(),
                     message: format!("row {}: {}", row.row, e.message),
                 }),
             },
@@ -316,8 +315,7 @@ async fn find(state: &AppState, id: String) -> ApiResult<Job> {
         .await?
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::NOT_FOUND,
-                "job_not_found",
+                ErrorCode::JobNotFound,
                 format!("no job {shown:?} (unknown, or its result expired)"),
             )
         })
@@ -349,8 +347,7 @@ async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
     let job = find(&state, id).await?;
     if job.status != JobStatus::Succeeded {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "job_not_finished",
+            ErrorCode::JobNotFinished,
             format!(
                 "the job is {}; its result is there once it has succeeded",
                 job.status.name()
@@ -365,8 +362,7 @@ async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
         .ok_or_else(|| {
             // Swept between the two reads, or evicted from Redis under memory pressure.
             ApiError::new(
-                StatusCode::GONE,
-                "result_gone",
+                ErrorCode::ResultGone,
                 "the job's result is no longer stored; submit the job again",
             )
         })?;

@@ -13,7 +13,7 @@ use qrsmith_core::Format;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::generation::{self, Generated, Generation, QrOptions, QR_OPTION_NAMES};
 use crate::query::StrictQuery;
 use crate::reading::{self, Field};
@@ -185,13 +185,11 @@ async fn result_image(
             Ok(([(header::CONTENT_TYPE, mime_type(&name))], bytes).into_response())
         }
         Outcome::Pending => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "result_not_ready",
+            ErrorCode::ResultNotReady,
             "the task has not finished; poll GET /result/{id}",
         )),
         Outcome::Failed { message, .. } => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "task_failed",
+            ErrorCode::TaskFailed,
             format!("the task failed: {message}; GET /result/{{id}} tells why"),
         )),
     }
@@ -199,8 +197,7 @@ async fn result_image(
 
 fn unknown_task(id: &str) -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "task_not_found",
+        ErrorCode::TaskNotFound,
         format!("no task {id:?} (unknown, or its result expired)"),
     )
 }

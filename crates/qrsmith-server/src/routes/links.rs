@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::links::{
     check_slug, classify, now, stats_range, Granularity, LinkChange, LinkError, LinkStats,
     LinkView, LinksFailure, NewLink, Resolution,
@@ -45,12 +45,7 @@ pub fn router() -> Router<AppState> {
 
 impl From<LinkError> for ApiError {
     fn from(e: LinkError) -> Self {
-        let status = match e {
-            LinkError::SlugTaken(_) => StatusCode::CONFLICT,
-            LinkError::LimitReached(_) => StatusCode::FORBIDDEN,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        ApiError::new(status, e.code(), e.message().to_owned())
+        ApiError::new(e.code(), e.message().to_owned())
     }
 }
 
@@ -233,8 +228,7 @@ fn owner_of(caller: Option<Extension<Caller>>) -> Option<String> {
 
 fn not_found(slug: &str) -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "link_not_found",
+        ErrorCode::LinkNotFound,
         format!("no link {slug:?} (among the links this key may see)"),
     )
 }

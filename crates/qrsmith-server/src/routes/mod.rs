@@ -4,7 +4,7 @@
 use axum::http::{Method, Uri};
 use axum::Router;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 pub mod decode;
@@ -41,8 +41,7 @@ pub async fn not_found(uri: Uri) -> ApiError {
 /// 405 for a known path asked with a method it does not serve.
 pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         format!("{method} is not allowed on {}", uri.path()),
     )
 }

@@ -2,14 +2,13 @@
 //! key sees every key's, or one key's with `?key=NAME`.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::query::StrictQuery;
 use crate::state::AppState;
 use crate::store::keys::Day;
@@ -52,8 +51,7 @@ async fn usage(
             Some(Caller::Admin) => None,
             Some(Caller::Key(key)) => Some(key.name.clone()),
             Some(Caller::Anonymous) | None => return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "api_key_required",
+                ErrorCode::ApiKeyRequired,
                 "usage is counted per API key: send yours (or the admin key) as Authorization: \
                  Bearer <key> or X-API-Key",
             )),
@@ -81,8 +79,7 @@ async fn usage(
         }
         (Some(own), Some(asked)) if asked != own => {
             return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "admin_key_required",
+                ErrorCode::AdminKeyRequired,
                 "a key sees its own usage only; other keys' need the admin key",
             ))
         }

@@ -211,7 +211,7 @@ fn write_generate_zip(
     for (row, file, result) in outcomes {
         match result {
             Ok(generated) => zip.add_file(*row, file, &generated.images[0].bytes)?,
-            Err(e) => zip.add_error(*row, e.code, &e.message)?,
+            Err(e) => zip.add_error(*row, e.code.as_str(), &e.message)?,
         }
     }
     zip.finish()?.flush()
