@@ -50,8 +50,8 @@ pub use crate::render::{
     MIN_CAPTION_PT, MIN_LABEL_CODE_MM,
 };
 pub use crate::verify::{
-    generate_verified, scan_margin, Adjustment, Degradation, ScanMargin, Verified, VerifyOptions,
-    MAX_ATTEMPTS, VERIFY_SCALE,
+    ec_level_for_style, generate_verified, scan_margin, Adjustment, Degradation, ScanMargin,
+    Verified, VerifyOptions, MAX_ATTEMPTS, VERIFY_SCALE,
 };
 
 /// Decodes a `width` × `width` module grid (per module, bit 0 dark and the other bits the

@@ -385,6 +385,18 @@ where
     Ok(code)
 }
 
+/// The error-correction level a code drawn in `style` is encoded at: a logo covers modules, so
+/// with `auto_ec` it raises the level to H (QR only: Micro QR has no level H, nor room for a
+/// logo). The one rule for a logo's level, used by [`generate_verified`] (which reports the
+/// raise as an adjustment) and by callers drawing a styled code without verifying it.
+pub fn ec_level_for_style(style: &Style, encode: &EncodeOptions, auto_ec: bool) -> EcLevel {
+    if style.logo.is_some() && auto_ec && !encode.micro {
+        encode.ec_level.max(EcLevel::H)
+    } else {
+        encode.ec_level
+    }
+}
+
 /// Encodes with `encode` (called with the caller's options, adjusted), verifies the result as
 /// rendered with `render` and `style`, and returns it with its scan margin.
 ///
@@ -412,12 +424,13 @@ where
     let mut enc = *encode_opts;
     let mut style = style.clone();
     let mut adjustments = Vec::new();
-    if style.logo.is_some() && verify.auto_ec && enc.ec_level < EcLevel::H && !enc.micro {
+    let for_style = ec_level_for_style(&style, &enc, verify.auto_ec);
+    if for_style != enc.ec_level {
         adjustments.push(Adjustment::RaisedEc {
             from: enc.ec_level,
-            to: EcLevel::H,
+            to: for_style,
         });
-        enc.ec_level = EcLevel::H;
+        enc.ec_level = for_style;
     }
     let mut code = encode_for_logo(&encode, &enc, &style, &mut adjustments)?;
     if let Some(logo) = &style.logo {

@@ -422,3 +422,26 @@ fn the_margin_tells_a_pale_code_from_a_sturdy_one() {
         assert_eq!(our_read(&gray, 8, modules, d), [PAYLOAD], "{d}");
     }
 }
+
+/// The one rule for a logo's level: H with auto EC (never lowered), unchanged without a logo,
+/// without auto EC, or for Micro QR (which has no level H).
+#[test]
+fn a_logo_asks_for_level_h() {
+    let logo = Style {
+        logo: Some(Logo::new(&svg_logo()).unwrap()),
+        ..Style::default()
+    };
+    let at = |ec_level, micro| EncodeOptions {
+        ec_level,
+        micro,
+        ..EncodeOptions::default()
+    };
+    use qrsmith_core::ec_level_for_style as level;
+    assert_eq!(level(&logo, &at(EcLevel::L, false), true), EcLevel::H);
+    assert_eq!(level(&logo, &at(EcLevel::L, false), false), EcLevel::L);
+    assert_eq!(level(&logo, &at(EcLevel::L, true), true), EcLevel::L);
+    assert_eq!(
+        level(&Style::default(), &at(EcLevel::M, false), true),
+        EcLevel::M
+    );
+}

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use base64::Engine as _;
 use qrsmith_core::{
-    encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text, generate_verified,
-    render, render_styled, Color, EcLevel, EncodeOptions, Format, Mode, QrCode, RenderOptions,
-    Size, Style, Verified, VerifyOptions, Version,
+    ec_level_for_style, encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text,
+    generate_verified, render, render_styled, Color, EcLevel, EncodeOptions, Format, Mode, QrCode,
+    RenderOptions, Size, Style, Verified, VerifyOptions, Version,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -365,32 +365,18 @@ impl QrOptions {
             None | Some("") if micro => EcLevel::L,
             None | Some("") if epc => EcLevel::M,
             None | Some("") => EcLevel::H,
-            Some(s) => match s.to_ascii_uppercase().as_str() {
-                "L" => EcLevel::L,
-                "M" => EcLevel::M,
-                "Q" => EcLevel::Q,
-                "H" => EcLevel::H,
-                _ => {
-                    return Err(ApiError::bad_parameter(format!(
-                        "ec {s:?}: use L, M, Q or H"
-                    )))
-                }
-            },
+            Some(s) => s
+                .parse::<EcLevel>()
+                .map_err(|e| ApiError::bad_parameter(format!("ec: {}", e.message())))?,
         };
-        let mode = match self.mode.as_deref() {
-            None => None,
-            Some(s) => Some(match s.to_ascii_lowercase().as_str() {
-                "numeric" => Mode::Numeric,
-                "alphanumeric" => Mode::Alphanumeric,
-                "byte" => Mode::Byte,
-                "kanji" => Mode::Kanji,
-                _ => {
-                    return Err(ApiError::bad_parameter(format!(
-                        "mode {s:?}: use numeric, alphanumeric, byte or kanji"
-                    )))
-                }
-            }),
-        };
+        let mode = self
+            .mode
+            .as_deref()
+            .map(|s| {
+                s.parse::<Mode>()
+                    .map_err(|e| ApiError::bad_parameter(e.message().to_owned()))
+            })
+            .transpose()?;
         // For the quiet zone only: an rMQR version already makes an rMQR symbol.
         let rmqr = self.rmqr.unwrap_or(false) || version.is_some_and(|v| v.is_rmqr());
         let encode = EncodeOptions {
@@ -464,9 +450,9 @@ impl QrOptions {
                 "a logo needs a QR symbol: it does not fit Micro QR",
             ));
         }
-        if style.logo.is_some() && auto_ec && !verify {
+        if !verify {
             // Verification raises it itself (and reports it).
-            encode.ec_level = EcLevel::H;
+            encode.ec_level = ec_level_for_style(&style, &encode, auto_ec);
         }
         if swiss_bill {
             swiss_bill_allows(&encode, format, self.parts, &style, self.verify)?;
@@ -638,19 +624,6 @@ fn parse_color(s: Option<&str>, name: &str, default: Color) -> ApiResult<Color> 
         .map_err(|e| ApiError::bad_parameter(format!("{name}: {}", e.message())))
 }
 
-fn version_name(v: Version) -> String {
-    v.name()
-}
-
-fn ec_name(ec: EcLevel) -> &'static str {
-    match ec {
-        EcLevel::L => "L",
-        EcLevel::M => "M",
-        EcLevel::Q => "Q",
-        EcLevel::H => "H",
-    }
-}
-
 impl Generation {
     /// The cache key: SHA-256 over the crate version (output may change between releases) and
     /// every normalised option. The options' `Debug` form is used so that a field added to the
@@ -762,8 +735,8 @@ impl Generation {
 fn image(code: &QrCode, bytes: Vec<u8>, scan: Option<ScanReport>) -> GeneratedImage {
     GeneratedImage {
         bytes: Bytes::from(bytes),
-        version: version_name(code.version()),
-        ec_level: ec_name(code.ec_level()),
+        version: code.version().name(),
+        ec_level: code.ec_level().name(),
         mask: code.mask(),
         modules: code.width(),
         sequence: code.sequence().map(|s| (s.index, s.total, s.parity)),

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use qrsmith_core::{EcLevel, Mode, Version};
 
 /// QR code generation and reading.
 #[derive(Debug, Parser)]
@@ -71,30 +72,14 @@ fn parse_probe_path(path: &str) -> Result<String, String> {
     Ok(path.to_owned())
 }
 
-/// Error-correction level.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum EcArg {
-    /// ~7 % recovery.
-    L,
-    /// ~15 % recovery.
-    M,
-    /// ~25 % recovery.
-    Q,
-    /// ~30 % recovery (default for QR).
-    H,
-}
-
-/// Encoding mode forced on the whole payload.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ModeArg {
-    /// Digits only.
-    Numeric,
-    /// 0-9, A-Z, space and $%*+-./:
-    Alphanumeric,
-    /// Any bytes.
-    Byte,
-    /// Shift JIS kanji.
-    Kanji,
+/// A value parsed by the library's own `FromStr` (names in either case), so that the CLI and
+/// the service accept the same spellings and say the same thing about a wrong one.
+fn library_value<T>(s: &str) -> Result<T, String>
+where
+    T: std::str::FromStr<Err = qrsmith_core::Error>,
+{
+    s.parse()
+        .map_err(|e: qrsmith_core::Error| e.message().to_owned())
 }
 
 /// Output format.
@@ -131,22 +116,23 @@ pub struct EncodeArgs {
     /// Output format [default: from the file extension, else term].
     #[arg(short, long, value_enum, ignore_case = true)]
     pub format: Option<FormatArg>,
-    /// Error-correction level [default: H for QR, L for Micro QR].
-    #[arg(long, value_enum, ignore_case = true)]
-    pub ec: Option<EcArg>,
+    /// Error-correction level: L, M, Q or H, in either case [default: H for QR, L for Micro QR].
+    #[arg(long, value_name = "L|M|Q|H", value_parser = library_value::<EcLevel>)]
+    pub ec: Option<EcLevel>,
     /// Raise the error-correction level as far as the chosen version still holds the data.
     #[arg(long)]
     pub boost_ec: bool,
     /// Force a version: 1-40, M1-M4 for Micro QR, or an rMQR size R7x43 ... R17x139
     /// [default: smallest that fits].
-    #[arg(long, value_name = "N|MN|RHxW")]
-    pub version: Option<String>,
+    #[arg(long, value_name = "N|MN|RHxW", value_parser = library_value::<Version>)]
+    pub version: Option<Version>,
     /// Force a mask pattern: 0-7 (QR) or 0-3 (Micro QR) [default: lowest penalty].
     #[arg(long, value_name = "N")]
     pub mask: Option<u8>,
-    /// Force one encoding mode for the whole payload [default: shortest mix of modes].
-    #[arg(long, value_enum, ignore_case = true)]
-    pub mode: Option<ModeArg>,
+    /// Force one encoding mode for the whole payload: numeric, alphanumeric, byte or kanji
+    /// [default: shortest mix of modes].
+    #[arg(long, value_name = "MODE", value_parser = library_value::<Mode>)]
+    pub mode: Option<Mode>,
     /// Make a Micro QR symbol (M1-M4).
     #[arg(long, conflicts_with = "rmqr")]
     pub micro: bool,

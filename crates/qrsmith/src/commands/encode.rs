@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use qrsmith_core::{
-    default_border, encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text,
-    generate_verified, payload::render_swiss_bill, render, render_styled, Color, EcLevel,
-    EncodeOptions, Format, Logo, Mode, QrCode, RenderOptions, Size, Style, VerifyOptions, Version,
+    default_border, ec_level_for_style, encode_bytes, encode_sequence_bytes, encode_sequence_text,
+    encode_text, generate_verified, payload::render_swiss_bill, render, render_styled, Color,
+    EcLevel, EncodeOptions, Format, Logo, QrCode, RenderOptions, Size, Style, VerifyOptions,
 };
 
 use super::Outcome;
-use crate::args::{EcArg, EncodeArgs, FormatArg, ModeArg};
+use crate::args::{EncodeArgs, FormatArg};
 use crate::payload_args::PayloadCommand;
 
 pub fn run(args: EncodeArgs) -> Result<Outcome> {
@@ -143,9 +143,7 @@ fn run_styled(
         }
         (verified.code, verified.style)
     } else {
-        if style.logo.is_some() && !args.style.no_auto_ec {
-            opts.ec_level = EcLevel::H;
-        }
+        opts.ec_level = ec_level_for_style(&style, &opts, !args.style.no_auto_ec);
         (encode(&opts)?, style)
     };
     let bytes = render_styled(&code, format, render_opts, &style)?;
@@ -209,17 +207,10 @@ fn read_payload(text: Option<&str>) -> Result<Vec<u8>> {
 }
 
 fn encode_options(args: &EncodeArgs) -> Result<EncodeOptions> {
-    let version = args
-        .version
-        .as_deref()
-        .map(str::parse::<Version>)
-        .transpose()?;
+    let version = args.version;
     let micro = args.micro || version.is_some_and(|v| v.is_micro());
     let ec_level = match args.ec {
-        Some(EcArg::L) => EcLevel::L,
-        Some(EcArg::M) => EcLevel::M,
-        Some(EcArg::Q) => EcLevel::Q,
-        Some(EcArg::H) => EcLevel::H,
+        Some(level) => level,
         // Micro QR has no level H; L leaves the most room in its tiny symbols.
         None if micro => EcLevel::L,
         // EPC069-12 asks for level M (and at most version 13), the Swiss QR-bill guidelines M.
@@ -238,12 +229,7 @@ fn encode_options(args: &EncodeArgs) -> Result<EncodeOptions> {
         micro,
         rmqr: args.rmqr,
         mask: args.mask,
-        mode: args.mode.map(|m| match m {
-            ModeArg::Numeric => Mode::Numeric,
-            ModeArg::Alphanumeric => Mode::Alphanumeric,
-            ModeArg::Byte => Mode::Byte,
-            ModeArg::Kanji => Mode::Kanji,
-        }),
+        mode: args.mode,
         eci: args.eci,
         boost_ec: args.boost_ec,
     })
