@@ -79,216 +79,39 @@ impl State {
 
 /// KEYS: job, items, errors, open, queue. ARGV: id, kind, now, ttl, total, then per item:
 /// name, `i` (input) or `e` (failed already: outcome), bytes.
-const CREATE: &str = r"
-local total = tonumber(ARGV[5])
-local failed = 0
-for i = 0, total - 1 do
-  local base = 6 + 3 * i
-  redis.call('HSET', KEYS[2], 'n' .. i, ARGV[base])
-  if ARGV[base + 1] == 'i' then
-    redis.call('HSET', KEYS[2], 'i' .. i, ARGV[base + 2])
-  else
-    redis.call('HSET', KEYS[2], 'o' .. i, ARGV[base + 2])
-    redis.call('ZADD', KEYS[3], i, i)
-    failed = failed + 1
-  end
-end
-local entry = redis.call('XADD', KEYS[5], '*', 'job', ARGV[1])
-redis.call('HSET', KEYS[1], 'kind', ARGV[2], 'status', 'queued', 'total', total,
-  'done', failed, 'failed', failed, 'created_at', ARGV[3], 'ttl_secs', ARGV[4],
-  'expires_at', tonumber(ARGV[3]) + tonumber(ARGV[4]), 'low', 0, 'entry', entry)
-redis.call('SADD', KEYS[4], ARGV[1])
-return entry
-";
+const CREATE: &str = include_str!("lua/jobs_create.lua");
 
 /// KEYS: queue. ARGV: group, consumer, lease ms, now, key prefix. Claims an entry whose holder
 /// let it idle past the lease, else a new one; skips (and acknowledges) entries of jobs that
 /// are final or gone. Returns the job id, or nil.
-const START: &str = r"
-redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
-for attempt = 1, 32 do
-  local entry = nil
-  local claimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], '0-0',
-    'COUNT', 1)
-  if claimed[2] and claimed[2][1] then
-    entry = claimed[2][1]
-  else
-    local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1,
-      'STREAMS', KEYS[1], '>')
-    if read and read[1] and read[1][2][1] then
-      entry = read[1][2][1]
-    end
-  end
-  if not entry then
-    return false
-  end
-  local id = entry[2] and entry[2][2]
-  local status = false
-  if id then
-    status = redis.call('HGET', ARGV[5] .. 'job:' .. id, 'status')
-  end
-  if status == 'queued' or status == 'running' then
-    local job = ARGV[5] .. 'job:' .. id
-    redis.call('HSET', job, 'status', 'running', 'holder', ARGV[2])
-    redis.call('HSETNX', job, 'started_at', ARGV[4])
-    return id
-  end
-  redis.call('XACK', KEYS[1], ARGV[1], entry[1])
-  redis.call('XDEL', KEYS[1], entry[1])
-end
-return false
-";
+const START: &str = include_str!("lua/jobs_start.lua");
 
 /// KEYS: queue. ARGV: group, key prefix. The `created_at` of the first job in the stream after
 /// the group's last delivered entry (not yet taken by any runner) that is still queued (a
 /// cancelled one waits there until a runner skips it), looking at most 100 entries ahead; false
 /// when none waits.
-const OLDEST_QUEUED: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  return false
-end
-local last = '0-0'
-for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
-  local name, delivered = nil, nil
-  for i = 1, #group, 2 do
-    if group[i] == 'name' then name = group[i + 1] end
-    if group[i] == 'last-delivered-id' then delivered = group[i + 1] end
-  end
-  if name == ARGV[1] and delivered then
-    last = delivered
-  end
-end
-for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', 100)) do
-  local id = entry[2] and entry[2][2]
-  if id then
-    local job = redis.call('HMGET', ARGV[2] .. 'job:' .. id, 'status', 'created_at')
-    if job[1] == 'queued' then
-      return job[2]
-    end
-  end
-end
-return false
-";
+const OLDEST_QUEUED: &str = include_str!("lua/jobs_oldest_queued.lua");
 
 /// KEYS: queue, job. ARGV: group, consumer, and for a release the idle time to set (ms).
 /// Returns 1 when this consumer holds the running job (and renewed or released it), else 0.
-const RENEW: &str = r"
-if redis.call('HGET', KEYS[2], 'status') ~= 'running' then
-  return 0
-end
-local entry = redis.call('HGET', KEYS[2], 'entry')
-if not entry then
-  return 0
-end
-local pending = redis.pcall('XPENDING', KEYS[1], ARGV[1], entry, entry, 1)
-if pending.err or not pending[1] or pending[1][2] ~= ARGV[2] then
-  return 0
-end
-if ARGV[3] then
-  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, entry, 'IDLE', ARGV[3], 'JUSTID')
-  redis.call('HDEL', KEYS[2], 'holder')
-else
-  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, entry, 'JUSTID')
-end
-return 1
-";
+const RENEW: &str = include_str!("lua/jobs_renew.lua");
 
 /// KEYS: job, items. ARGV: limit. Moves the `low` cursor past finished items, then returns up
 /// to `limit` pending items as index, name, input triples.
-const PENDING: &str = r"
-local total = tonumber(redis.call('HGET', KEYS[1], 'total') or '0')
-if total == 0 then
-  return {}
-end
-local low = tonumber(redis.call('HGET', KEYS[1], 'low') or '0')
-local start = low
-while low < total and redis.call('HEXISTS', KEYS[2], 'o' .. low) == 1 do
-  low = low + 1
-end
-if low ~= start then
-  redis.call('HSET', KEYS[1], 'low', low)
-end
-local limit = tonumber(ARGV[1])
-local out = {}
-local i = low
-while i < total and #out < 3 * limit do
-  if redis.call('HEXISTS', KEYS[2], 'o' .. i) == 0 then
-    local f = redis.call('HMGET', KEYS[2], 'n' .. i, 'i' .. i)
-    out[#out + 1] = tostring(i)
-    out[#out + 1] = f[1] or ''
-    out[#out + 1] = f[2] or ''
-  end
-  i = i + 1
-end
-return out
-";
+const PENDING: &str = include_str!("lua/jobs_pending.lua");
 
 /// KEYS: job, items, errors. ARGV: index, outcome pairs. First outcome wins (HSETNX); counts
 /// move only for outcomes recorded. Returns how many were.
-const FINISH_ITEMS: &str = r"
-local total = tonumber(redis.call('HGET', KEYS[1], 'total') or '0')
-local done, failed = 0, 0
-for k = 1, #ARGV, 2 do
-  local i = tonumber(ARGV[k])
-  if i and i >= 0 and i < total
-      and redis.call('HSETNX', KEYS[2], 'o' .. ARGV[k], ARGV[k + 1]) == 1 then
-    redis.call('HDEL', KEYS[2], 'i' .. ARGV[k])
-    done = done + 1
-    if string.sub(ARGV[k + 1], 1, 1) == 'e' then
-      failed = failed + 1
-      redis.call('ZADD', KEYS[3], i, ARGV[k])
-    end
-  end
-end
-if done > 0 then
-  redis.call('HINCRBY', KEYS[1], 'done', done)
-end
-if failed > 0 then
-  redis.call('HINCRBY', KEYS[1], 'failed', failed)
-end
-return done
-";
+const FINISH_ITEMS: &str = include_str!("lua/jobs_finish_items.lua");
 
 /// KEYS: job, items, errors, result, open, expiry, queue. ARGV: id, new status, error (empty:
 /// none), now, group, grace secs, `finish` (only from running) or `cancel` (from queued or
 /// running). Makes the job final: expiry set, out of the open set and of the queue.
-const END: &str = r"
-local status = redis.call('HGET', KEYS[1], 'status')
-if ARGV[7] == 'finish' then
-  if status ~= 'running' then return 0 end
-elseif status ~= 'queued' and status ~= 'running' then
-  return 0
-end
-local ttl = tonumber(redis.call('HGET', KEYS[1], 'ttl_secs') or '0')
-local now = tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finished_at', now, 'expires_at', now + ttl)
-if ARGV[3] ~= '' then
-  redis.call('HSET', KEYS[1], 'error', ARGV[3])
-end
-redis.call('HDEL', KEYS[1], 'holder')
-redis.call('SREM', KEYS[5], ARGV[1])
-redis.call('ZADD', KEYS[6], now + ttl, ARGV[1])
-for k = 1, 4 do
-  redis.call('EXPIRE', KEYS[k], ttl + tonumber(ARGV[6]))
-end
-local entry = redis.call('HGET', KEYS[1], 'entry')
-if entry then
-  redis.pcall('XACK', KEYS[7], ARGV[5], entry)
-  redis.call('XDEL', KEYS[7], entry)
-end
-return 1
-";
+const END: &str = include_str!("lua/jobs_end.lua");
 
 /// KEYS: job, items, errors, result, expiry. ARGV: id. Deletes the job if this call is the one
 /// that takes it out of the expiry set (so that one sweep counts it); returns its hash.
-const EXPIRE: &str = r"
-if redis.call('ZREM', KEYS[5], ARGV[1]) == 0 then
-  return false
-end
-local job = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-return job
-";
+const EXPIRE: &str = include_str!("lua/jobs_expire.lua");
 
 /// The keys of one job.
 struct JobKeys {

@@ -16,7 +16,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use redis::Commands as _;
 
-use super::RedisStore;
+use super::{script, RedisStore};
 use crate::store::keys::{
     ApiKey, BoxFuture, CreateError, Day, Decision, KeyHash, KeyStore, Rate, RateLimiter, Revoked,
     UsageCount, UsageStore,
@@ -26,51 +26,17 @@ use crate::store::StoreResult;
 /// Creates a key unless its name was ever used. KEYS: names, key:{name}, keyhash:{hex}; ARGV:
 /// name, hash hex, rate count, rate secs, burst, created_at, revoked_at (empty when active).
 /// Returns 1 when created, 0 when the name is taken.
-const CREATE: &str = r"
-if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], 'hash', ARGV[2], 'rate_count', ARGV[3], 'rate_secs', ARGV[4],
-           'burst', ARGV[5], 'created_at', ARGV[6])
-if ARGV[7] ~= '' then
-  redis.call('HSET', KEYS[2], 'revoked_at', ARGV[7])
-end
-redis.call('SET', KEYS[3], ARGV[1])
-return 1
-";
+const CREATE: &str = include_str!("lua/keys_create.lua");
 
 /// Revokes a key. KEYS: key:{name}; ARGV: now. Returns 0 unknown, 1 already revoked, 2
 /// revoked now.
-const REVOKE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return 1 end
-redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1])
-return 2
-";
+const REVOKE: &str = include_str!("lua/keys_revoke.lua");
 
 /// GCRA, the same arithmetic as [`crate::store::keys::gcra`], atomically on the server's clock
 /// (so replicas with skewed clocks agree). KEYS: rate:{name}; ARGV: interval µs, burst.
 /// Returns {allowed 0|1, remaining, reset µs, retry-after µs}. Microsecond timestamps (~2^51)
 /// are exact in Lua's doubles; they are written with %.0f, as tostring would use an exponent.
-const GCRA: &str = r"
-local t = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if tat < now then tat = now end
-local window = t * burst
-local new_tat = tat + t
-local allow_at = new_tat - window
-if now < allow_at then
-  return {0, 0, tat - now, allow_at - now}
-end
-local ttl_ms = math.floor((new_tat - now) / 1000) + 1
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl_ms)
-return {1, math.floor((now + window - new_tat) / t), new_tat - now, 0}
-";
-
-fn script(cell: &'static OnceLock<redis::Script>, source: &str) -> &'static redis::Script {
-    cell.get_or_init(|| redis::Script::new(source))
-}
+const GCRA: &str = include_str!("lua/keys_gcra.lua");
 
 impl RedisStore {
     fn key_from_hash(&self, name: &str, h: &HashMap<String, String>) -> StoreResult<ApiKey> {

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use anyhow::Context as _;
 use redis::Commands as _;
 
-use super::RedisStore;
+use super::{script, RedisStore};
 use crate::store::keys::Day;
 use crate::store::links::{
     random_key, BoxFuture, Device, Link, LinkCounts, LinkCreateError, LinkStore, ScanCount,
@@ -27,42 +27,13 @@ use crate::store::StoreResult;
 
 /// Creates a link unless its slug is taken. KEYS: link:{slug}, links:all, links:owner:{owner}
 /// (or an unused name); ARGV: slug, JSON, created_at, has owner (1|0). Returns 1 or 0.
-const CREATE: &str = r"
-if redis.call('SET', KEYS[1], ARGV[2], 'NX') == false then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-if ARGV[4] == '1' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) end
-return 1
-";
+const CREATE: &str = include_str!("lua/links_create.lua");
 
 /// Adds one link's counts if the link exists. KEYS: link:{slug}, link-scans:{slug},
 /// links:scans, link-days:{slug}, and the prefix of its visitor keys (`…link-visitors:{slug}:`);
 /// ARGV: slug, retention in seconds, number of count pairs n, n × (field, count), then
 /// (day, mark) pairs.
-const ADD_SCANS: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local n = tonumber(ARGV[3])
-local total = 0
-for i = 0, n - 1 do
-  local field = ARGV[4 + 2 * i]
-  local count = tonumber(ARGV[5 + 2 * i])
-  redis.call('HINCRBY', KEYS[2], field, count)
-  if string.sub(field, -4) ~= ':bot' then total = total + count end
-end
-if total > 0 then redis.call('HINCRBY', KEYS[3], ARGV[1], total) end
-local i = 4 + 2 * n
-while i < #ARGV do
-  local key = KEYS[5] .. ARGV[i]
-  redis.call('PFADD', key, ARGV[i + 1])
-  redis.call('EXPIRE', key, ARGV[2])
-  redis.call('SADD', KEYS[4], ARGV[i])
-  i = i + 2
-end
-return 1
-";
-
-fn script(cell: &'static OnceLock<redis::Script>, source: &str) -> &'static redis::Script {
-    cell.get_or_init(|| redis::Script::new(source))
-}
+const ADD_SCANS: &str = include_str!("lua/links_add_scans.lua");
 
 fn parse(slug: &str, json: &str) -> StoreResult<Link> {
     serde_json::from_str(json).with_context(|| format!("link {slug:?}: unreadable record"))

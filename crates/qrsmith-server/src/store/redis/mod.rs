@@ -33,6 +33,15 @@ pub struct RedisStore {
     jobs: jobs::State,
 }
 
+/// A Lua script, hashed once on first use (its SHA-1 is what `EVALSHA` sends) and kept in
+/// `cell`, a static beside the call.
+fn script(
+    cell: &'static std::sync::OnceLock<redis::Script>,
+    source: &str,
+) -> &'static redis::Script {
+    cell.get_or_init(|| redis::Script::new(source))
+}
+
 /// How long a command on the request path may wait for Redis before it counts as failed.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
 
