@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use anyhow::{bail, Result};
-use qrsmith_server::store::keys::{new_key, ApiKey, CreateError, Day, KeyHash, Revoked};
+use qrsmith_server::links::format_utc;
+use qrsmith_server::store::keys::{new_key, ApiKey, CreateError, KeyHash, Revoked};
 use qrsmith_server::store::{unix_now, KeyBackend};
 
 use super::Outcome;
@@ -47,11 +48,11 @@ pub fn run(args: KeysArgs) -> Result<Outcome> {
             } else {
                 println!(
                     "{:<24} {:>12} {:>8}  {:<20}  STATE",
-                    "NAME", "RATE", "BURST", "CREATED (UTC)"
+                    "NAME", "RATE", "BURST", "CREATED"
                 );
                 for k in keys {
                     let state = match k.revoked_at {
-                        Some(t) => format!("revoked {}", timestamp(t)),
+                        Some(t) => format!("revoked {}", format_utc(t)),
                         None => "active".to_owned(),
                     };
                     println!(
@@ -59,7 +60,7 @@ pub fn run(args: KeysArgs) -> Result<Outcome> {
                         k.name,
                         k.rate.to_string(),
                         k.burst,
-                        timestamp(k.created_at)
+                        format_utc(k.created_at)
                     );
                 }
             }
@@ -84,16 +85,4 @@ pub fn run(args: KeysArgs) -> Result<Outcome> {
 fn open(args: &KeyStoreArgs) -> Result<(Arc<dyn KeyBackend>, String)> {
     let (backend, place) = super::store::open(args)?;
     Ok((backend.keys(), place))
-}
-
-/// `YYYY-MM-DD HH:MM:SS` of Unix seconds, UTC.
-fn timestamp(unix: i64) -> String {
-    let secs = unix.rem_euclid(86_400);
-    format!(
-        "{} {:02}:{:02}:{:02}",
-        Day::of_unix(unix),
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
 }
