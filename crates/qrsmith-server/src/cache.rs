@@ -14,12 +14,11 @@ use axum::body::Bytes;
 use qrsmith_core::Format;
 use serde::{Deserialize, Serialize};
 
-use crate::generation::{Generated, GeneratedImage};
+use crate::error::{ApiError, ApiResult};
+use crate::generation::{CacheKey, Generated, GeneratedImage, Generation};
 use crate::metrics::Metrics;
 use crate::store::SharedCache;
-
-/// A cache key: SHA-256 of the normalised request.
-pub type CacheKey = [u8; 32];
+use crate::workers::Workers;
 
 /// Bytes counted for an entry besides its images: key, bookkeeping, `Arc`s.
 const ENTRY_OVERHEAD: usize = 128;
@@ -62,6 +61,36 @@ impl GenerationCache {
             ttl,
             metrics,
         }
+    }
+
+    /// Answers `generation` from the cache, or runs it on `workers` and caches it.
+    pub async fn generate(
+        &self,
+        workers: &Workers,
+        generation: Generation,
+    ) -> ApiResult<Arc<Generated>> {
+        let key = generation.key();
+        self.generate_keyed(workers, key, generation).await
+    }
+
+    /// [`GenerationCache::generate`] with the key already computed (the `ETag` route needs it
+    /// first).
+    pub async fn generate_keyed(
+        &self,
+        workers: &Workers,
+        key: CacheKey,
+        generation: Generation,
+    ) -> ApiResult<Arc<Generated>> {
+        if let Some(hit) = self.get(&key).await {
+            return Ok(hit);
+        }
+        let generated = workers
+            .run(move || generation.run())
+            .await?
+            .map_err(ApiError::from_generate)?;
+        let generated = Arc::new(generated);
+        self.insert(key, Arc::clone(&generated));
+        Ok(generated)
     }
 
     /// The entry for `key` from either level, counting a hit or a miss; a shared hit is kept

@@ -637,21 +637,6 @@ impl Config {
         }
     }
 
-    /// The settings of dynamic links.
-    pub fn link_settings(&self) -> crate::links::LinkSettings {
-        crate::links::LinkSettings {
-            public_url: self.public_base_url(),
-            allowed_hosts: self
-                .link_allowed_hosts
-                .iter()
-                .map(|h| h.as_str().to_owned())
-                .collect(),
-            flush_every: Duration::from_secs(self.link_flush_secs.max(1)),
-            retention_days: self.usage_retention_days,
-            max_links_per_key: self.max_links_per_key,
-        }
-    }
-
     /// `request_timeout_ms` as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)

@@ -2,7 +2,6 @@
 //! [`Generation`] whose SHA-256 is the cache key (and the `ETag`), and run on the worker pool.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use axum::body::Bytes;
 use base64::Engine as _;
@@ -14,9 +13,7 @@ use qrsmith_core::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::cache::CacheKey;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::state::AppState;
 
 /// A number given as a JSON number or as text (query strings are all text).
 #[derive(Debug, Clone, Deserialize)]
@@ -284,6 +281,9 @@ impl Generated {
     }
 }
 
+/// A generation's cache key: SHA-256 of the normalised request ([`Generation::key`]).
+pub type CacheKey = [u8; 32];
+
 /// Limits that apply while normalising.
 #[derive(Debug, Clone, Copy)]
 pub struct GenerationLimits {
@@ -291,6 +291,16 @@ pub struct GenerationLimits {
     pub max_text_bytes: usize,
     /// Largest output side in pixels.
     pub max_output_side: u32,
+}
+
+impl GenerationLimits {
+    /// The limits `config` sets.
+    pub fn of(config: &crate::config::Config) -> GenerationLimits {
+        GenerationLimits {
+            max_text_bytes: config.max_text_bytes,
+            max_output_side: config.max_output_side,
+        }
+    }
 }
 
 impl QrOptions {
@@ -625,6 +635,16 @@ fn parse_color(s: Option<&str>, name: &str, default: Color) -> ApiResult<Color> 
 }
 
 impl Generation {
+    /// The text it encodes, for the answer's `payload_text` (built payloads are always text).
+    pub fn payload_text(&self) -> Option<String> {
+        match &self.payload {
+            Payload::Text(t) => Some(t.clone()),
+            Payload::Bytes(_) => None,
+        }
+    }
+}
+
+impl Generation {
     /// The cache key: SHA-256 over the crate version (output may change between releases) and
     /// every normalised option. The options' `Debug` form is used so that a field added to the
     /// library's option structs is part of the key without anyone remembering to add it.
@@ -744,31 +764,6 @@ fn image(code: &QrCode, bytes: Vec<u8>, scan: Option<ScanReport>) -> GeneratedIm
     }
 }
 
-/// Answers a generation from the cache, or runs it on the worker pool and caches it.
-pub async fn generate(state: &AppState, generation: Generation) -> ApiResult<Arc<Generated>> {
-    let key = generation.key();
-    generate_keyed(state, key, generation).await
-}
-
-/// [`generate`] with the key already computed (the `ETag` route needs it first).
-pub async fn generate_keyed(
-    state: &AppState,
-    key: CacheKey,
-    generation: Generation,
-) -> ApiResult<Arc<Generated>> {
-    if let Some(hit) = state.cache.get(&key).await {
-        return Ok(hit);
-    }
-    let generated = state
-        .workers
-        .run(move || generation.run())
-        .await?
-        .map_err(ApiError::from_generate)?;
-    let generated = Arc::new(generated);
-    state.cache.insert(key, Arc::clone(&generated));
-    Ok(generated)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -823,7 +818,10 @@ mod tests {
                 serde_json::json!({"text": "a", "data_base64": "YQ=="}),
                 "not both",
             ),
-            (serde_json::json!({"text": "a", "ec": "X"}), "ec \"X\""),
+            (
+                serde_json::json!({"text": "a", "ec": "X"}),
+                "ec: error-correction level \"X\"",
+            ),
             (
                 serde_json::json!({"text": "a", "format": "gif"}),
                 "format \"gif\"",

@@ -16,13 +16,17 @@ use qrsmith_core::{decode, DecodeOptions, Format, LabelSheetWriter};
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::batch::{self, GenerateZip};
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
-use crate::state::{AppState, Phase};
+use crate::generation::GenerationLimits;
+use crate::metrics::Metrics;
 use crate::store::{
     unix_now, ItemError, Job, JobKind, JobStatus, JobStore, NewItem, PendingItem, WriteSeek,
 };
+use crate::workers::Workers;
 
 /// Formats a generate job can write.
 pub const FORMATS: &[Format] = &[
@@ -39,27 +43,45 @@ const BACKLOG_SAMPLE_EVERY: Duration = Duration::from_secs(5);
 /// Errors listed in a job's status.
 const ERRORS_SHOWN: usize = 20;
 
-/// The job store and what the runner needs besides the rest of the state.
+/// Batch jobs: their store, and what the runner uses to run them.
 #[derive(Debug)]
 pub struct Jobs {
     store: Arc<dyn JobStore>,
+    workers: Workers,
+    metrics: Arc<Metrics>,
+    /// The runner, the sweep and the sampler stop when it is cancelled (the service drains).
+    stop: CancellationToken,
     wake: Notify,
     ttl: Duration,
     max_open: u64,
     lease: Duration,
     max_result_bytes: u64,
+    limits: GenerationLimits,
+    decode_options: DecodeOptions,
 }
 
 impl Jobs {
-    /// The jobs kept in `store`, run with `config`'s TTL, bounds and lease.
-    pub fn new(config: &Config, store: Arc<dyn JobStore>) -> Jobs {
+    /// The jobs kept in `store`, run on `workers` with `config`'s TTL, bounds, lease and
+    /// limits until `stop`.
+    pub fn new(
+        config: &Config,
+        store: Arc<dyn JobStore>,
+        workers: Workers,
+        metrics: Arc<Metrics>,
+        stop: CancellationToken,
+    ) -> Jobs {
         Jobs {
             store,
+            workers,
+            metrics,
+            stop,
             wake: Notify::new(),
             ttl: Duration::from_secs(config.job_ttl_secs),
             max_open: config.max_open_jobs,
             lease: config.job_lease(),
             max_result_bytes: config.max_result_bytes,
+            limits: GenerationLimits::of(config),
+            decode_options: config.decode_options(),
         }
     }
 
@@ -111,17 +133,20 @@ impl Jobs {
         self.wake.notify_one();
         Ok(job)
     }
+
+    /// A job as the API shows it: progress, timestamps (Unix seconds), the first item errors
+    /// and, once succeeded, where to download the result.
+    pub async fn describe(&self, job: Job) -> Result<Value, ApiError> {
+        let id = job.id.clone();
+        let errors = self
+            .with_store(move |s| s.item_errors(&id, ERRORS_SHOWN))
+            .await?;
+        Ok(view(job, &errors))
+    }
 }
 
-/// A job as the API shows it: progress, timestamps (Unix seconds), the first item errors and,
-/// once succeeded, where to download the result.
-pub async fn describe(state: &AppState, job: Job) -> Result<Value, ApiError> {
-    let id = job.id.clone();
-    let errors = state
-        .jobs
-        .with_store(move |s| s.item_errors(&id, ERRORS_SHOWN))
-        .await?;
-    Ok(json!({
+fn view(job: Job, errors: &[(u64, String, ItemError)]) -> Value {
+    json!({
         "id": job.id,
         "type": job.kind.name(),
         "status": job.status.name(),
@@ -141,27 +166,34 @@ pub async fn describe(state: &AppState, job: Job) -> Result<Value, ApiError> {
         })).collect::<Vec<_>>(),
         "result": (job.status == JobStatus::Succeeded)
             .then(|| format!("/api/v1/jobs/{}/result", job.id)),
-    }))
+    })
 }
 
-/// Starts the runner, the sweep and the backlog sampler; they stop when the service drains.
-pub fn start(state: &AppState) {
-    tokio::spawn(run(state.clone()));
-    tokio::spawn(sweep(state.clone()));
-    tokio::spawn(sample_backlog(state.clone()));
+/// Starts the runner, the sweep and the backlog sampler; they stop with the jobs' stop token.
+pub fn start(jobs: &Arc<Jobs>) {
+    tokio::spawn(run(Arc::clone(jobs)));
+    tokio::spawn(sweep(Arc::clone(jobs)));
+    tokio::spawn(sample_backlog(Arc::clone(jobs)));
+}
+
+/// Waits for the next tick of `every`; `false` once `stop` is cancelled.
+async fn tick_or_stop(every: &mut tokio::time::Interval, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        () = stop.cancelled() => false,
+        _ = every.tick() => true,
+    }
 }
 
 /// Sets `qrsmith_jobs_oldest_queued_age_seconds` from the store every few seconds. A sampler
 /// rather than a scrape-time query: a slow store must not slow `/metrics` down; with a shared
 /// store every replica reports the same backlog, and the alert takes the maximum.
-async fn sample_backlog(state: AppState) {
+async fn sample_backlog(jobs: Arc<Jobs>) {
     let mut every = tokio::time::interval(BACKLOG_SAMPLE_EVERY);
-    while state.phase() != Phase::Draining {
-        every.tick().await;
-        match state.jobs.with_store(|s| s.oldest_queued_at()).await {
+    while tick_or_stop(&mut every, &jobs.stop).await {
+        match jobs.with_store(|s| s.oldest_queued_at()).await {
             Ok(oldest) => {
                 let age = oldest.map_or(0, |created| (unix_now() - created).max(0));
-                state.metrics.jobs_oldest_queued_age.set(age);
+                jobs.metrics.jobs_oldest_queued_age.set(age);
             }
             // Left at its last value: the store's failure shows in the requests' errors.
             Err(e) => tracing::warn!(error = %e.message, "job backlog sample"),
@@ -169,22 +201,33 @@ async fn sample_backlog(state: AppState) {
     }
 }
 
-async fn run(state: AppState) {
-    while state.phase() != Phase::Draining {
-        match state.jobs.with_store(|s| s.start_next()).await {
+async fn run(jobs: Arc<Jobs>) {
+    // After an error the runner waits a second (or for the stop) before it asks again.
+    let pause = || async {
+        tokio::select! {
+            () = jobs.stop.cancelled() => {}
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    };
+    while !jobs.stop.is_cancelled() {
+        match jobs.with_store(|s| s.start_next()).await {
             Ok(Some(job)) => {
                 tracing::info!(job = %job.id, total = job.total, done = job.done, "job started");
-                if let Err(e) = run_job(&state, &job).await {
+                if let Err(e) = run_job(&jobs, &job).await {
                     tracing::error!(job = %job.id, error = %e.message, "job runner");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    pause().await;
                 }
             }
             Ok(None) => {
-                // Woken by a submission; the timeout also notices a drain.
-                let _ =
-                    tokio::time::timeout(Duration::from_secs(1), state.jobs.wake.notified()).await;
+                // Woken by a submission or the stop; the timeout also catches a job another
+                // replica queued, or one whose lease lapsed.
+                tokio::select! {
+                    () = jobs.stop.cancelled() => {}
+                    () = jobs.wake.notified() => {}
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
             }
-            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            Err(_) => pause().await,
         }
     }
 }
@@ -197,17 +240,17 @@ struct Heartbeat {
 }
 
 impl Heartbeat {
-    fn start(state: &AppState, id: &str) -> Heartbeat {
+    fn start(jobs: &Arc<Jobs>, id: &str) -> Heartbeat {
         let lost = Arc::new(AtomicBool::new(false));
-        let every = (state.jobs.lease / 3).max(Duration::from_millis(10));
-        let (state, id, flag) = (state.clone(), id.to_owned(), Arc::clone(&lost));
+        let every = (jobs.lease / 3).max(Duration::from_millis(10));
+        let (jobs, id, flag) = (Arc::clone(jobs), id.to_owned(), Arc::clone(&lost));
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.tick().await; // the first tick is now: the lease was just taken
             loop {
                 tick.tick().await;
                 let id = id.clone();
-                match state.jobs.with_store(move |s| s.renew(&id)).await {
+                match jobs.with_store(move |s| s.renew(&id)).await {
                     Ok(true) => {}
                     Ok(false) => {
                         flag.store(true, Ordering::Release);
@@ -233,16 +276,16 @@ impl Drop for Heartbeat {
     }
 }
 
-async fn run_job(state: &AppState, job: &Job) -> Result<(), ApiError> {
-    let batch = state.workers.workers();
-    let heartbeat = Heartbeat::start(state, &job.id);
+async fn run_job(jobs: &Arc<Jobs>, job: &Job) -> Result<(), ApiError> {
+    let batch = jobs.workers.workers();
+    let heartbeat = Heartbeat::start(jobs, &job.id);
     loop {
-        if state.phase() == Phase::Draining {
+        if jobs.stop.is_cancelled() {
             // Left running, its lease given up: another replica, or the next start, resumes it
             // at once.
             drop(heartbeat);
             let id = job.id.clone();
-            state.jobs.with_store(move |s| s.release(&id)).await?;
+            jobs.with_store(move |s| s.release(&id)).await?;
             tracing::info!(job = %job.id, "job left to resume (draining)");
             return Ok(());
         }
@@ -251,8 +294,7 @@ async fn run_job(state: &AppState, job: &Job) -> Result<(), ApiError> {
             return Ok(());
         }
         let id = job.id.clone();
-        let (current, items) = state
-            .jobs
+        let (current, items) = jobs
             .with_store(move |s| Ok((s.job(&id)?, s.pending_items(&id, batch)?)))
             .await?;
         if current.is_none_or(|j| j.status != JobStatus::Running) {
@@ -263,25 +305,22 @@ async fn run_job(state: &AppState, job: &Job) -> Result<(), ApiError> {
         }
         let mut running = tokio::task::JoinSet::new();
         for item in items {
-            running.spawn(run_item(state.clone(), job.kind, item));
+            running.spawn(run_item(Arc::clone(jobs), job.kind, item));
         }
         let mut outcomes = Vec::with_capacity(batch);
         while let Some(done) = running.join_next().await {
             let (index, outcome) =
                 done.map_err(|e| ApiError::internal(&format!("job item task: {e}")))?;
             let label = if outcome.is_ok() { "ok" } else { "error" };
-            state.metrics.job_items.with_label_values(&[label]).inc();
+            jobs.metrics.job_items.with_label_values(&[label]).inc();
             outcomes.push((index, outcome));
         }
         let id = job.id.clone();
-        state
-            .jobs
-            .with_store(move |s| s.finish_items(&id, outcomes))
+        jobs.with_store(move |s| s.finish_items(&id, outcomes))
             .await?;
     }
-    let (id, kind, max_bytes) = (job.id.clone(), job.kind, state.jobs.max_result_bytes);
-    let finished = state
-        .jobs
+    let (id, kind, max_bytes) = (job.id.clone(), job.kind, jobs.max_result_bytes);
+    let finished = jobs
         .with_store(move |s| {
             let outcome = s
                 .put_result(&id, max_bytes, &mut |out| write_result(s, &id, kind, out))
@@ -298,8 +337,7 @@ async fn run_job(state: &AppState, job: &Job) -> Result<(), ApiError> {
         .await?;
     drop(heartbeat);
     if let Some(job) = finished {
-        state
-            .metrics
+        jobs.metrics
             .jobs_finished
             .with_label_values(&[job.status.name()])
             .inc();
@@ -311,15 +349,14 @@ async fn run_job(state: &AppState, job: &Job) -> Result<(), ApiError> {
 
 /// Runs one item on the worker pool, waiting for room rather than being refused.
 async fn run_item(
-    state: AppState,
+    jobs: Arc<Jobs>,
     kind: JobKind,
     item: PendingItem,
 ) -> (u64, Result<Vec<u8>, ItemError>) {
     let index = item.index;
-    let limits = crate::generation_limits(&state.config);
-    let decode_options = state.config.decode_options();
+    let (limits, decode_options) = (jobs.limits, jobs.decode_options.clone());
     let admission = loop {
-        match state.workers.admit() {
+        match jobs.workers.admit() {
             Ok(admission) => break admission,
             Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }
@@ -464,12 +501,11 @@ fn write_result(
 }
 
 /// Deletes finished jobs past their TTL, and their results, every minute.
-async fn sweep(state: AppState) {
+async fn sweep(jobs: Arc<Jobs>) {
     let mut every = tokio::time::interval(SWEEP_EVERY);
-    while state.phase() != Phase::Draining {
-        every.tick().await;
-        match state.jobs.with_store(|s| s.expire(unix_now())).await {
-            Ok(expired) => state.metrics.jobs_expired.inc_by(expired.len() as u64),
+    while tick_or_stop(&mut every, &jobs.stop).await {
+        match jobs.with_store(|s| s.expire(unix_now())).await {
+            Ok(expired) => jobs.metrics.jobs_expired.inc_by(expired.len() as u64),
             Err(e) => tracing::error!(error = %e.message, "job sweep"),
         }
     }

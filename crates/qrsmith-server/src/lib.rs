@@ -24,21 +24,20 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
-pub use crate::cache::{CacheKey, GenerationCache};
+pub use crate::cache::GenerationCache;
 pub use crate::config::{
     default_data_dir, AllowedHost, Config, CorsOrigin, LogFormat, PublicUrl, Secret,
     DEFAULT_REDIS_PREFIX,
 };
 pub use crate::error::{ApiError, ApiResult, ErrorCode};
 pub use crate::generation::{
-    Generated, GeneratedImage, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES,
+    CacheKey, Generated, GeneratedImage, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES,
 };
 pub use crate::metrics::Metrics;
 pub use crate::middleware::{RequestId, CONTENT_SECURITY_POLICY};
 pub use crate::state::{AppState, Phase};
 pub use crate::workers::{Admission, Workers};
 
-pub mod auth;
 pub mod batch;
 mod cache;
 mod config;
@@ -48,6 +47,7 @@ mod generation;
 mod headers;
 pub mod jobs;
 pub mod json;
+pub mod keys;
 pub mod links;
 mod metrics;
 mod middleware;
@@ -65,8 +65,8 @@ pub fn app(state: AppState) -> Router {
     routes::router()
         // Inside tag_route, so that its refusals are labelled with their route too.
         .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_key,
+            std::sync::Arc::clone(&state.keys),
+            keys::require_key,
         ))
         .route_layer(axum::middleware::from_fn(middleware::tag_route))
         .fallback(routes::not_found)
@@ -149,9 +149,7 @@ pub async fn run(
     ));
     warm_up(&state).await?;
     state.set_ready();
-    jobs::start(&state);
-    auth::start(&state);
-    links::start_flush(std::sync::Arc::clone(&state.links));
+    state.start_background();
     tracing::info!(%addr, workers = state.workers.workers(), "listening");
 
     let how = shutdown.await;
@@ -265,12 +263,4 @@ fn init_logging(config: &Config) -> anyhow::Result<tracing_appender::non_blockin
         builder.try_init()
     };
     Ok(guard)
-}
-
-/// The generation limits of `config`.
-pub(crate) fn generation_limits(config: &Config) -> generation::GenerationLimits {
-    generation::GenerationLimits {
-        max_text_bytes: config.max_text_bytes,
-        max_output_side: config.max_output_side,
-    }
 }

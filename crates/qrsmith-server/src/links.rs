@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest as _, Sha256};
+use tokio_util::sync::CancellationToken;
 
+use crate::config::Config;
 use crate::error::ErrorCode;
 use crate::metrics::Metrics;
 use crate::store::keys::Day;
@@ -300,6 +302,23 @@ pub struct LinkSettings {
     pub retention_days: u64,
     /// Most links one API key may have (the admin's are not limited).
     pub max_links_per_key: u64,
+}
+
+impl LinkSettings {
+    /// The settings `config` gives.
+    pub fn of(config: &Config) -> LinkSettings {
+        LinkSettings {
+            public_url: config.public_base_url(),
+            allowed_hosts: config
+                .link_allowed_hosts
+                .iter()
+                .map(|h| h.as_str().to_owned())
+                .collect(),
+            flush_every: Duration::from_secs(config.link_flush_secs.max(1)),
+            retention_days: config.usage_retention_days,
+            max_links_per_key: config.max_links_per_key,
+        }
+    }
 }
 
 /// Why a redirect was not made.
@@ -1008,14 +1027,17 @@ impl Links {
 
 /// Writes the counted scans every `flush_every` until the runtime stops; the last flush is
 /// [`Links::flush`] at shutdown.
-pub fn start_flush(links: Arc<Links>) {
+pub fn start_flush(links: Arc<Links>, stop: CancellationToken) {
     let every = links.settings.flush_every.max(Duration::from_millis(100));
     tokio::spawn(async move {
         // The first write one interval after start (an interval's first tick is immediate).
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = tick.tick() => {}
+            }
             let links = Arc::clone(&links);
             match tokio::task::spawn_blocking(move || links.flush()).await {
                 Ok(Ok(())) => {}

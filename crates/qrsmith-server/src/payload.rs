@@ -6,7 +6,6 @@
 use qrsmith_core::payload::Payload;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::generation::Generation;
 
 /// Builds the text of `payload`, or a `400 invalid_payload` naming the field.
 pub fn build(payload: &Payload) -> ApiResult<String> {
@@ -16,15 +15,6 @@ pub fn build(payload: &Payload) -> ApiResult<String> {
             format!("payload.{} ({} payload)", e.message(), payload.type_name()),
         )
     })
-}
-
-/// The text a generation encodes, for the answer's `payload_text` (built payloads are always
-/// text).
-pub fn text_of(generation: &Generation) -> Option<String> {
-    match &generation.payload {
-        crate::generation::Payload::Text(t) => Some(t.clone()),
-        crate::generation::Payload::Bytes(_) => None,
-    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,11 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use std::time::Duration;
 
-use qrsmith_core::{decode, Decoded, Effort};
+use qrsmith_core::{decode, DecodeOptions, Decoded, Effort};
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::state::AppState;
+use crate::metrics::Metrics;
+use crate::workers::Workers;
 
 /// Which multipart fields hold the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,28 +56,40 @@ pub async fn upload(req: Request, field: Field, raw_allowed: bool) -> ApiResult<
     }))
 }
 
+/// How an image is read: the pool it runs on, where its outcome is counted, and the
+/// configured options (effort and time budget) a request may narrow.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    /// The bounded pool for CPU work.
+    pub workers: &'a Workers,
+    /// Where the outcome is counted.
+    pub metrics: &'a Metrics,
+    /// The configured decode options.
+    pub configured: &'a DecodeOptions,
+}
+
 /// Decodes `image` on the worker pool with the request's effort (or the configured one) and
 /// time budget (never more than the configured one), counting the outcome.
 pub async fn read(
-    state: &AppState,
+    reading: Reading<'_>,
     image: Bytes,
     effort: Option<Effort>,
     budget: Option<Duration>,
 ) -> ApiResult<Decoded> {
-    let mut opts = state.config.decode_options();
+    let mut opts = reading.configured.clone();
     if let Some(effort) = effort {
         opts.effort = effort;
     }
     if let Some(budget) = budget {
         opts.limits.max_time = Some(opts.limits.max_time.map_or(budget, |max| max.min(budget)));
     }
-    let outcome = state.workers.run(move || decode(&image, &opts)).await?;
+    let outcome = reading.workers.run(move || decode(&image, &opts)).await?;
     let label = match &outcome {
         Ok(d) if d.symbols.is_empty() => "none",
         Ok(_) => "found",
         Err(_) => "error",
     };
-    state
+    reading
         .metrics
         .decode_outcomes
         .with_label_values(&[label])

@@ -1,16 +1,21 @@
-//! The one state every handler shares.
+//! The one state every handler shares: it builds the services, each handed what it uses, and
+//! holds the one stop signal that every background task obeys.
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::Keys;
+use qrsmith_core::DecodeOptions;
+use tokio_util::sync::CancellationToken;
+
 use crate::cache::GenerationCache;
 use crate::config::Config;
 use crate::jobs::Jobs;
-use crate::links::Links;
+use crate::keys::Keys;
+use crate::links::{LinkSettings, Links};
 use crate::metrics::Metrics;
+use crate::reading::Reading;
 use crate::store::Backend;
 use crate::workers::Workers;
 
@@ -42,12 +47,17 @@ pub struct Shared {
     pub workers: Workers,
     /// Generated images by request hash.
     pub cache: GenerationCache,
-    /// Batch jobs (their store).
-    pub jobs: Jobs,
+    /// Batch jobs: their store and their runner.
+    pub jobs: Arc<Jobs>,
     /// API keys, rate limits and usage.
-    pub keys: Keys,
+    pub keys: Arc<Keys>,
     /// Dynamic links and their scan counts.
     pub links: Arc<Links>,
+    /// The configured decode options (a request may narrow them).
+    decode_options: DecodeOptions,
+    /// Cancelled when the service drains: the background tasks (job runner, sweeps, flushes)
+    /// stop; what they hold is written by the drain itself.
+    stop: CancellationToken,
     phase: AtomicU8,
 }
 
@@ -76,13 +86,21 @@ impl AppState {
             backend.shared_cache(),
             Arc::clone(&metrics),
         );
-        let jobs = Jobs::new(&config, backend.jobs());
-        let keys = Keys::new(&config, backend.keys());
+        let stop = CancellationToken::new();
+        let jobs = Arc::new(Jobs::new(
+            &config,
+            backend.jobs(),
+            workers.clone(),
+            Arc::clone(&metrics),
+            stop.clone(),
+        ));
+        let keys = Arc::new(Keys::new(&config, backend.keys()));
         let links = Arc::new(Links::new(
             backend.links(),
-            config.link_settings(),
+            LinkSettings::of(&config),
             Arc::clone(&metrics),
         ));
+        let decode_options = config.decode_options();
         Ok(AppState {
             shared: Arc::new(Shared {
                 config,
@@ -92,6 +110,8 @@ impl AppState {
                 jobs,
                 keys,
                 links,
+                decode_options,
+                stop,
                 phase: AtomicU8::new(Phase::Starting as u8),
             }),
         })
@@ -118,8 +138,31 @@ impl Shared {
         );
     }
 
-    /// Marks the service draining: `/ready` answers 503 from now on.
+    /// Marks the service draining: `/ready` answers 503 from now on, and the background tasks
+    /// stop.
     pub fn begin_drain(&self) {
         self.phase.store(Phase::Draining as u8, Ordering::Release);
+        self.stop.cancel();
+    }
+
+    /// Starts the background tasks: the job runner, sweep and sampler, and the periodic writes
+    /// of usage and link scans. All stop at [`Shared::begin_drain`].
+    pub fn start_background(&self) {
+        crate::jobs::start(&self.jobs);
+        crate::keys::start_usage_flush(
+            Arc::clone(&self.keys),
+            Duration::from_secs(self.config.usage_flush_secs.max(1)),
+            self.stop.clone(),
+        );
+        crate::links::start_flush(Arc::clone(&self.links), self.stop.clone());
+    }
+
+    /// How uploaded images are read: the pool, the metrics and the configured options.
+    pub fn reading(&self) -> Reading<'_> {
+        Reading {
+            workers: &self.workers,
+            metrics: &self.metrics,
+            configured: &self.decode_options,
+        }
     }
 }

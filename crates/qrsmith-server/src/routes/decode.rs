@@ -46,7 +46,7 @@ async fn decode(
         None => None,
     };
     let image = reading::upload(req, Field::AnyFile, true).await?;
-    let decoded = reading::read(&state, image, effort, budget).await?;
+    let decoded = reading::read(state.reading(), image, effort, budget).await?;
     let mut body = crate::json::decoded(&decoded);
     body["texts"] = crate::json::texts(&decoded).into();
     Ok(Json(body))

@@ -17,7 +17,8 @@ use serde_json::{Map, Value};
 
 use crate::batch::{self, GenerateRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::jobs::{describe, FORMATS};
+use crate::generation::GenerationLimits;
+use crate::jobs::FORMATS;
 use crate::state::AppState;
 use crate::store::{ItemError, Job, JobKind, JobStatus, NewItem, ResultBlob};
 use tokio_util::io::ReaderStream;
@@ -72,7 +73,8 @@ async fn submit(State(state): State<AppState>, req: Request) -> ApiResult<Respon
         .with_label_values(&[kind.name()])
         .inc();
     let location = format!("/api/v1/jobs/{}", job.id);
-    let mut response = (StatusCode::ACCEPTED, Json(describe(&state, job).await?)).into_response();
+    let mut response =
+        (StatusCode::ACCEPTED, Json(state.jobs.describe(job).await?)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);
     }
@@ -106,7 +108,7 @@ fn from_json(state: &AppState, body: Value) -> ApiResult<(JobKind, Vec<NewItem>)
         let rows = batch::read_label_items(
             &items,
             &fields,
-            crate::generation_limits(&state.config),
+            GenerationLimits::of(&state.config),
             state.config.max_job_items,
             labels.caption_column.as_deref(),
         )?;
@@ -115,7 +117,7 @@ fn from_json(state: &AppState, body: Value) -> ApiResult<(JobKind, Vec<NewItem>)
     let rows = batch::read_generate_items(
         &items,
         &fields,
-        crate::generation_limits(&state.config),
+        GenerationLimits::of(&state.config),
         FORMATS,
         state.config.max_job_items,
     )?;
@@ -191,7 +193,7 @@ fn from_form(state: &AppState, form: JobForm) -> ApiResult<(JobKind, Vec<NewItem
                 let rows = batch::read_label_csv(
                     &csv[..],
                     &defaults,
-                    crate::generation_limits(&state.config),
+                    GenerationLimits::of(&state.config),
                     state.config.max_job_items,
                     labels.caption_column.as_deref(),
                 )?;
@@ -200,7 +202,7 @@ fn from_form(state: &AppState, form: JobForm) -> ApiResult<(JobKind, Vec<NewItem
             let rows = batch::read_generate_csv(
                 &csv[..],
                 &defaults,
-                crate::generation_limits(&state.config),
+                GenerationLimits::of(&state.config),
                 FORMATS,
                 state.config.max_job_items,
             )?;
@@ -323,7 +325,7 @@ async fn find(state: &AppState, id: String) -> ApiResult<Job> {
 
 async fn status(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let job = find(&state, id).await?;
-    Ok(Json(describe(&state, job).await?))
+    Ok(Json(state.jobs.describe(job).await?))
 }
 
 async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
@@ -340,7 +342,7 @@ async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
             .with_label_values(&[job.status.name()])
             .inc();
     }
-    Ok(Json(describe(&state, job).await?))
+    Ok(Json(state.jobs.describe(job).await?))
 }
 
 async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {

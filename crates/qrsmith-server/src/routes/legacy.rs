@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::generation::{self, Generated, Generation, QrOptions, QR_OPTION_NAMES};
+use crate::generation::{Generated, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES};
 use crate::query::StrictQuery;
 use crate::reading::{self, Field};
 use crate::state::AppState;
@@ -61,13 +61,13 @@ async fn generate(
             "parts (structured append) gives several images: use POST /api/v1/qr",
         ));
     }
-    let generation = options.normalise(crate::generation_limits(&state.config), FORMATS)?;
+    let generation = options.normalise(GenerationLimits::of(&state.config), FORMATS)?;
     if query.asynchronous.unwrap_or(false)
         || crate::headers::lists(&headers, "prefer", "respond-async")
     {
         return submit(&state, generation, stored).await;
     }
-    let generated = generation::generate(&state, generation).await?;
+    let generated = state.cache.generate(&state.workers, generation).await?;
     Ok(image_response(&generated))
 }
 
@@ -205,6 +205,6 @@ fn unknown_task(id: &str) -> ApiError {
 /// `POST /decode`: multipart field `image` → `{"texts": [...]}`, empty when nothing is found.
 async fn decode(State(state): State<AppState>, req: Request) -> ApiResult<Json<Value>> {
     let image = reading::upload(req, Field::Image, false).await?;
-    let decoded = reading::read(&state, image, None, None).await?;
+    let decoded = reading::read(state.reading(), image, None, None).await?;
     Ok(Json(json!({"texts": crate::json::texts(&decoded)})))
 }

@@ -15,8 +15,8 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::keys::Caller;
 use crate::links::{
     check_slug, classify, now, stats_range, Granularity, LinkChange, LinkError, LinkStats,
     LinkView, LinksFailure, NewLink, Resolution,

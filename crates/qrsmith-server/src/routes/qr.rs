@@ -14,9 +14,9 @@ use base64::Engine as _;
 use qrsmith_core::Format;
 use serde_json::{json, Value};
 
-use crate::cache::CacheKey;
 use crate::error::{ApiError, ApiResult};
-use crate::generation::{self, Generated, QrOptions};
+use crate::generation::CacheKey;
+use crate::generation::{self, Generated, GenerationLimits, QrOptions};
 use crate::query::StrictQuery;
 use crate::state::AppState;
 
@@ -87,7 +87,7 @@ async fn get_qr(
             "parts gives several images: use POST /api/v1/qr",
         ));
     }
-    let generation = options.normalise(crate::generation_limits(&state.config), GET_FORMATS)?;
+    let generation = options.normalise(GenerationLimits::of(&state.config), GET_FORMATS)?;
     let key = generation.key();
     let tag = etag(&key);
     let cache_control = format!(
@@ -106,7 +106,10 @@ async fn get_qr(
     }
     // For `*`, the request must first prove to have a representation: one that fails (a scale
     // of 0, a size too small for the symbol) is its error, not 304.
-    let generated = generation::generate_keyed(&state, key, generation).await?;
+    let generated = state
+        .cache
+        .generate_keyed(&state.workers, key, generation)
+        .await?;
     if condition == IfNoneMatch::Any {
         return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
     }
@@ -146,12 +149,10 @@ async fn post_qr(
 ) -> ApiResult<Response> {
     let Json(options) = body?;
     let built = options.payload.is_some();
-    let generation = options.normalise(crate::generation_limits(&state.config), POST_FORMATS)?;
+    let generation = options.normalise(GenerationLimits::of(&state.config), POST_FORMATS)?;
     // A built payload's text is echoed, so callers see what their code says.
-    let payload_text = built
-        .then(|| crate::payload::text_of(&generation))
-        .flatten();
-    let generated = generation::generate(&state, generation).await?;
+    let payload_text = built.then(|| generation.payload_text()).flatten();
+    let generated = state.cache.generate(&state.workers, generation).await?;
     // JSON stays the default for `*/*` and anything else.
     if crate::headers::lists(&headers, "accept", "application/zip") {
         let mut response = zip_response(&generated)?;

@@ -7,8 +7,8 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::keys::Caller;
 use crate::query::StrictQuery;
 use crate::state::AppState;
 use crate::store::keys::Day;

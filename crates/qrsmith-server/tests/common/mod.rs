@@ -19,7 +19,7 @@ pub mod redis_server;
 pub fn service(config: Config) -> (Router, AppState) {
     let state = AppState::new(config).expect("state");
     state.set_ready();
-    qrsmith_server::jobs::start(&state);
+    qrsmith_server::jobs::start(&state.jobs);
     (app(state.clone()), state)
 }
 

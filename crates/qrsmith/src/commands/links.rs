@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use qrsmith_server::links::{
-    now, stats_range, Granularity, LinkChange, LinkError, Links, LinksFailure, NewLink,
+    now, stats_range, Granularity, LinkChange, LinkError, LinkSettings, Links, LinksFailure,
+    NewLink,
 };
 use qrsmith_server::store::links::Link;
 use qrsmith_server::{Config, Metrics};
@@ -149,7 +150,7 @@ fn open(args: &LinksStoreArgs) -> Result<(Links, String)> {
     };
     let links = Links::new(
         backend.links(),
-        config.link_settings(),
+        LinkSettings::of(&config),
         Arc::new(Metrics::new()),
     );
     Ok((links, place))

@@ -33,10 +33,10 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
-use crate::state::AppState;
 use crate::store::keys::{ApiKey, Day, Decision, KeyBackend, KeyHash, UsageCount};
 
 /// `X-API-Key`, the alternative to `Authorization: Bearer`.
@@ -210,18 +210,20 @@ impl Keys {
     }
 }
 
-/// Starts the periodic usage flush (stopped with the runtime; the last flush is
-/// [`Keys::flush_usage`] at shutdown).
-pub fn start(state: &AppState) {
-    let state = state.clone();
-    let every = Duration::from_secs(state.config.usage_flush_secs.max(1));
+/// Starts writing the counted usage every `every`, until `stop`; the last write is the
+/// caller's [`Keys::flush_usage`] once requests have drained.
+pub fn start_usage_flush(keys: Arc<Keys>, every: Duration, stop: CancellationToken) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
-            // A failure was logged by ApiError::internal; the counts wait for the next tick.
-            let _ = state.keys.flush_usage().await;
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            // A failure was logged by ApiError::storage_unavailable; the counts wait for the
+            // next tick.
+            let _ = keys.flush_usage().await;
         }
     });
 }
@@ -278,7 +280,7 @@ fn rate_headers(headers: &mut HeaderMap, d: &Decision) {
 }
 
 /// The middleware (a route layer: it sees the matched route). See the module documentation.
-pub async fn require_key(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn require_key(State(keys): State<Arc<Keys>>, mut req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -286,7 +288,6 @@ pub async fn require_key(State(state): State<AppState>, mut req: Request, next: 
     if is_open(route) {
         return next.run(req).await;
     }
-    let keys = &state.keys;
     let hash = presented(req.headers()).map(KeyHash::of);
     if route == "/metrics" {
         if keys.metrics_key.is_none() {
