@@ -23,7 +23,7 @@ use qrsmith_core::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ErrorCode, Refusal};
 use crate::generation::{Generation, GenerationLimits, Payload, QrOptions, QR_OPTION_NAMES};
 
 /// Columns whose cells are whole numbers.
@@ -42,9 +42,9 @@ pub fn read_zip(
     bytes: &[u8],
     max_files: usize,
     max_total_bytes: u64,
-) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+) -> Result<Vec<(String, Vec<u8>)>, Refusal> {
     let invalid = |e: zip::result::ZipError| {
-        ApiError::new(ErrorCode::InvalidZip, format!("unreadable ZIP: {e}"))
+        Refusal::new(ErrorCode::InvalidZip, format!("unreadable ZIP: {e}"))
     };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(invalid)?;
     let mut budget = max_total_bytes;
@@ -55,7 +55,7 @@ pub fn read_zip(
             continue;
         }
         if files.len() >= max_files {
-            return Err(ApiError::too_large(format!(
+            return Err(Refusal::too_large(format!(
                 "the ZIP holds more than {max_files} files, the most one job may hold"
             )));
         }
@@ -69,10 +69,10 @@ pub fn read_zip(
         entry
             .take(budget.saturating_add(1))
             .read_to_end(&mut content)
-            .map_err(|e| ApiError::bad_parameter(format!("unreadable ZIP entry {name:?}: {e}")))?;
+            .map_err(|e| Refusal::parameter(format!("unreadable ZIP entry {name:?}: {e}")))?;
         let size = content.len() as u64;
         if size > budget {
-            return Err(ApiError::too_large(format!(
+            return Err(Refusal::too_large(format!(
                 "the ZIP's files come to more than {max_total_bytes} bytes uncompressed"
             )));
         }
@@ -92,7 +92,7 @@ pub struct GenerateRow {
     /// The row's options over the defaults, as given (what a job stores to run later).
     pub options: Map<String, Value>,
     /// The normalised request, or why this row cannot be generated.
-    pub generation: Result<Generation, ApiError>,
+    pub generation: Result<Generation, Refusal>,
     /// The row's caption on a label sheet (its caption cell), if any.
     pub caption: Option<String>,
 }
@@ -116,7 +116,7 @@ pub fn read_generate_csv(
     limits: GenerationLimits,
     allowed: &[Format],
     max_rows: usize,
-) -> Result<Vec<GenerateRow>, ApiError> {
+) -> Result<Vec<GenerateRow>, Refusal> {
     read_csv(input, defaults, limits, allowed, max_rows, None)
 }
 
@@ -130,7 +130,7 @@ pub fn read_label_csv(
     limits: GenerationLimits,
     max_rows: usize,
     caption_column: Option<&str>,
-) -> Result<Vec<GenerateRow>, ApiError> {
+) -> Result<Vec<GenerateRow>, Refusal> {
     let column = caption_column.unwrap_or(DEFAULT_CAPTION);
     read_csv(
         input,
@@ -156,8 +156,8 @@ fn read_csv(
     allowed: &[Format],
     max_rows: usize,
     caption: Option<(&str, bool)>,
-) -> Result<Vec<GenerateRow>, ApiError> {
-    let invalid = |message: String| ApiError::new(ErrorCode::InvalidCsv, message);
+) -> Result<Vec<GenerateRow>, Refusal> {
+    let invalid = |message: String| Refusal::new(ErrorCode::InvalidCsv, message);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::Headers)
@@ -207,11 +207,11 @@ fn read_csv(
     for (index, record) in reader.records().enumerate() {
         let row = index + 1;
         if row > max_rows {
-            return Err(ApiError::too_large(format!(
+            return Err(Refusal::too_large(format!(
                 "the CSV has more than {max_rows} rows, the most one batch may hold"
             )));
         }
-        let record = record.map_err(|e| ApiError::bad_parameter(format!("row {row}: {e}")));
+        let record = record.map_err(|e| Refusal::parameter(format!("row {row}: {e}")));
         let caption = match (&record, caption_at) {
             (Ok(record), Some(at)) => record.get(at).map(str::to_owned),
             _ => None,
@@ -246,9 +246,9 @@ pub fn read_generate_items(
     limits: GenerationLimits,
     allowed: &[Format],
     max_rows: usize,
-) -> Result<Vec<GenerateRow>, ApiError> {
+) -> Result<Vec<GenerateRow>, Refusal> {
     if items.len() > max_rows {
-        return Err(ApiError::too_large(format!(
+        return Err(Refusal::too_large(format!(
             "{} items, more than the {max_rows} one batch may hold",
             items.len()
         )));
@@ -276,7 +276,7 @@ pub fn read_generate_items(
                 _ => (
                     None,
                     Map::new(),
-                    Err(ApiError::bad_parameter(format!(
+                    Err(Refusal::parameter(format!(
                         "item {row}: expected an object such as {{\"text\": \"…\"}}"
                     ))),
                 ),
@@ -298,11 +298,11 @@ pub fn normalise(
     options: &Map<String, Value>,
     limits: GenerationLimits,
     allowed: &[Format],
-) -> Result<Generation, ApiError> {
+) -> Result<Generation, Refusal> {
     let options = serde_json::from_value::<QrOptions>(Value::Object(options.clone()))
-        .map_err(|e| ApiError::bad_parameter(e.to_string()))?;
+        .map_err(|e| Refusal::parameter(e.to_string()))?;
     if options.parts.is_some_and(|p| p > 1) {
-        return Err(ApiError::bad_parameter(
+        return Err(Refusal::parameter(
             "parts (structured append) is not available in batches: use POST /api/v1/qr",
         ));
     }
@@ -316,7 +316,7 @@ fn row_options(
     record: &csv::StringRecord,
     defaults: &Map<String, Value>,
     caption_at: Option<usize>,
-) -> Result<(Option<String>, Map<String, Value>), ApiError> {
+) -> Result<(Option<String>, Map<String, Value>), Refusal> {
     let mut options = defaults.clone();
     let mut filename = None;
     for (at, (column, cell)) in columns.iter().zip(record.iter()).enumerate() {
@@ -341,24 +341,25 @@ fn row_options(
 
 /// The option value a CSV cell (or a `NAME=VALUE` default) stands for: a whole number, yes/no,
 /// or text, as the column's option takes it. `name` must be one of [`QR_OPTION_NAMES`].
-pub fn option_value(name: &str, cell: &str) -> Result<Value, ApiError> {
+pub fn option_value(name: &str, cell: &str) -> Result<Value, Refusal> {
     if !QR_OPTION_NAMES.contains(&name) {
-        return Err(ApiError::bad_parameter(format!(
+        return Err(Refusal::parameter(format!(
             "unknown option {name:?}; options are {}",
             QR_OPTION_NAMES.join(", ")
         )));
     }
     Ok(if NUMBER_COLUMNS.contains(&name) {
-        let n: u64 = cell.trim().parse().map_err(|_| {
-            ApiError::bad_parameter(format!("{name}: {cell:?} is not a whole number"))
-        })?;
+        let n: u64 = cell
+            .trim()
+            .parse()
+            .map_err(|_| Refusal::parameter(format!("{name}: {cell:?} is not a whole number")))?;
         json!(n)
     } else if BOOL_COLUMNS.contains(&name) {
         match cell.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => json!(true),
             "false" | "no" | "0" => json!(false),
             _ => {
-                return Err(ApiError::bad_parameter(format!(
+                return Err(Refusal::parameter(format!(
                     "{name}: {cell:?} is not yes or no"
                 )))
             }
@@ -407,18 +408,18 @@ pub struct LabelOptions {
 
 impl LabelOptions {
     /// The options from a JSON value (the `labels` field of a job).
-    pub fn from_json(value: Value) -> Result<LabelOptions, ApiError> {
-        serde_json::from_value(value).map_err(|e| ApiError::bad_parameter(format!("labels: {e}")))
+    pub fn from_json(value: Value) -> Result<LabelOptions, Refusal> {
+        serde_json::from_value(value).map_err(|e| Refusal::parameter(format!("labels: {e}")))
     }
 
     /// The sheet these options describe, checked: a bad page, grid, margin or cells too small
     /// for a code is a 400 `invalid_parameter` saying which.
-    pub fn sheet(&self) -> Result<LabelSheet, ApiError> {
+    pub fn sheet(&self) -> Result<LabelSheet, Refusal> {
         let base = LabelSheet::default();
         let page = match &self.page {
             Some(p) => p
                 .parse::<PageSize>()
-                .map_err(|e| ApiError::bad_parameter(format!("labels: {}", e.message())))?,
+                .map_err(|e| Refusal::parameter(format!("labels: {}", e.message())))?,
             None => base.page,
         };
         let sheet = LabelSheet {
@@ -431,7 +432,7 @@ impl LabelOptions {
             caption_pt: self.caption_pt.unwrap_or(base.caption_pt),
         };
         LabelSheetWriter::new(sheet)
-            .map_err(|e| ApiError::bad_parameter(format!("labels: {}", e.message())))?;
+            .map_err(|e| Refusal::parameter(format!("labels: {}", e.message())))?;
         Ok(sheet)
     }
 
@@ -452,7 +453,7 @@ pub fn read_label_items(
     limits: GenerationLimits,
     max_rows: usize,
     caption_field: Option<&str>,
-) -> Result<Vec<GenerateRow>, ApiError> {
+) -> Result<Vec<GenerateRow>, Refusal> {
     let field = caption_field.unwrap_or(DEFAULT_CAPTION);
     let keep = field == "filename" || QR_OPTION_NAMES.contains(&field);
     let mut captions = Vec::with_capacity(items.len().min(max_rows));
@@ -480,7 +481,7 @@ pub fn read_label_items(
         })
         .collect();
     if items.len() > max_rows {
-        return Err(ApiError::too_large(format!(
+        return Err(Refusal::too_large(format!(
             "{} items, more than the {max_rows} one batch may hold",
             items.len()
         )));
@@ -789,7 +790,7 @@ mod tests {
     };
     const FORMATS: &[Format] = &[Format::Png, Format::Svg];
 
-    fn read(csv: &str) -> Result<Vec<GenerateRow>, ApiError> {
+    fn read(csv: &str) -> Result<Vec<GenerateRow>, Refusal> {
         read_generate_csv(csv.as_bytes(), &Map::new(), LIMITS, FORMATS, 10)
     }
 

@@ -10,7 +10,7 @@ use std::str::FromStr as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use qrsmith_core::Format;
 use serde::{Deserialize, Serialize};
 

@@ -179,6 +179,59 @@ impl serde::Serialize for ErrorCode {
     }
 }
 
+/// A refusal by the domain layer (generation options, payloads, batch files): a code of the
+/// registry and a message, with no HTTP in it. The service answers it with the code's status
+/// ([`ApiError`]'s `From`); the CLI prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A human-readable message naming what was wrong.
+    pub message: Cow<'static, str>,
+}
+
+/// Shorthand for the domain layer's results.
+pub type Refused<T> = Result<T, Refusal>;
+
+impl Refusal {
+    /// A refusal with `code` and `message`.
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Refusal {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// `invalid_parameter`: a field or cell has a wrong value.
+    pub fn parameter(message: impl Into<Cow<'static, str>>) -> Self {
+        Refusal::new(ErrorCode::InvalidParameter, message)
+    }
+
+    /// `payload_too_large`: more rows, files or bytes than allowed.
+    pub fn too_large(message: impl Into<Cow<'static, str>>) -> Self {
+        Refusal::new(ErrorCode::PayloadTooLarge, message)
+    }
+
+    /// A library error met by a batch row: its kind's code and message.
+    pub fn from_library(err: qrsmith_core::Error) -> Self {
+        Refusal::new(ErrorCode::of_kind(err.kind()), err.message().to_owned())
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        ApiError::new(refusal.code, refusal.message)
+    }
+}
+
 /// An error answered to the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {

@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use axum::body::Bytes;
 use base64::Engine as _;
+use bytes::Bytes;
 use qrsmith_core::{
     ec_level_for_style, encode_bytes, encode_sequence_bytes, encode_sequence_text, encode_text,
     generate_verified, render, render_styled, Color, EcLevel, EncodeOptions, Format, Mode, QrCode,
@@ -13,7 +13,7 @@ use qrsmith_core::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ErrorCode, Refusal, Refused};
 
 /// A number given as a JSON number or as text (query strings are all text).
 #[derive(Debug, Clone, Deserialize)]
@@ -305,7 +305,7 @@ impl GenerationLimits {
 
 impl QrOptions {
     /// Validates and normalises the options. `allowed` are the formats the route can answer.
-    pub fn normalise(self, limits: GenerationLimits, allowed: &[Format]) -> ApiResult<Generation> {
+    pub fn normalise(self, limits: GenerationLimits, allowed: &[Format]) -> Refused<Generation> {
         // EPC069-12 and the Swiss QR-bill guidelines ask for level M: the default for them.
         let swiss_bill = matches!(
             self.payload,
@@ -318,16 +318,16 @@ impl QrOptions {
             (None, Some(b64), None) => Payload::Bytes(
                 base64::engine::general_purpose::STANDARD
                     .decode(b64.trim())
-                    .map_err(|e| ApiError::bad_parameter(format!("data_base64: {e}")))?,
+                    .map_err(|e| Refusal::parameter(format!("data_base64: {e}")))?,
             ),
             (None, None, Some(built)) => Payload::Text(crate::payload::build(&built)?),
             (None, None, None) => {
-                return Err(ApiError::bad_parameter(
+                return Err(Refusal::parameter(
                     "missing payload: give text (or data), data_base64 or payload",
                 ))
             }
             _ => {
-                return Err(ApiError::bad_parameter(
+                return Err(Refusal::parameter(
                     "give one of text (data), data_base64 or payload, not both",
                 ))
             }
@@ -337,7 +337,7 @@ impl QrOptions {
             Payload::Bytes(b) => b.len(),
         };
         if len > limits.max_text_bytes {
-            return Err(ApiError::new(
+            return Err(Refusal::new(
                 ErrorCode::TextTooLong,
                 format!(
                     "the payload has {len} bytes; at most {} are accepted",
@@ -354,7 +354,7 @@ impl QrOptions {
                 .filter(|f| allowed.contains(f))
                 .ok_or_else(|| {
                     let names: Vec<_> = allowed.iter().map(|f| f.name()).collect();
-                    ApiError::bad_parameter(format!(
+                    Refusal::parameter(format!(
                         "format {name:?} is not supported here: use {}",
                         names.join(", ")
                     ))
@@ -367,7 +367,7 @@ impl QrOptions {
             .map(|v| {
                 v.text()
                     .parse::<Version>()
-                    .map_err(|e| ApiError::bad_parameter(e.to_string()))
+                    .map_err(|e| Refusal::parameter(e.to_string()))
             })
             .transpose()?;
         let micro = self.micro.unwrap_or(false) || matches!(version, Some(Version::Micro(_)));
@@ -377,14 +377,14 @@ impl QrOptions {
             None | Some("") => EcLevel::H,
             Some(s) => s
                 .parse::<EcLevel>()
-                .map_err(|e| ApiError::bad_parameter(format!("ec: {}", e.message())))?,
+                .map_err(|e| Refusal::parameter(format!("ec: {}", e.message())))?,
         };
         let mode = self
             .mode
             .as_deref()
             .map(|s| {
                 s.parse::<Mode>()
-                    .map_err(|e| ApiError::bad_parameter(e.message().to_owned()))
+                    .map_err(|e| Refusal::parameter(e.message().to_owned()))
             })
             .transpose()?;
         // For the quiet zone only: an rMQR version already makes an rMQR symbol.
@@ -402,9 +402,7 @@ impl QrOptions {
 
         let size = match (self.scale, self.size) {
             (Some(_), Some(_)) => {
-                return Err(ApiError::bad_parameter(
-                    "give either scale or size, not both",
-                ))
+                return Err(Refusal::parameter("give either scale or size, not both"))
             }
             (Some(scale), None) => Size::Scale(scale),
             (None, Some(size)) => Size::Pixels(parse_size(&size.text())?),
@@ -426,7 +424,7 @@ impl QrOptions {
         };
         if let Some(parts) = self.parts {
             if !(2..=16).contains(&parts) {
-                return Err(ApiError::bad_parameter(format!(
+                return Err(Refusal::parameter(format!(
                     "parts {parts}: a structured-append sequence has 2 to 16 symbols"
                 )));
             }
@@ -451,12 +449,12 @@ impl QrOptions {
             None => !style.is_plain(),
         };
         if (verify || !style.is_plain()) && self.parts.is_some() {
-            return Err(ApiError::bad_parameter(
+            return Err(Refusal::parameter(
                 "styles, logos and verify are not available with parts",
             ));
         }
         if style.logo.is_some() && micro {
-            return Err(ApiError::bad_parameter(
+            return Err(Refusal::parameter(
                 "a logo needs a QR symbol: it does not fit Micro QR",
             ));
         }
@@ -491,9 +489,9 @@ fn swiss_bill_allows(
     parts: Option<u8>,
     style: &Style,
     verify: Option<bool>,
-) -> ApiResult<()> {
+) -> Refused<()> {
     let refuse = |what: &str| {
-        Err(ApiError::bad_parameter(format!(
+        Err(Refusal::parameter(format!(
             "{what}: a Swiss QR-bill's code is level M with the Swiss cross, 46 mm wide, as its \
              guidelines ask (section 5.4)"
         )))
@@ -528,10 +526,9 @@ struct StyleFields<'a> {
 /// Validates the style fields: shapes, colours, and the logo (base64, size and pixel limits
 /// checked before decoding: 413 `logo_too_large`; anything but a PNG, JPEG or SVG that decodes
 /// is 400 `invalid_logo`).
-fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
-    let bad = |name: &str, e: qrsmith_core::Error| {
-        ApiError::bad_parameter(format!("{name}: {}", e.message()))
-    };
+fn parse_style(f: StyleFields<'_>, format: Format) -> Refused<Style> {
+    let bad =
+        |name: &str, e: qrsmith_core::Error| Refusal::parameter(format!("{name}: {}", e.message()));
     let mut style = Style::default();
     if let Some(s) = f.module_shape {
         style.module_shape = s.parse().map_err(|e| bad("module_shape", e))?;
@@ -553,17 +550,15 @@ fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
     }
     let logo_error = |e: qrsmith_core::Error| match e.kind() {
         qrsmith_core::ErrorKind::LimitExceeded => {
-            ApiError::new(ErrorCode::LogoTooLarge, e.message().to_owned())
+            Refusal::new(ErrorCode::LogoTooLarge, e.message().to_owned())
         }
         qrsmith_core::ErrorKind::InvalidOption => bad("logo", e),
-        _ => ApiError::new(ErrorCode::InvalidLogo, e.message().to_owned()),
+        _ => Refusal::new(ErrorCode::InvalidLogo, e.message().to_owned()),
     };
     match f.logo.map(str::trim).filter(|l| !l.is_empty()) {
         None => {
             if f.logo_size.is_some() || f.logo_margin.is_some() {
-                return Err(ApiError::bad_parameter(
-                    "logo_size and logo_margin need a logo",
-                ));
+                return Err(Refusal::parameter("logo_size and logo_margin need a logo"));
             }
         }
         Some(text) => {
@@ -573,7 +568,7 @@ fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
                 _ => text,
             };
             if b64.len() / 4 * 3 > qrsmith_core::MAX_LOGO_BYTES + 3 {
-                return Err(ApiError::new(
+                return Err(Refusal::new(
                     ErrorCode::LogoTooLarge,
                     format!("the logo exceeds {} bytes", qrsmith_core::MAX_LOGO_BYTES),
                 ));
@@ -581,7 +576,7 @@ fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64)
                 .map_err(|e| {
-                    ApiError::new(ErrorCode::InvalidLogo, format!("logo: not base64: {e}"))
+                    Refusal::new(ErrorCode::InvalidLogo, format!("logo: not base64: {e}"))
                 })?;
             let mut logo = qrsmith_core::Logo::new(&bytes).map_err(logo_error)?;
             if let Some(size) = f.logo_size {
@@ -594,7 +589,7 @@ fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
         }
     }
     if !style.is_plain() && !matches!(format, Format::Png | Format::Svg) {
-        return Err(ApiError::bad_parameter(format!(
+        return Err(Refusal::parameter(format!(
             "styles and logos are available in png and svg only, not {format}"
         )));
     }
@@ -602,8 +597,8 @@ fn parse_style(f: StyleFields<'_>, format: Format) -> ApiResult<Style> {
 }
 
 /// `300` or `300x300` (goQR writes both sides; they must be equal for a square symbol).
-fn parse_size(s: &str) -> ApiResult<u32> {
-    let bad = || ApiError::bad_parameter(format!("size {s:?}: use pixels, e.g. 300 or 300x300"));
+fn parse_size(s: &str) -> Refused<u32> {
+    let bad = || Refusal::parameter(format!("size {s:?}: use pixels, e.g. 300 or 300x300"));
     let (w, h) = match s.split_once(['x', 'X']) {
         Some((w, h)) => (w, h),
         None => (s, s),
@@ -611,7 +606,7 @@ fn parse_size(s: &str) -> ApiResult<u32> {
     let w: u32 = w.trim().parse().map_err(|_| bad())?;
     let h: u32 = h.trim().parse().map_err(|_| bad())?;
     if w != h {
-        return Err(ApiError::bad_parameter(format!(
+        return Err(Refusal::parameter(format!(
             "size {s:?}: QR codes are square, give equal sides"
         )));
     }
@@ -619,7 +614,7 @@ fn parse_size(s: &str) -> ApiResult<u32> {
 }
 
 /// A colour as the library parses it (hex or `transparent`), or goQR's decimal `r-g-b`.
-fn parse_color(s: Option<&str>, name: &str, default: Color) -> ApiResult<Color> {
+fn parse_color(s: Option<&str>, name: &str, default: Color) -> Refused<Color> {
     let Some(s) = s.map(str::trim) else {
         return Ok(default);
     };
@@ -631,7 +626,7 @@ fn parse_color(s: Option<&str>, name: &str, default: Color) -> ApiResult<Color> 
         }
     }
     s.parse::<Color>()
-        .map_err(|e| ApiError::bad_parameter(format!("{name}: {}", e.message())))
+        .map_err(|e| Refusal::parameter(format!("{name}: {}", e.message())))
 }
 
 impl Generation {

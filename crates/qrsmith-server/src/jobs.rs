@@ -369,11 +369,12 @@ async fn run_item(
     let outcome = admission
         .run(work)
         .await
-        .unwrap_or_else(|e| Err(item_error(&e)));
+        .unwrap_or_else(|e| Err(item_error(e)));
     (index, outcome)
 }
 
-fn item_error(e: &ApiError) -> ItemError {
+fn item_error(e: impl Into<ApiError>) -> ItemError {
+    let e = e.into();
     ItemError {
         code: e.code.as_str().to_owned(),
         message: e.message.to_string(),
@@ -388,10 +389,10 @@ fn generate_item(
         code: ErrorCode::InternalError.as_str().into(),
         message: format!("stored options unreadable: {e}"),
     })?;
-    let generation = batch::normalise(&options, limits, FORMATS).map_err(|e| item_error(&e))?;
+    let generation = batch::normalise(&options, limits, FORMATS).map_err(item_error)?;
     let generated = generation
         .run()
-        .map_err(|e| item_error(&ApiError::from_generate(e)))?;
+        .map_err(|e| item_error(ApiError::from_generate(e)))?;
     Ok(generated.images[0].bytes.to_vec())
 }
 
@@ -406,10 +407,9 @@ fn label_item(
     };
     let item: batch::LabelItem = serde_json::from_slice(input)
         .map_err(|e| internal(format!("stored label unreadable: {e}")))?;
-    let generation =
-        batch::normalise(&item.options, limits, &Format::ALL).map_err(|e| item_error(&e))?;
+    let generation = batch::normalise(&item.options, limits, &Format::ALL).map_err(item_error)?;
     let code =
-        batch::encode_label(&generation).map_err(|e| item_error(&ApiError::from_generate(e)))?;
+        batch::encode_label(&generation).map_err(|e| item_error(ApiError::from_generate(e)))?;
     serde_json::to_vec(&batch::StoredLabel::new(item.sheet, item.caption, &code))
         .map_err(|e| internal(e.to_string()))
 }

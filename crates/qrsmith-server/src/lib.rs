@@ -29,7 +29,7 @@ pub use crate::config::{
     default_data_dir, AllowedHost, Config, CorsOrigin, LogFormat, PublicUrl, Secret,
     DEFAULT_REDIS_PREFIX,
 };
-pub use crate::error::{ApiError, ApiResult, ErrorCode};
+pub use crate::error::{ApiError, ApiResult, ErrorCode, Refusal, Refused};
 pub use crate::generation::{
     CacheKey, Generated, GeneratedImage, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES,
 };

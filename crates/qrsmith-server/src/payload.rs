@@ -5,12 +5,12 @@
 
 use qrsmith_core::payload::Payload;
 
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ErrorCode, Refusal, Refused};
 
 /// Builds the text of `payload`, or a `400 invalid_payload` naming the field.
-pub fn build(payload: &Payload) -> ApiResult<String> {
+pub fn build(payload: &Payload) -> Refused<String> {
     payload.build().map_err(|e| {
-        ApiError::new(
+        Refusal::new(
             ErrorCode::InvalidPayload,
             format!("payload.{} ({} payload)", e.message(), payload.type_name()),
         )
@@ -28,7 +28,7 @@ mod tests {
         }))
         .unwrap();
         let err = build(&payload).unwrap_err();
-        assert_eq!(err.status, axum::http::StatusCode::BAD_REQUEST);
+        assert_eq!(err.code.status(), axum::http::StatusCode::BAD_REQUEST);
         assert_eq!(err.code, ErrorCode::InvalidPayload);
         assert!(
             err.message.starts_with("payload.iban: ") && err.message.ends_with("(epc payload)"),

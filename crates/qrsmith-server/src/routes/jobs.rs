@@ -187,8 +187,8 @@ fn from_form(state: &AppState, form: JobForm) -> ApiResult<(JobKind, Vec<NewItem
             })?;
             if let Some(labels) = labels {
                 let labels = serde_json::from_str(&labels)
-                    .map_err(|e| ApiError::bad_parameter(format!("labels: not JSON: {e}")))
-                    .and_then(batch::LabelOptions::from_json)?;
+                    .map_err(|e| ApiError::bad_parameter(format!("labels: not JSON: {e}")))?;
+                let labels = batch::LabelOptions::from_json(labels)?;
                 labels.sheet()?;
                 let rows = batch::read_label_csv(
                     &csv[..],

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ParallelProgressIterator as _, ProgressBar, ProgressStyle};
 use qrsmith_core::{decode, Format, LabelSheetWriter, QrCode};
 use qrsmith_server::batch::{self, GenerateZip, LabelOptions};
-use qrsmith_server::{ApiError, Config, Generated, GenerationLimits};
+use qrsmith_server::{Config, Generated, GenerationLimits, Refusal};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
@@ -45,7 +45,7 @@ fn generate(args: BatchGenerateArgs) -> Result<Outcome> {
             .split_once('=')
             .with_context(|| format!("--set {set:?}: expected NAME=VALUE"))?;
         let name = name.trim().to_ascii_lowercase();
-        let value = batch::option_value(&name, value).map_err(api_error)?;
+        let value = batch::option_value(&name, value)?;
         defaults.insert(name, value);
     }
     let csv = read_all(&args.csv)?;
@@ -60,10 +60,9 @@ fn generate(args: BatchGenerateArgs) -> Result<Outcome> {
     }
     let output = args.output.clone().context("--output or --pdf is needed")?;
     let rows = batch::read_generate_csv(&csv[..], &defaults, limits, FORMATS, args.max_rows)
-        .map_err(api_error)
         .with_context(|| args.csv.display().to_string())?;
     let progress = progress_bar(rows.len(), "generating");
-    let outcomes: Vec<(usize, String, Result<Generated, ApiError>)> =
+    let outcomes: Vec<(usize, String, Result<Generated, Refusal>)> =
         pool(args.jobs)?.install(|| {
             rows.into_par_iter()
                 .progress_with(progress.clone())
@@ -71,7 +70,7 @@ fn generate(args: BatchGenerateArgs) -> Result<Outcome> {
                     let file = row.file_name();
                     let result = row
                         .generation
-                        .and_then(|g| g.run().map_err(ApiError::from_generate));
+                        .and_then(|g| g.run().map_err(Refusal::from_library));
                     (row.row, file, result)
                 })
                 .collect()
@@ -117,7 +116,7 @@ fn generate_labels(
     started: Instant,
 ) -> Result<Outcome> {
     let labels = label_options(&args.labels);
-    let sheet = labels.sheet().map_err(api_error)?;
+    let sheet = labels.sheet()?;
     let rows = batch::read_label_csv(
         csv,
         defaults,
@@ -125,17 +124,16 @@ fn generate_labels(
         args.max_rows,
         labels.caption_column.as_deref(),
     )
-    .map_err(api_error)
     .with_context(|| args.csv.display().to_string())?;
     let progress = progress_bar(rows.len(), "encoding");
-    let outcomes: Vec<(usize, Option<String>, Result<QrCode, ApiError>)> = pool(args.jobs)?
-        .install(|| {
+    let outcomes: Vec<(usize, Option<String>, Result<QrCode, Refusal>)> =
+        pool(args.jobs)?.install(|| {
             rows.into_par_iter()
                 .progress_with(progress.clone())
                 .map(|row| {
                     let code = row
                         .generation
-                        .and_then(|g| batch::encode_label(&g).map_err(ApiError::from_generate));
+                        .and_then(|g| batch::encode_label(&g).map_err(Refusal::from_library));
                     (row.row, row.caption, code)
                 })
                 .collect()
@@ -205,7 +203,7 @@ fn label_options(args: &LabelArgs) -> LabelOptions {
 
 fn write_generate_zip(
     writer: impl Write + std::io::Seek,
-    outcomes: &[(usize, String, Result<Generated, ApiError>)],
+    outcomes: &[(usize, String, Result<Generated, Refusal>)],
 ) -> std::io::Result<()> {
     let mut zip = GenerateZip::new(writer)?;
     for (row, file, result) in outcomes {
@@ -322,8 +320,4 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
     path.with_file_name(name)
-}
-
-fn api_error(e: ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{} ({})", e.message, e.code)
 }
