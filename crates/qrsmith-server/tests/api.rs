@@ -931,6 +931,88 @@ async fn web_page_embedded_with_csp_caching_and_compression() {
     }
 }
 
+/// `'./NAME.js'` and `'./NAME.js?v=…'` string literals in a served script: its imports.
+fn imports(js: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for quote in ['"', '\''] {
+        for piece in js.split(&format!("{quote}./")).skip(1) {
+            let specifier = piece.split(quote).next().unwrap();
+            if specifier.split('?').next().unwrap().ends_with(".js") {
+                found.push(specifier.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// The page's ES modules import each other at versioned URLs, one URL per module (a module
+/// under two URLs would run twice, its state split), cached for good; a version is the hash of
+/// the bytes served, so a changed module changes the URL of every module importing it too.
+#[tokio::test]
+async fn web_modules_import_each_other_at_one_versioned_url() {
+    use sha2::{Digest as _, Sha256};
+    let (app, _) = service(config());
+    let html = String::from_utf8(send(&app, get("/")).await.body.to_vec()).unwrap();
+    assert!(html.contains(r#"<script type="module" src="/static/app.js?v="#));
+    // From the page: the entry and the Links tab's module (imported when the tab opens).
+    let mut todo: Vec<String> = ["app.js", "links.js"]
+        .iter()
+        .map(|name| {
+            let at = html.find(&format!("\"/static/{name}?v=")).expect(name) + 9;
+            html[at..].split('"').next().unwrap().to_owned()
+        })
+        .collect();
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    while let Some(url) = todo.pop() {
+        let (name, version) = url.split_once("?v=").expect(&url);
+        if let Some(known) = seen.get(name) {
+            assert_eq!(known, version, "{name} imported under two URLs");
+            continue;
+        }
+        seen.insert(name.to_owned(), version.to_owned());
+        let js = send(&app, get(&format!("/static/{url}"))).await;
+        assert_eq!(js.status, StatusCode::OK, "{url}");
+        assert_eq!(js.header("content-type"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            js.header("cache-control"),
+            "public, max-age=31536000, immutable",
+            "{url}"
+        );
+        let hash: String = Sha256::digest(&js.body)[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            version, hash,
+            "{name}: the version is the hash of what is served"
+        );
+        let text = String::from_utf8(js.body.to_vec()).unwrap();
+        assert!(
+            !text.contains("// qrsmith web page"),
+            "{name} is served minified"
+        );
+        for import in imports(&text) {
+            assert!(
+                import.contains("?v="),
+                "{name} imports {import} unversioned"
+            );
+            todo.push(import);
+        }
+    }
+    let names: Vec<&str> = seen.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "app.js",
+            "batch.js",
+            "common.js",
+            "decode.js",
+            "generate.js",
+            "links.js"
+        ]
+    );
+}
+
 // ---- OpenAPI -------------------------------------------------------------------------------
 
 /// The router's routes, read from the route modules' source: every `.route("PATH", get(..)

@@ -289,7 +289,7 @@ async fn the_page_has_the_style_group_and_the_scan_line() {
     ] {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
-    let js = send(&app, get("/static/app.js")).await;
+    let js = send(&app, get("/static/generate.js")).await;
     let js = String::from_utf8_lossy(&js.body);
     assert!(js.contains("x-qr-scan-margin") && js.contains("scan_margin"));
 }

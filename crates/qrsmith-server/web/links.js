@@ -2,9 +2,11 @@
 // (/r/SLUG) whose destination can change after the code is printed. The tab creates them, lists
 // the caller's own, changes, disables and deletes them, and charts their scans in an SVG it draws
 // itself. app.js imports this module the first time the tab opens (it is no part of the page's
-// first load) and hands it its helpers: the keyed fetch, status lines, error words.
+// first load); the keyed fetch, status lines and error words are common.js's, as for the others.
 // As in app.js: no inline script or style (strict CSP), and user data only through textContent
 // and attributes, never HTML.
+
+import { say, errorText, networkText, api, copyText, saveFrom } from './common.js';
 
 const LINKS_URL = '/api/v1/links';
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -61,7 +63,7 @@ const dayName = (iso) =>
  * Starts the tab in `panel` once its style sheet (named by the panel, like this module) is in;
  * resolves to { load }, which refreshes the list (the tab opened again, a key given).
  */
-export async function start(panel, { api, say, errorText, networkText, copyText, saveFrom }) {
+export async function start(panel) {
   const css = h('link', { rel: 'stylesheet', href: panel.dataset.css });
   await new Promise((done) => {
     css.addEventListener('load', done);

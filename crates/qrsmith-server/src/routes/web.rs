@@ -1,11 +1,13 @@
 //! The web page: the files of `crates/qrsmith-server/web/`, embedded in the binary at build time.
 //!
 //! `/` is `index.html`, always revalidated (`no-cache` + `ETag`) so a new release shows at once.
-//! `/static/{file}` serves every file; `index.html`'s references to `"/static/NAME"` are rewritten
-//! at start-up to `"/static/NAME?v=HASH"`, and such versioned URLs are cached for a year as
-//! immutable. Scripts and style sheets are served minified (comments and spacing removed, names
-//! kept), so the page stays readable in the repository and small as served. Compression (gzip,
-//! br) is applied by the app's compression layer.
+//! `/static/{file}` serves every file; `index.html`'s references to `"/static/NAME"` and the
+//! scripts' imports of each other (ES modules, `'./NAME.js'`) are rewritten at start-up to
+//! `?v=HASH` URLs, and such versioned URLs are cached for a year as immutable. Every reference to
+//! a module is then the same URL, so the browser runs each module once. Scripts and style sheets
+//! are served minified (comments and spacing removed, names kept), so the page stays readable in
+//! the repository and small as served. Compression (gzip, br) is applied by the app's compression
+//! layer.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -16,6 +18,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use sha2::{Digest as _, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -32,46 +35,82 @@ struct Asset {
     version: String,
 }
 
-/// Every embedded file by name (`index.html` already rewritten).
+/// Every embedded file by name, as served (references already versioned).
 fn assets() -> &'static HashMap<String, Asset> {
     static ASSETS: OnceLock<HashMap<String, Asset>> = OnceLock::new();
     ASSETS.get_or_init(|| {
-        let mut map: HashMap<String, Asset> = Web::iter()
+        let files: HashMap<String, Vec<u8>> = Web::iter()
             .filter_map(|name| {
-                let file = Web::get(&name)?;
-                let hash = file.metadata.sha256_hash();
-                let version: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
-                let bytes = minified(&name, file.data.into_owned());
-                Some((
-                    name.to_string(),
-                    Asset {
-                        bytes: Bytes::from(bytes),
-                        mime: mime_for(&name),
-                        etag: format!("\"{version}\""),
-                        version,
-                    },
-                ))
+                let data = Web::get(&name)?.data.into_owned();
+                Some((name.to_string(), minified(&name, data)))
             })
             .collect();
-        let versions: Vec<(String, String)> = map
-            .iter()
-            .filter(|(name, _)| name.as_str() != "index.html")
-            .map(|(name, a)| (name.clone(), a.version.clone()))
-            .collect();
-        if let Some(index) = map.get_mut("index.html") {
-            let mut html = String::from_utf8_lossy(&index.bytes).into_owned();
-            for (name, version) in versions {
-                for quote in ['"', '\''] {
-                    html = html.replace(
-                        &format!("{quote}/static/{name}{quote}"),
-                        &format!("{quote}/static/{name}?v={version}{quote}"),
+        let mut done = HashMap::new();
+        for name in files.keys() {
+            build(name, &files, &mut done, &mut Vec::new());
+        }
+        done
+    })
+}
+
+/// Puts `name` into `done` as served, and returns its version. What it references is built
+/// first: `index.html`'s `"/static/NAME"` and a script's `'./NAME.js'` get the versions of those
+/// files. A version is the hash of the bytes served, so it changes when anything a file imports
+/// changes (a browser keeping the importer for a year would otherwise keep its old imports).
+/// `open` holds the files being built: an import cycle is left unversioned, with a warning.
+fn build(
+    name: &str,
+    files: &HashMap<String, Vec<u8>>,
+    done: &mut HashMap<String, Asset>,
+    open: &mut Vec<String>,
+) -> Option<String> {
+    if let Some(asset) = done.get(name) {
+        return Some(asset.version.clone());
+    }
+    if open.iter().any(|n| n == name) {
+        tracing::warn!(file = name, "import cycle: this import is left unversioned");
+        return None;
+    }
+    let mut bytes = files.get(name)?.clone();
+    // How a file names the others: the page names every file, a script imports scripts.
+    let prefix = match name {
+        "index.html" => Some("/static/"),
+        _ if name.ends_with(".js") => Some("./"),
+        _ => None,
+    };
+    if let (Some(prefix), Ok(source)) = (prefix, std::str::from_utf8(&bytes)) {
+        let mut text = source.to_owned();
+        open.push(name.to_owned());
+        let others = files.keys().filter(|n| {
+            *n != name && *n != "index.html" && (name == "index.html" || n.ends_with(".js"))
+        });
+        for other in others {
+            for quote in ['"', '\''] {
+                let plain = format!("{quote}{prefix}{other}{quote}");
+                if !text.contains(&plain) {
+                    continue;
+                }
+                if let Some(version) = build(other, files, done, open) {
+                    text = text.replace(
+                        &plain,
+                        &format!("{quote}{prefix}{other}?v={version}{quote}"),
                     );
                 }
             }
-            index.bytes = Bytes::from(html);
         }
-        map
-    })
+        open.pop();
+        bytes = text.into_bytes();
+    }
+    let hash = Sha256::digest(&bytes);
+    let version: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let asset = Asset {
+        bytes: Bytes::from(bytes),
+        mime: mime_for(name),
+        etag: format!("\"{version}\""),
+        version: version.clone(),
+    };
+    done.insert(name.to_owned(), asset);
+    Some(version)
 }
 
 /// A script or style sheet without comments and spacing; anything else as it is. A file the
