@@ -254,3 +254,13 @@ pub fn form(texts: &[(&str, &str)], files: &[(&str, &[u8])]) -> Request<Body> {
         .body(Body::from(body))
         .unwrap()
 }
+
+/// The texts our reader finds in `png`.
+pub fn decoded_text(png: &[u8]) -> Vec<String> {
+    qrsmith_core::decode(png, &qrsmith_core::DecodeOptions::default())
+        .unwrap()
+        .symbols
+        .into_iter()
+        .map(|s| s.text)
+        .collect()
+}
