@@ -3,16 +3,20 @@
 //! balancer (here: the test, polling `/ready`) stops sending, every request sent gets its whole
 //! response, and the process exits 0.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod common;
 
 #[path = "../../qrsmith-server/tests/common/redis_server.rs"]
 mod redis_server;
 
+use common::scratch;
+use common::server::Server;
 use redis_server::{unique_prefix, RedisServer};
 
 /// One request on its own connection (`Connection: close`), so that each request meets the
@@ -69,57 +73,19 @@ fn multipart(image: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-/// Starts `qrsmith serve` on a free port (with `extra` arguments) and returns the child and its
-/// address once the "listening" log line is out. Later log lines are drained so that the pipe
-/// never fills.
-fn spawn_server(drain_delay_ms: u64, extra: &[&str]) -> (Child, SocketAddr) {
-    let (child, addr, _logs) = spawn_logged(drain_delay_ms, extra);
-    (child, addr)
-}
-
-/// [`spawn_server`], with the later log lines (JSON) handed out as they come.
-fn spawn_logged(
-    drain_delay_ms: u64,
-    extra: &[&str],
-) -> (Child, SocketAddr, mpsc::Receiver<serde_json::Value>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qrsmith"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .args(extra)
-        .env("QRSMITH_DRAIN_DELAY_MS", drain_delay_ms.to_string())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("qrsmith serve starts");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the server logs before it exits")
-            .expect("a log line");
-        let event: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-        if event["message"] == "listening" {
-            break event["addr"]
-                .as_str()
-                .expect("the address is logged")
-                .parse()
-                .expect("a socket address");
-        }
-    };
-    let (send, logs) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            if let Ok(event) = serde_json::from_str(&line) {
-                // Nobody listening is fine: the lines are drained all the same.
-                let _ = send.send(event);
-            }
-        }
-    });
-    (child, addr, logs)
+/// `qrsmith serve` with `extra` arguments and a drain delay of `drain_delay_ms`.
+fn serve(drain_delay_ms: u64, extra: &[&str]) -> Server {
+    Server::start_with_env(
+        extra,
+        &[("QRSMITH_DRAIN_DELAY_MS", &drain_delay_ms.to_string())],
+    )
 }
 
 #[test]
 fn sigterm_under_load_drains_and_exits_zero() {
     let data = scratch("sigterm-data");
-    let (mut server, addr) = spawn_server(1500, &["--data-dir", data.to_str().unwrap()]);
+    let mut server = serve(1500, &["--data-dir", data.to_str().unwrap()]);
+    let addr = server.addr;
     let (status, png) = request(
         addr,
         "POST",
@@ -196,7 +162,7 @@ fn sigterm_under_load_drains_and_exits_zero() {
     }
     terminated.store(true, Ordering::SeqCst);
     let kill = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(kill.success());
@@ -226,7 +192,7 @@ fn sigterm_under_load_drains_and_exits_zero() {
 
     let deadline = Instant::now() + Duration::from_secs(20);
     let exit = loop {
-        if let Some(status) = server.try_wait().expect("wait") {
+        if let Some(status) = server.child.try_wait().expect("wait") {
             break status;
         }
         assert!(Instant::now() < deadline, "the server did not exit");
@@ -243,14 +209,6 @@ fn sigterm_under_load_drains_and_exits_zero() {
         failures.len(),
         &failures[..failures.len().min(5)]
     );
-}
-
-/// A fresh directory under the target directory.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 /// The body of a generate job of `n` items, `item-{i}` holding "item {i}".
@@ -358,22 +316,23 @@ fn a_job_survives_kill_9_and_finishes_every_item_exactly_once() {
     let data_arg = data.to_str().unwrap();
     // A short lease: the restarted process takes the job over once the dead one's lapses.
     let args = ["--data-dir", data_arg, "--job-lease-secs", "2"];
-    let (mut server, addr) = spawn_server(0, &args);
+    let mut server = serve(0, &args);
+    let addr = server.addr;
     let id = submit_job(addr, &generate_job(ITEMS));
 
     // Killed without warning in the middle of the job.
-    let done_at_kill = kill_when_done(&mut server, addr, &id, 200);
+    let done_at_kill = kill_when_done(&mut server.child, addr, &id, 200);
     assert!(
         (done_at_kill as usize) < ITEMS,
         "the job finished before it could be interrupted ({done_at_kill} done)"
     );
 
     // A new process on the same data directory finishes it.
-    let (mut server, addr) = spawn_server(0, &args);
+    let mut server = serve(0, &args);
+    let addr = server.addr;
     wait_succeeded(addr, &id, ITEMS);
     assert_every_item_once(addr, &id, ITEMS, done_at_kill as usize);
-    server.kill().expect("stop the server");
-    let _ = server.wait();
+    server.kill9();
 }
 
 /// Polls the job's progress on `addr` and SIGKILLs `server` once `done` items are done;
@@ -397,16 +356,18 @@ fn kill_when_done(server: &mut Child, addr: SocketAddr, id: &str, done: u64) -> 
     done_at_kill
 }
 
-/// Waits for the "job started" log line of job `id` among `logs`; returns the index of the
+/// Waits for the "job started" log line of job `id` among `replicas`; returns the index of the
 /// replica that logged it (the job's holder).
-fn holder_of(logs: &[&mpsc::Receiver<serde_json::Value>], id: &str) -> usize {
+fn holder_of(replicas: &[&Server], id: &str) -> usize {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        for (replica, log) in logs.iter().enumerate() {
-            while let Ok(event) = log.try_recv() {
-                if event["message"] == "job started" && event["job"] == id {
-                    return replica;
-                }
+        for (replica, server) in replicas.iter().enumerate() {
+            let started = server.log().iter().any(|line| {
+                serde_json::from_str::<serde_json::Value>(line)
+                    .is_ok_and(|e| e["message"] == "job started" && e["job"] == id)
+            });
+            if started {
+                return replica;
             }
         }
         assert!(Instant::now() < deadline, "no replica started the job");
@@ -428,10 +389,9 @@ fn with_redis_and_two_replicas_the_survivor_finishes_a_killed_replicas_job() {
         "--job-lease-secs",
         "2",
     ];
-    let replicas = [spawn_logged(0, &args), spawn_logged(0, &args)];
-    let id = submit_job(replicas[0].1, &generate_job(ITEMS));
-    let logs: Vec<_> = replicas.iter().map(|r| &r.2).collect();
-    let holder = holder_of(&logs, &id);
+    let replicas = [serve(0, &args), serve(0, &args)];
+    let id = submit_job(replicas[0].addr, &generate_job(ITEMS));
+    let holder = holder_of(&replicas.iter().collect::<Vec<_>>(), &id);
     let [first, second] = replicas;
     let (mut killed, mut survivor) = if holder == 0 {
         (first, second)
@@ -441,21 +401,21 @@ fn with_redis_and_two_replicas_the_survivor_finishes_a_killed_replicas_job() {
 
     // The holder is killed without warning in the middle of the job (progress read from the
     // survivor: the state is shared).
-    let done_at_kill = kill_when_done(&mut killed.0, survivor.1, &id, 200);
+    let done_at_kill = kill_when_done(&mut killed.child, survivor.addr, &id, 200);
     assert!(
         (done_at_kill as usize) < ITEMS,
         "the job finished before it could be interrupted ({done_at_kill} done)"
     );
     // The survivor takes it over once the lease lapses, and finishes it.
     assert_eq!(
-        holder_of(&[&survivor.2], &id),
+        holder_of(&[&survivor], &id),
         0,
         "the survivor takes the job over"
     );
-    wait_succeeded(survivor.1, &id, ITEMS);
-    assert_every_item_once(survivor.1, &id, ITEMS, done_at_kill as usize);
-    survivor.0.kill().expect("stop the survivor");
-    let _ = survivor.0.wait();
+    wait_succeeded(survivor.addr, &id, ITEMS);
+    assert_every_item_once(survivor.addr, &id, ITEMS, done_at_kill as usize);
+    survivor.kill9();
+    drop(killed);
 }
 
 #[test]
@@ -491,7 +451,8 @@ fn healthcheck_exit_codes_follow_the_probe() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let (mut server, addr) = spawn_server(0, &[]);
+    let mut server = serve(0, &[]);
+    let addr = server.addr;
     let listen = addr.to_string();
     assert_eq!(healthcheck(&listen, &[]), (Some(0), String::new()));
     assert_eq!(healthcheck(&listen, &["--path", "/ready"]).0, Some(0));
@@ -503,8 +464,7 @@ fn healthcheck_exit_codes_follow_the_probe() {
     assert!(stderr.contains("answered 404"), "{stderr}");
     let (code, _) = healthcheck(&listen, &["--path", "no-slash"]);
     assert_eq!(code, Some(2), "a bad argument is a usage error");
-    server.kill().expect("stop the server");
-    let _ = server.wait();
+    server.kill9();
 
     // Nothing listens on a port just released.
     let free = std::net::TcpListener::bind("127.0.0.1:0")
