@@ -37,6 +37,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
+use crate::periodic::spawn_every;
 use crate::store::keys::{ApiKey, Day, Decision, KeyBackend, KeyHash, UsageCount};
 
 /// `X-API-Key`, the alternative to `Authorization: Bearer`.
@@ -213,14 +214,9 @@ impl Keys {
 /// Starts writing the counted usage every `every`, until `stop`; the last write is the
 /// caller's [`Keys::flush_usage`] once requests have drained.
 pub fn start_usage_flush(keys: Arc<Keys>, every: Duration, stop: CancellationToken) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                _ = tick.tick() => {}
-            }
+    spawn_every(every, stop, move || {
+        let keys = Arc::clone(&keys);
+        async move {
             // A failure was logged by ApiError::storage_unavailable; the counts wait for the
             // next tick.
             let _ = keys.flush_usage().await;

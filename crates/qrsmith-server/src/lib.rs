@@ -52,6 +52,7 @@ pub mod links;
 mod metrics;
 mod middleware;
 pub mod payload;
+mod periodic;
 mod query;
 mod reading;
 pub mod routes;

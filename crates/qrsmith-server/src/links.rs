@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::error::ErrorCode;
 use crate::metrics::Metrics;
+use crate::periodic::spawn_every;
 use crate::store::keys::Day;
 use crate::store::links::{
     Device, Link, LinkCounts, LinkCreateError, LinkStore, ScanCount, VisitorMark,
@@ -1025,20 +1026,13 @@ impl Links {
     }
 }
 
-/// Writes the counted scans every `flush_every` until the runtime stops; the last flush is
-/// [`Links::flush`] at shutdown.
+/// Writes the counted scans every `flush_every` until `stop`; the last flush is
+/// [`Links::flush`] once requests have drained.
 pub fn start_flush(links: Arc<Links>, stop: CancellationToken) {
     let every = links.settings.flush_every.max(Duration::from_millis(100));
-    tokio::spawn(async move {
-        // The first write one interval after start (an interval's first tick is immediate).
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                _ = tick.tick() => {}
-            }
-            let links = Arc::clone(&links);
+    spawn_every(every, stop, move || {
+        let links = Arc::clone(&links);
+        async move {
             match tokio::task::spawn_blocking(move || links.flush()).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {

@@ -252,15 +252,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const LIMITS: GenerationLimits = GenerationLimits {
-        max_text_bytes: 1000,
-        max_output_side: 4096,
-    };
-    const FORMATS: &[Format] = &[Format::Png, Format::Svg];
-
-    fn read(csv: &str) -> Result<Vec<GenerateRow>, Refusal> {
-        read_generate_csv(csv.as_bytes(), &Map::new(), LIMITS, FORMATS, 10)
-    }
+    use crate::batch::test_support::*;
 
     #[test]
     fn label_rows_take_captions_from_their_column() {

@@ -25,3 +25,24 @@ pub use self::input::*;
 pub use self::labels::*;
 pub use self::options::*;
 pub use self::output::*;
+
+/// What the tests of the batch files share: limits, formats and a CSV reader with them.
+#[cfg(test)]
+mod test_support {
+    use qrsmith_core::Format;
+    use serde_json::Map;
+
+    use super::*;
+    use crate::error::Refusal;
+    use crate::generation::GenerationLimits;
+
+    pub const LIMITS: GenerationLimits = GenerationLimits {
+        max_text_bytes: 1000,
+        max_output_side: 4096,
+    };
+    pub const FORMATS: &[Format] = &[Format::Png, Format::Svg];
+
+    pub fn read(csv: &str) -> Result<Vec<GenerateRow>, Refusal> {
+        read_generate_csv(csv.as_bytes(), &Map::new(), LIMITS, FORMATS, 10)
+    }
+}

@@ -109,33 +109,3 @@ impl Generation {
         h.finalize().into()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const LIMITS: GenerationLimits = GenerationLimits {
-        max_text_bytes: 100,
-        max_output_side: 4096,
-    };
-
-    fn opts(json: serde_json::Value) -> QrOptions {
-        serde_json::from_value(json).unwrap()
-    }
-
-    #[test]
-    fn key_covers_payload_kind_and_every_option() {
-        let base = opts(serde_json::json!({"text": "abc"}))
-            .normalise(LIMITS, &[Format::Png])
-            .unwrap();
-        let bytes = opts(serde_json::json!({"data_base64": "YWJj"}))
-            .normalise(LIMITS, &[Format::Png])
-            .unwrap();
-        let border = opts(serde_json::json!({"text": "abc", "border": 2}))
-            .normalise(LIMITS, &[Format::Png])
-            .unwrap();
-        assert_eq!(base.key(), base.clone().key());
-        assert_ne!(base.key(), bytes.key());
-        assert_ne!(base.key(), border.key());
-    }
-}

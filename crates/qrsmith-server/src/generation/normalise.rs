@@ -429,4 +429,20 @@ mod tests {
         let chosen = serde_json::json!({"text": "1", "rmqr": true, "border": 3});
         assert_eq!(border(chosen), 3);
     }
+
+    #[test]
+    fn key_covers_payload_kind_and_every_option() {
+        let base = opts(serde_json::json!({"text": "abc"}))
+            .normalise(LIMITS, &[Format::Png])
+            .unwrap();
+        let bytes = opts(serde_json::json!({"data_base64": "YWJj"}))
+            .normalise(LIMITS, &[Format::Png])
+            .unwrap();
+        let border = opts(serde_json::json!({"text": "abc", "border": 2}))
+            .normalise(LIMITS, &[Format::Png])
+            .unwrap();
+        assert_eq!(base.key(), base.clone().key());
+        assert_ne!(base.key(), bytes.key());
+        assert_ne!(base.key(), border.key());
+    }
 }
