@@ -1,11 +1,11 @@
 //! Rendering: a [`QrCode`] to PNG, SVG, PDF, EPS, plain text or terminal art.
 //!
 //! Every format takes the same [`RenderOptions`]; [`render`] dispatches on a [`Format`]. One file
-//! per format: `png` (the service's hot path), `svg`, `pdf`, `eps` (vector, for print) and `text`
-//! (segno's `txt` matrix and Unicode half blocks for terminals). `style` and `logo` add module
-//! and eye shapes, eye colours and a centred logo to PNG and SVG ([`render_styled`]);
-//! `label_sheet` puts many symbols on printable PDF pages in a grid, with captions
-//! ([`LabelSheetWriter`]).
+//! per format: `png` (the service's hot path; its zlib stream in `deflate`), `svg`, `pdf`, `eps`
+//! (vector, for print) and `text` (segno's `txt` matrix and Unicode half blocks for terminals).
+//! `style` and `logo` add module and eye shapes, eye colours and a centred logo to PNG and SVG
+//! ([`render_styled`]); `label_sheet` puts many symbols on printable PDF pages in a grid, with
+//! captions ([`LabelSheetWriter`]).
 //!
 //! All limits are checked before any output is allocated: the output side in pixels is capped
 //! by [`RenderOptions::max_pixels`], the quiet zone by [`MAX_BORDER`].
@@ -17,6 +17,7 @@ use std::str::FromStr;
 use crate::encode::QrCode;
 use crate::error::{Error, ErrorKind, Result};
 
+mod deflate;
 mod eps;
 mod label_sheet;
 mod logo;
