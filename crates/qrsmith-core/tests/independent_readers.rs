@@ -15,7 +15,6 @@ mod common;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use qrsmith_core::{
     encode_bytes, encode_text, to_png, EcLevel, EncodeOptions, Mode, QrCode, RenderOptions, Version,
@@ -177,24 +176,9 @@ fn write_png(dir: &Path, sample: &Sample, code: &QrCode) -> Result<PathBuf, Stri
 /// Runs ZBar on one image and returns what it decoded. One process per image: with several
 /// images ZBar separates results by newlines, which binary payloads may contain.
 fn zbar_read(path: &Path, kind: Kind) -> Result<Vec<u8>, String> {
-    let mut cmd = Command::new("zbarimg");
-    cmd.args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"]);
-    if !matches!(kind, Kind::Kanji) {
-        cmd.arg("-Sbinary");
-    }
-    let out = match cmd.arg(path).output() {
-        Ok(out) => out,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "zbarimg not found: this test needs ZBar; install it with `apt-get install zbar-tools`"
-        ),
-        Err(e) => panic!("cannot run zbarimg: {e}"),
-    };
-    // zbarimg exits 4 when it found no symbol.
-    if !out.status.success() {
-        return Err(format!("zbarimg found nothing ({})", out.status));
-    }
-    let mut data = out.stdout;
-    if matches!(kind, Kind::Kanji) && data.last() == Some(&b'\n') {
+    let kanji = matches!(kind, Kind::Kanji);
+    let mut data = common::zbarimg(path, if kanji { &[] } else { &["-Sbinary"] })?;
+    if kanji && data.last() == Some(&b'\n') {
         data.pop(); // text mode ends each symbol with a newline; -Sbinary does not
     }
     Ok(data)

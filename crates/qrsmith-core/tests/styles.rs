@@ -43,22 +43,10 @@ fn svg_logo() -> Vec<u8> {
     br##"<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48" viewBox="0 0 64 48"><rect width="64" height="48" rx="10" fill="#1d3557"/><rect x="14" y="10" width="36" height="8" fill="#f1faee"/><circle cx="32" cy="32" r="8" fill="#e63946"/></svg>"##.to_vec()
 }
 
+/// What ZBar reads in the image at `path`, as text.
 fn zbar(path: &Path) -> Result<String, String> {
-    let out = match Command::new("zbarimg")
-        .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
-        .arg(path)
-        .output()
-    {
-        Ok(out) => out,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "zbarimg not found: this test needs ZBar; install it with `apt-get install zbar-tools`"
-        ),
-        Err(e) => panic!("cannot run zbarimg: {e}"),
-    };
-    if !out.status.success() {
-        return Err(format!("zbarimg found nothing ({})", out.status));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_owned())
+    let out = common::zbarimg(path, &[])?;
+    Ok(String::from_utf8_lossy(&out).trim_end().to_owned())
 }
 
 fn rsvg(svg: &Path, png: &Path) {

@@ -13,6 +13,29 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Runs ZBar's `zbarimg` on one image, QR codes only, with `extra` options (`-Sbinary` for the
+/// raw segment bytes), and returns what it printed; `Err` when it found nothing. Panics when
+/// zbarimg is not installed.
+pub fn zbarimg(path: &Path, extra: &[&str]) -> Result<Vec<u8>, String> {
+    let out = match Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
+        .args(extra)
+        .arg(path)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "zbarimg not found: this test needs ZBar; install it with `apt-get install zbar-tools`"
+        ),
+        Err(e) => panic!("cannot run zbarimg: {e}"),
+    };
+    // zbarimg exits 4 when it found no symbol.
+    if !out.status.success() {
+        return Err(format!("zbarimg found nothing ({})", out.status));
+    }
+    Ok(out.stdout)
+}
+
 /// Rasterises `pdf` at `dpi` with poppler's `pdftoppm` (an independent PDF renderer;
 /// `scripts/bootstrap` installs it) into greyscale PNGs in `dir`, and returns them in page
 /// order.
