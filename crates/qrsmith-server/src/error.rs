@@ -13,6 +13,9 @@ use axum::response::{IntoResponse, Response};
 use qrsmith_core::ErrorKind;
 use serde_json::json;
 
+use crate::store::StoreFailure;
+use crate::workers::WorkError;
+
 /// Declares [`ErrorCode`] from one table of variant, wire code and usual status, so that the
 /// three cannot drift apart.
 macro_rules! error_codes {
@@ -229,6 +232,24 @@ impl std::error::Error for Refusal {}
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
         ApiError::new(refusal.code, refusal.message)
+    }
+}
+
+impl From<WorkError> for ApiError {
+    fn from(err: WorkError) -> Self {
+        match err {
+            WorkError::Overloaded => ApiError::overloaded(err.to_string()),
+            WorkError::Panicked | WorkError::Stopped => ApiError::internal(&err.to_string()),
+        }
+    }
+}
+
+impl From<StoreFailure> for ApiError {
+    fn from(failure: StoreFailure) -> Self {
+        match failure {
+            StoreFailure::Unavailable(_) => ApiError::storage_unavailable(&failure.to_string()),
+            StoreFailure::Task(_) => ApiError::internal(&failure.to_string()),
+        }
     }
 }
 

@@ -96,7 +96,7 @@ impl Jobs {
         F: FnOnce(&dyn JobStore) -> anyhow::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        crate::store::with_store(&self.store, move |s| f(s)).await
+        Ok(crate::store::with_store(&self.store, move |s| f(s)).await?)
     }
 
     /// Stores a new job and wakes the runner; 429 when `max_open_jobs` are queued or running.

@@ -119,7 +119,7 @@ impl Keys {
         F: FnOnce(&dyn KeyBackend) -> anyhow::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        crate::store::with_store(&self.store, move |s| f(s)).await
+        Ok(crate::store::with_store(&self.store, move |s| f(s)).await?)
     }
 
     /// Whether any key exists (cached for `key_cache_secs`).

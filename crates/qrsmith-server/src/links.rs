@@ -12,9 +12,10 @@
 //! the marks. Once the day's key is gone, a mark cannot be tied to an IP address by anyone.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
+use aho_corasick::AhoCorasick;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest as _, Sha256};
 use tokio_util::sync::CancellationToken;
@@ -221,26 +222,41 @@ const BOT_MARKERS: &[&str] = &[
     "monitor",
 ];
 
+/// User-agent fragments by device family, bots first: [`classify`] answers the first family
+/// listed that has a fragment in the user agent, ignoring case.
+const DEVICE_MARKERS: &[(Device, &[&str])] = &[
+    (Device::Bot, BOT_MARKERS),
+    (Device::Ios, &["iphone", "ipad", "ipod"]),
+    (Device::Android, &["android"]),
+    (
+        Device::Desktop,
+        &["windows", "macintosh", "x11", "cros", "linux"],
+    ),
+];
+
+/// Every marker in one automaton, with the index of its family in [`DEVICE_MARKERS`]: a scan's
+/// user agent is read once, with no lower-cased copy made per scan.
+static MARKERS: LazyLock<(AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
+    let (mut patterns, mut families) = (Vec::new(), Vec::new());
+    for (family, (_, markers)) in DEVICE_MARKERS.iter().enumerate() {
+        patterns.extend_from_slice(markers);
+        families.resize(patterns.len(), family);
+    }
+    let automaton = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&patterns)
+        .expect("the markers are plain strings");
+    (automaton, families)
+});
+
 /// The device family of a user agent (a known bot first).
 pub fn classify(user_agent: &str) -> Device {
-    let ua = user_agent.to_ascii_lowercase();
-    if BOT_MARKERS.iter().any(|m| ua.contains(m)) {
-        return Device::Bot;
-    }
-    if ua.contains("iphone") || ua.contains("ipad") || ua.contains("ipod") {
-        Device::Ios
-    } else if ua.contains("android") {
-        Device::Android
-    } else if ua.contains("windows")
-        || ua.contains("macintosh")
-        || ua.contains("x11")
-        || ua.contains("cros")
-        || ua.contains("linux")
-    {
-        Device::Desktop
-    } else {
-        Device::Other
-    }
+    let (automaton, families) = &*MARKERS;
+    automaton
+        .find_overlapping_iter(user_agent)
+        .map(|m| families[m.pattern().as_usize()])
+        .min()
+        .map_or(Device::Other, |family| DEVICE_MARKERS[family].0)
 }
 
 /// Parses an RFC 3339 time in UTC (`2026-12-06T10:00:00Z`, also `+00:00`, with optional
@@ -362,7 +378,18 @@ pub enum Resolution {
 #[derive(Debug, Default)]
 struct Pending {
     counts: HashMap<(String, i64, Device), u64>,
+    /// The scans (not bot hits) in `counts` by link, for the visit cap's check on every scan.
+    scans: HashMap<String, u64>,
     marks: HashSet<(String, Day, [u8; 16])>,
+}
+
+impl Pending {
+    fn add(&mut self, (slug, hour, device): (String, i64, Device), n: u64) {
+        if device != Device::Bot {
+            *self.scans.entry(slug.clone()).or_insert(0) += n;
+        }
+        *self.counts.entry((slug, hour, device)).or_insert(0) += n;
+    }
 }
 
 /// The links service: the store, the scans counted since the last flush, the settings.
@@ -897,10 +924,7 @@ impl Links {
 
     fn count(&self, slug: &str, hour: i64, device: Device, mark: Option<(Day, [u8; 16])>) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        *pending
-            .counts
-            .entry((slug.to_owned(), hour, device))
-            .or_insert(0) += 1;
+        pending.add((slug.to_owned(), hour, device), 1);
         if let Some((day, mark)) = mark {
             if pending.marks.len() < MAX_PENDING_MARKS {
                 pending.marks.insert((slug.to_owned(), day, mark));
@@ -914,12 +938,7 @@ impl Links {
     /// Scans of `slug` counted here and not yet written.
     fn pending_scans(&self, slug: &str) -> u64 {
         let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending
-            .counts
-            .iter()
-            .filter(|((s, _, d), _)| s == slug && *d != Device::Bot)
-            .map(|(_, n)| n)
-            .sum()
+        pending.scans.get(slug).copied().unwrap_or(0)
     }
 
     /// Writes the scans counted so far to the store; on failure they are kept for the next
@@ -954,7 +973,7 @@ impl Links {
         if outcome.is_err() {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             for (k, n) in taken.counts {
-                *pending.counts.entry(k).or_insert(0) += n;
+                pending.add(k, n);
             }
             pending.marks.extend(taken.marks);
         }

@@ -23,7 +23,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Context as _;
 
 use crate::config::Config;
-use crate::error::{ApiError, ApiResult};
 
 pub use self::cache::SharedCache;
 pub use self::jobs::{
@@ -96,9 +95,23 @@ impl Backend {
     }
 }
 
+/// Why a store call made off the async runtime gave no answer. The store speaks no HTTP: the
+/// service answers this with a retryable 503 `storage_unavailable` or a 500
+/// (`From<StoreFailure> for ApiError` in `error.rs`).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreFailure {
+    /// The backend failed (SQLite's file, Redis unreachable): not the caller's fault, and
+    /// usually passing.
+    #[error("store: {0:#}")]
+    Unavailable(anyhow::Error),
+    /// The call panicked (a bug).
+    #[error("store task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// Runs `f` with `store` on tokio's blocking pool (store methods block), for handlers on the
-/// async runtime: a storage failure is a retryable 503 `storage_unavailable`, a panic in `f` a 500.
-pub async fn with_store<S, T, F>(store: &Arc<S>, f: F) -> ApiResult<T>
+/// async runtime.
+pub async fn with_store<S, T, F>(store: &Arc<S>, f: F) -> Result<T, StoreFailure>
 where
     S: ?Sized + Send + Sync + 'static,
     F: FnOnce(&S) -> anyhow::Result<T> + Send + 'static,
@@ -106,9 +119,8 @@ where
 {
     let store = Arc::clone(store);
     tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .map_err(|e| ApiError::internal(&format!("store task: {e}")))?
-        .map_err(|e| ApiError::storage_unavailable(&format!("store: {e:#}")))
+        .await?
+        .map_err(StoreFailure::Unavailable)
 }
 
 /// Errors of the storage backend (not of the client's input): the service answers them with
