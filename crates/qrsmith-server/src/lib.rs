@@ -36,7 +36,7 @@ pub use crate::generation::{
 pub use crate::metrics::Metrics;
 pub use crate::middleware::{RequestId, CONTENT_SECURITY_POLICY};
 pub use crate::state::{AppState, Phase};
-pub use crate::workers::{Admission, Workers};
+pub use crate::workers::{Admission, WorkError, Workers};
 
 pub mod batch;
 mod cache;
