@@ -410,7 +410,14 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// A new link as asked for (the body of `POST /api/v1/links`; the CLI's flags).
+/// A field that may be absent (keep) or a value (set), but not `null`: a link cannot be without
+/// a destination, and `null` for a flag or the note would be a guess.
+fn not_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// A new link as asked for (the body of `POST /api/v1/links`; the CLI's flags); `null` is the
+/// same as absent.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewLink {
@@ -437,11 +444,12 @@ pub struct NewLink {
 }
 
 /// A change to a link (the body of `PATCH /api/v1/links/{slug}`): absent fields are kept,
-/// `null` clears the optional ones.
+/// `null` clears the optional ones and is refused for the others.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkChange {
     /// New destination.
+    #[serde(default, deserialize_with = "not_null")]
     pub destination: Option<String>,
     /// New Android destination, or `Some(None)` to clear it.
     #[serde(default, deserialize_with = "present")]
@@ -462,8 +470,10 @@ pub struct LinkChange {
     #[serde(default, deserialize_with = "present")]
     pub max_scans: Option<Option<u64>>,
     /// Enable or disable.
+    #[serde(default, deserialize_with = "not_null")]
     pub enabled: Option<bool>,
     /// New note.
+    #[serde(default, deserialize_with = "not_null")]
     pub note: Option<String>,
 }
 

@@ -329,6 +329,37 @@ async fn bad_destinations_slugs_and_fields_are_refused_with_codes() {
     .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.json()["error"]["code"], "slug_taken");
+
+    // `null` clears an optional field of a link; a link cannot be without a destination, and a
+    // null flag or note would be a guess.
+    for field in ["destination", "enabled", "note"] {
+        let a = send(
+            &app,
+            request(
+                "PATCH",
+                "/api/v1/links/taken",
+                None,
+                Some(json!({ field: null })),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{field}");
+        assert_eq!(a.json()["error"]["code"], "invalid_json", "{field}");
+    }
+    let kept = send(&app, request("GET", "/api/v1/links/taken", None, None)).await;
+    assert_eq!(kept.json()["destination"], "https://ok.example/");
+    let nulls = create(
+        &app,
+        None,
+        json!({"destination": "https://ok.example/", "slug": null, "note": null, "enabled": null}),
+    )
+    .await;
+    assert_eq!(
+        nulls.status,
+        StatusCode::CREATED,
+        "null is absent when creating"
+    );
+    assert_eq!(nulls.json()["enabled"], true);
     let random = create(&app, None, json!({"destination": "https://ok.example/"}))
         .await
         .json();
