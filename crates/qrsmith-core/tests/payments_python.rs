@@ -7,41 +7,13 @@
 //! them (`qrbill==1.2.0 biip==5.2.0 pix-utils==1.0.1`). The interpreter is `$QRSMITH_PYTHON`,
 //! or `python3`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use qrsmith_core::payload::{Gs1DigitalLink, Pix, SwissAddress, SwissQrBill};
 use serde_json::{json, Value};
 
-/// Runs `script` with `input` as JSON on stdin; its stdout, parsed as JSON.
-fn python(script: &str, input: &Value) -> Value {
-    let interpreter = std::env::var("QRSMITH_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = match Command::new(&interpreter)
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => panic!("cannot run {interpreter}: {e}; set QRSMITH_PYTHON to a Python 3"),
-    };
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if stderr.contains("ModuleNotFoundError") {
-        panic!(
-            "{stderr}\nthis test needs qrbill, biip and pix-utils: `{interpreter} -m pip install qrbill==1.2.0 biip==5.2.0 pix-utils==1.0.1` (scripts/bootstrap does it)"
-        );
-    }
-    assert!(out.status.success(), "{interpreter} failed: {stderr}");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"))
-}
+/// What the script below imports, installed by `scripts/bootstrap`.
+const PACKAGES: &str = "qrbill==1.2.0 biip==5.2.0 pix-utils==1.0.1";
 
 fn s(v: &str) -> Option<String> {
     Some(v.into())
@@ -148,7 +120,7 @@ fn swiss_bills_match_qrbill() {
             })
         })
         .collect();
-    let theirs = python(QRBILL, &Value::Array(inputs));
+    let theirs = common::python(QRBILL, &Value::Array(inputs), PACKAGES);
     for (bill, theirs) in bills.iter().zip(theirs.as_array().unwrap()) {
         let ours = bill.build().unwrap();
         assert_eq!(ours, theirs.as_str().unwrap(), "{bill:?}");
@@ -217,7 +189,7 @@ fn pix_codes_match_pix_utils() {
             json!({"key": key, "name": name, "city": city, "amount": amount, "txid": txid})
         })
         .collect();
-    let theirs = python(PIX_UTILS, &Value::Array(inputs));
+    let theirs = common::python(PIX_UTILS, &Value::Array(inputs), PACKAGES);
     for (p, theirs) in pix.iter().zip(theirs.as_array().unwrap()) {
         let theirs = theirs.as_str().unwrap();
         // pix-utils writes the CRC with `hex()`, which drops leading zeros: pad it back to the
@@ -275,7 +247,7 @@ fn gs1_digital_links_parse_back_with_biip() {
         },
     ];
     let uris: Vec<String> = links.iter().map(|l| l.build().unwrap()).collect();
-    let theirs = python(BIIP, &json!(uris));
+    let theirs = common::python(BIIP, &json!(uris), PACKAGES);
     for ((link, uri), theirs) in links.iter().zip(&uris).zip(theirs.as_array().unwrap()) {
         let mut want = vec![json!(["01", format!("{:0>14}", link.gtin)])];
         for (ai, v) in [

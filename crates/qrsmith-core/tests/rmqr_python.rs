@@ -11,8 +11,7 @@
 //! The package is required, as ZBar is for the reader tests: `scripts/bootstrap` installs it
 //! (`rmqrcode==0.3.2`). The interpreter is `$QRSMITH_PYTHON`, or `python3`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use image::{DynamicImage, GrayImage, Luma};
 use qrsmith_core::{
@@ -21,35 +20,8 @@ use qrsmith_core::{
 };
 use serde_json::{json, Value};
 
-/// Runs `script` with `input` as JSON on stdin; its stdout, parsed as JSON.
-fn python(script: &str, input: &Value) -> Value {
-    let interpreter = std::env::var("QRSMITH_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = match Command::new(&interpreter)
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => panic!("cannot run {interpreter}: {e}; set QRSMITH_PYTHON to a Python 3"),
-    };
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if stderr.contains("ModuleNotFoundError") {
-        panic!(
-            "{stderr}\nthis test needs rmqrcode: `{interpreter} -m pip install rmqrcode==0.3.2` (scripts/bootstrap does it)"
-        );
-    }
-    assert!(out.status.success(), "{interpreter} failed: {stderr}");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"))
-}
+/// What the script below imports, installed by `scripts/bootstrap`.
+const PACKAGES: &str = "rmqrcode==0.3.2";
 
 /// Each case's matrix from `rmqrcode`, one string of 0/1 per row, no quiet zone.
 ///
@@ -171,7 +143,7 @@ fn every_size_level_and_mode_equals_rmqrcode() {
             }
         }
     }
-    let theirs = python(RMQRCODE, &Value::Array(cases.clone()));
+    let theirs = common::python(RMQRCODE, &Value::Array(cases.clone()), PACKAGES);
     let theirs: Vec<Vec<String>> = serde_json::from_value(theirs).unwrap();
     assert_eq!(theirs.len(), ours.len());
     let differing: Vec<String> = cases

@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests (each test binary uses some of them).
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
 
 /// An output directory under Cargo's per-test scratch space, emptied first; what a test writes
 /// there is kept for a look when it fails.
@@ -57,4 +60,37 @@ pub fn rasterise_pdf(pdf: &[u8], dir: &Path, dpi: u32) -> Vec<Vec<u8>> {
         .collect();
     pages.sort();
     pages.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// Runs the Python `script` with `input` as JSON on stdin and returns its stdout, parsed as JSON.
+/// The interpreter is `$QRSMITH_PYTHON`, or `python3`. `packages` (`name==version ...`) are
+/// named in the panic when the script cannot import them: the tests need them, as they need
+/// ZBar, and `scripts/bootstrap` installs them.
+pub fn python(script: &str, input: &Value, packages: &str) -> Value {
+    let interpreter = std::env::var("QRSMITH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = match Command::new(&interpreter)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("cannot run {interpreter}: {e}; set QRSMITH_PYTHON to a Python 3"),
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("ModuleNotFoundError") {
+        panic!(
+            "{stderr}\nthis test needs {packages}: `{interpreter} -m pip install {packages}` (scripts/bootstrap does it)"
+        );
+    }
+    assert!(out.status.success(), "{interpreter} failed: {stderr}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"))
 }
