@@ -21,7 +21,7 @@ fn read_text(png: &[u8]) -> String {
 #[tokio::test]
 async fn a_json_generate_job_runs_to_a_zip_with_its_manifest() {
     let (app, _state) = service(config());
-    let submitted = send(
+    let submitted = submit_job(
         &app,
         post_json(
             "/api/v1/jobs",
@@ -34,12 +34,6 @@ async fn a_json_generate_job_runs_to_a_zip_with_its_manifest() {
         ),
     )
     .await;
-    assert_eq!(
-        submitted.status,
-        StatusCode::ACCEPTED,
-        "{:?}",
-        submitted.body
-    );
     let job = submitted.json();
     let id = job["id"].as_str().unwrap().to_owned();
     assert_eq!(submitted.header("location"), format!("/api/v1/jobs/{id}"));
@@ -549,7 +543,7 @@ fn read_pdf_pages(pdf: &[u8], name: &str) -> (Vec<String>, String) {
 #[tokio::test]
 async fn a_json_labels_job_makes_one_pdf_of_the_good_rows() {
     let (app, _state) = service(config());
-    let submitted = send(
+    let submitted = submit_job(
         &app,
         post_json(
             "/api/v1/jobs",
@@ -566,12 +560,6 @@ async fn a_json_labels_job_makes_one_pdf_of_the_good_rows() {
         ),
     )
     .await;
-    assert_eq!(
-        submitted.status,
-        StatusCode::ACCEPTED,
-        "{:?}",
-        submitted.body
-    );
     let job = submitted.json();
     assert_eq!(job["type"], "labels");
     let id = job["id"].as_str().unwrap().to_owned();
@@ -622,14 +610,10 @@ async fn a_csv_form_labels_job_takes_its_layout_from_a_field() {
         ],
         &[("rows.csv", csv)],
     );
-    let submitted = send(&app, submit).await;
-    assert_eq!(
-        submitted.status,
-        StatusCode::ACCEPTED,
-        "{:?}",
-        submitted.body
-    );
-    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    let id = submit_job(&app, submit).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(wait_final(&app, &id).await["status"], "succeeded");
     let result = send(&app, get(&format!("/api/v1/jobs/{id}/result"))).await;
     let (mut read, captions) = read_pdf_pages(&result.body, "csv");

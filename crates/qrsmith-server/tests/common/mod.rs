@@ -192,12 +192,8 @@ pub async fn wait_final(app: &Router, id: &str) -> Value {
     }
 }
 
-/// Submits a job, waits until it is final, asserts it succeeded; returns its last status and
-/// the files of its result.
-pub async fn run_to_result(
-    app: &Router,
-    submit: Request<Body>,
-) -> (Value, BTreeMap<String, Vec<u8>>) {
+/// Submits a job and asserts it was accepted (`202`); returns the answer.
+pub async fn submit_job(app: &Router, submit: Request<Body>) -> Answer {
     let submitted = send(app, submit).await;
     assert_eq!(
         submitted.status,
@@ -205,7 +201,19 @@ pub async fn run_to_result(
         "{:?}",
         submitted.body
     );
-    let id = submitted.json()["id"].as_str().unwrap().to_owned();
+    submitted
+}
+
+/// Submits a job, waits until it is final, asserts it succeeded; returns its last status and
+/// the files of its result.
+pub async fn run_to_result(
+    app: &Router,
+    submit: Request<Body>,
+) -> (Value, BTreeMap<String, Vec<u8>>) {
+    let id = submit_job(app, submit).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let done = wait_final(app, &id).await;
     assert_eq!(done["status"], "succeeded", "{done}");
     let result = send(app, get(&format!("/api/v1/jobs/{id}/result"))).await;
