@@ -83,3 +83,28 @@ impl std::error::Error for Error {}
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Parses a named option — a level, mode, effort or shape — by its name in any ASCII case, as
+/// each such enum's `FromStr` does; the error names `what` was given and lists every name.
+pub(crate) fn parse_named<T: Copy>(
+    what: &str,
+    s: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T> {
+    all.iter()
+        .copied()
+        .find(|&v| name(v).eq_ignore_ascii_case(s.trim()))
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|&v| name(v)).collect();
+            let choices = match names.split_last() {
+                Some((last, [])) => (*last).to_owned(),
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            Error::new(
+                ErrorKind::InvalidOption,
+                format!("{what} {s:?}: use {choices}"),
+            )
+        })
+}

@@ -22,7 +22,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage};
 
 use self::engine::{Engine, EngineOptions, ZxingEngine};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{parse_named, Error, ErrorKind, Result};
 use crate::reader;
 
 /// Resource limits, all checked before the expensive work. The defaults suit a public service.
@@ -112,15 +112,7 @@ impl std::str::FromStr for Effort {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Effort> {
-        Effort::ALL
-            .into_iter()
-            .find(|e| e.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidOption,
-                    format!("effort must be fast, balanced or thorough, not {s:?}"),
-                )
-            })
+        parse_named("effort", s, &Effort::ALL, Effort::name)
     }
 }
 

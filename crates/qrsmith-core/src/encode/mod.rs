@@ -18,7 +18,7 @@ mod version;
 
 pub use sequence::{encode_sequence_bytes, encode_sequence_text, SequenceInfo};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{parse_named, Error, ErrorKind, Result};
 use matrix::Template;
 use segment::{BitWriter, Segment, Unit};
 
@@ -56,15 +56,7 @@ impl std::str::FromStr for EcLevel {
 
     /// The level's letter, in either case.
     fn from_str(s: &str) -> Result<EcLevel> {
-        EcLevel::ALL
-            .into_iter()
-            .find(|l| l.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidOption,
-                    format!("error-correction level {s:?}: use L, M, Q or H"),
-                )
-            })
+        parse_named("error-correction level", s, &EcLevel::ALL, EcLevel::name)
     }
 }
 
@@ -190,15 +182,7 @@ impl std::str::FromStr for Mode {
 
     /// The mode's name, in either case.
     fn from_str(s: &str) -> Result<Mode> {
-        Mode::ALL
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidOption,
-                    format!("mode {s:?}: use numeric, alphanumeric, byte or kanji"),
-                )
-            })
+        parse_named("mode", s, &Mode::ALL, Mode::name)
     }
 }
 

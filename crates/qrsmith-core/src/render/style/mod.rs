@@ -22,7 +22,7 @@ use std::str::FromStr;
 use super::logo::Logo;
 use super::{invalid, Color, Format, Layout, RenderOptions};
 use crate::encode::{QrCode, Version};
-use crate::error::{Error, Result};
+use crate::error::{parse_named, Error, Result};
 
 mod geometry;
 mod raster;
@@ -82,14 +82,7 @@ impl FromStr for ModuleShape {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<ModuleShape> {
-        ModuleShape::ALL
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                invalid(format!(
-                    "module shape {s:?}: use square, dot, rounded or gapped"
-                ))
-            })
+        parse_named("module shape", s, &ModuleShape::ALL, ModuleShape::name)
     }
 }
 
@@ -139,10 +132,7 @@ impl FromStr for EyeShape {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<EyeShape> {
-        EyeShape::ALL
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| invalid(format!("eye shape {s:?}: use square, rounded or circle")))
+        parse_named("eye shape", s, &EyeShape::ALL, EyeShape::name)
     }
 }
 
