@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Refusal;
-use crate::generation::{Generation, GenerationLimits, Payload, QR_OPTION_NAMES};
+use crate::generation::{Content, Generation, GenerationLimits, QR_OPTION_NAMES};
 
 use super::*;
 
@@ -165,9 +165,9 @@ pub fn read_label_items(
 /// The symbol of a label row (the payload encoded with the row's encoder options; how the row
 /// would render an image does not matter on a sheet).
 pub fn encode_label(generation: &Generation) -> qrsmith_core::Result<QrCode> {
-    match &generation.payload {
-        Payload::Text(t) => encode_text(t, &generation.encode),
-        Payload::Bytes(b) => encode_bytes(b, &generation.encode),
+    match &generation.content {
+        Content::Text(t) => encode_text(t, &generation.encode),
+        Content::Bytes(b) => encode_bytes(b, &generation.encode),
     }
 }
 

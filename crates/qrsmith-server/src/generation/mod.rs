@@ -14,9 +14,10 @@ pub mod run;
 pub use self::options::*;
 pub use self::run::*;
 
-/// The payload of a generation.
+/// What a generation encodes: text (which may use Kanji mode) or raw bytes, however the
+/// request gave it (`text`, `data_base64` or a `payload` builder).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Payload {
+pub enum Content {
     /// Text: may use Kanji mode.
     Text(String),
     /// Raw bytes.
@@ -27,7 +28,7 @@ pub enum Payload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generation {
     /// What to encode.
-    pub payload: Payload,
+    pub content: Content,
     /// Encoder options.
     pub encode: EncodeOptions,
     /// Renderer options (the output size limit included).
@@ -69,9 +70,9 @@ impl GenerationLimits {
 impl Generation {
     /// The text it encodes, for the answer's `payload_text` (built payloads are always text).
     pub fn payload_text(&self) -> Option<String> {
-        match &self.payload {
-            Payload::Text(t) => Some(t.clone()),
-            Payload::Bytes(_) => None,
+        match &self.content {
+            Content::Text(t) => Some(t.clone()),
+            Content::Bytes(_) => None,
         }
     }
 }
@@ -99,9 +100,9 @@ impl Generation {
             h.update((logo.bytes().len() as u64).to_le_bytes());
             h.update(logo.bytes());
         }
-        let (tag, data) = match &self.payload {
-            Payload::Text(t) => (b't', t.as_bytes()),
-            Payload::Bytes(b) => (b'b', b.as_slice()),
+        let (tag, data) = match &self.content {
+            Content::Text(t) => (b't', t.as_bytes()),
+            Content::Bytes(b) => (b'b', b.as_slice()),
         };
         h.update([tag]);
         h.update((data.len() as u64).to_le_bytes());

@@ -21,14 +21,14 @@ impl QrOptions {
         );
         let epc =
             swiss_bill || matches!(self.payload, Some(qrsmith_core::payload::Payload::Epc(_)));
-        let payload = match (self.text, self.data_base64, self.payload) {
-            (Some(text), None, None) => Payload::Text(text),
-            (None, Some(b64), None) => Payload::Bytes(
+        let content = match (self.text, self.data_base64, self.payload) {
+            (Some(text), None, None) => Content::Text(text),
+            (None, Some(b64), None) => Content::Bytes(
                 base64::engine::general_purpose::STANDARD
                     .decode(b64.trim())
                     .map_err(|e| Refusal::parameter(format!("data_base64: {e}")))?,
             ),
-            (None, None, Some(built)) => Payload::Text(crate::payload::build(&built)?),
+            (None, None, Some(built)) => Content::Text(crate::payload::build(&built)?),
             (None, None, None) => {
                 return Err(Refusal::parameter(
                     "missing payload: give text (or data), data_base64 or payload",
@@ -40,9 +40,9 @@ impl QrOptions {
                 ))
             }
         };
-        let len = match &payload {
-            Payload::Text(t) => t.len(),
-            Payload::Bytes(b) => b.len(),
+        let len = match &content {
+            Content::Text(t) => t.len(),
+            Content::Bytes(b) => b.len(),
         };
         if len > limits.max_text_bytes {
             return Err(Refusal::new(
@@ -174,7 +174,7 @@ impl QrOptions {
             swiss_bill_allows(&encode, format, self.parts, &style, self.verify)?;
         }
         Ok(Generation {
-            payload,
+            content,
             encode,
             render,
             format,
@@ -357,7 +357,7 @@ mod tests {
         )
         .normalise(LIMITS, &[Format::Png])
         .unwrap();
-        assert_eq!(g.payload, Payload::Text("hi".into()));
+        assert_eq!(g.content, Content::Text("hi".into()));
         assert_eq!(g.encode.ec_level, EcLevel::M);
         assert_eq!(g.render.size, Size::Pixels(210));
         assert_eq!(g.render.foreground, Color::rgb(255, 0, 0));

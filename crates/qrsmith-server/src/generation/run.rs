@@ -121,10 +121,10 @@ impl Generation {
         if self.verify.is_some() || !self.style.is_plain() {
             return self.run_styled();
         }
-        let codes: Vec<QrCode> = match (&self.payload, self.parts) {
+        let codes: Vec<QrCode> = match (&self.content, self.parts) {
             (_, None) => vec![self.encode_payload(&self.encode)?],
-            (Payload::Text(t), Some(n)) => encode_sequence_text(t, &self.encode, Some(n))?,
-            (Payload::Bytes(b), Some(n)) => encode_sequence_bytes(b, &self.encode, Some(n))?,
+            (Content::Text(t), Some(n)) => encode_sequence_text(t, &self.encode, Some(n))?,
+            (Content::Bytes(b), Some(n)) => encode_sequence_bytes(b, &self.encode, Some(n))?,
         };
         let images = codes
             .iter()
@@ -149,9 +149,9 @@ impl Generation {
     fn run_styled(&self) -> qrsmith_core::Result<Generated> {
         let (code, style, scan) = match &self.verify {
             Some(verify) => {
-                let expected = match &self.payload {
-                    Payload::Text(t) => t.as_bytes(),
-                    Payload::Bytes(b) => b.as_slice(),
+                let expected = match &self.content {
+                    Content::Text(t) => t.as_bytes(),
+                    Content::Bytes(b) => b.as_slice(),
                 };
                 let verified = generate_verified(
                     |opts| self.encode_payload(opts),
@@ -172,9 +172,9 @@ impl Generation {
 
     /// The payload encoded as one symbol with `opts`.
     fn encode_payload(&self, opts: &EncodeOptions) -> qrsmith_core::Result<QrCode> {
-        match &self.payload {
-            Payload::Text(t) => encode_text(t, opts),
-            Payload::Bytes(b) => encode_bytes(b, opts),
+        match &self.content {
+            Content::Text(t) => encode_text(t, opts),
+            Content::Bytes(b) => encode_bytes(b, opts),
         }
     }
 
