@@ -831,7 +831,7 @@ test('batch: API errors are shown in words', async () => {
   assert.doesNotMatch(await page.locator('#b-status').textContent(), /[{}]/, 'words, not JSON');
   assert.ok(await page.locator('#b-job').isHidden(), 'no job was shown');
   assert.deepEqual(await cspViolations(page), []);
-  assert.deepEqual(unexpected(problems, '400'), []);
+  assert.deepEqual(unexpected(problems, '422'), []);
   await page.close();
 });
 

@@ -39,8 +39,11 @@ macro_rules! error_codes {
                 }
             }
 
-            /// The status this code is answered with, but for the library's two whose status
-            /// depends on the direction (see [`ApiError::from_decode`]).
+            /// The status this code is usually answered with: always on the legacy endpoints,
+            /// and on the v1 API but for two shifts. A 400 code becomes 422 when the request
+            /// was read and then refused for what it asks
+            /// ([`ApiError::unprocessable`]), and the library's size and format codes depend
+            /// on the direction ([`ApiError::from_decode`]).
             pub const fn status(self) -> StatusCode {
                 match self {
                     $(ErrorCode::$variant => StatusCode::$status,)*
@@ -229,9 +232,11 @@ impl std::fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
+/// A refusal by the domain layer comes after the request was read, so it is answered as
+/// [`ApiError::unprocessable`]: 422 for what would be 400.
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
-        ApiError::new(refusal.code, refusal.message)
+        ApiError::new(refusal.code, refusal.message).unprocessable()
     }
 }
 
@@ -286,6 +291,21 @@ impl ApiError {
         ApiError { status, ..self }
     }
 
+    /// The same error as a refusal of a request that was read: the v1 API answers 400 when a
+    /// request cannot be read as the OpenAPI document's types (JSON that does not parse, a
+    /// wrong type, an unknown field, a number beyond its type) and 422, with the same code,
+    /// when it was read and then refused (a value the document does not allow, options that
+    /// exclude each other, data that does not fit the symbol, a checksum that does not add up,
+    /// a logo that is no image). Other statuses (413, 403, 409…) are kept. The legacy endpoints
+    /// answer the usual status ([`usual_status`]).
+    pub fn unprocessable(self) -> Self {
+        if self.status == StatusCode::BAD_REQUEST {
+            self.with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        } else {
+            self
+        }
+    }
+
     /// The same error with `Retry-After: secs`.
     pub fn retry_after(self, secs: u32) -> Self {
         ApiError {
@@ -337,17 +357,14 @@ impl ApiError {
     }
 
     /// An error of the library met while generating: every kind but an engine failure is the
-    /// request's fault. A styled code that cannot be made to read is 422 (well-formed, but its
-    /// look cannot work); any other kind is 400, since the input (a logo that is a corrupt
-    /// image, too much data) is a parameter the client can change.
+    /// request's fault, met after it was read (too much data for the symbol, an option the
+    /// symbol cannot take, a styled code that cannot be made to read), so 422
+    /// ([`ApiError::unprocessable`]).
     pub fn from_generate(err: qrsmith_core::Error) -> Self {
-        let error = match err.kind() {
-            ErrorKind::Engine => return ApiError::internal(err.message()),
-            kind => ApiError::new(ErrorCode::of_kind(kind), err.message().to_owned()),
-        };
         match err.kind() {
-            ErrorKind::Unscannable => error,
-            _ => error.with_status(StatusCode::BAD_REQUEST),
+            ErrorKind::Engine => ApiError::internal(err.message()),
+            kind => ApiError::new(ErrorCode::of_kind(kind), err.message().to_owned())
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY),
         }
     }
 
@@ -408,6 +425,19 @@ impl IntoResponse for ApiError {
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
+}
+
+/// The legacy endpoints' statuses: every code with its usual status, as the reference service
+/// answered, where the v1 API says 422 for a request it read and refused
+/// ([`ApiError::unprocessable`]). A response layer, since it holds for every error those routes
+/// answer; the code is read from the response's extensions, where [`ApiError`] puts it.
+pub async fn usual_status(mut response: Response) -> Response {
+    if response.status() == StatusCode::UNPROCESSABLE_ENTITY {
+        if let Some(code) = response.extensions().get::<ErrorCode>() {
+            *response.status_mut() = code.status();
+        }
+    }
+    response
 }
 
 impl From<JsonRejection> for ApiError {
@@ -488,17 +518,30 @@ mod tests {
         let e = generate(ErrorKind::DataTooLong);
         assert_eq!(
             (e.status, e.code.as_str()),
-            (StatusCode::BAD_REQUEST, "data_too_long")
+            (StatusCode::UNPROCESSABLE_ENTITY, "data_too_long")
         );
         assert_eq!(
             generate(ErrorKind::LimitExceeded).status,
-            StatusCode::BAD_REQUEST
+            StatusCode::UNPROCESSABLE_ENTITY
         );
         assert_eq!(generate(ErrorKind::Engine).code, "internal_error");
         assert_eq!(
             generate(ErrorKind::Unscannable).status,
             StatusCode::UNPROCESSABLE_ENTITY
         );
+    }
+
+    #[tokio::test]
+    async fn refusals_are_422_on_v1_and_keep_their_usual_status_on_the_legacy_endpoints() {
+        let refused = ApiError::from(Refusal::parameter("logo_size needs a logo"));
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let too_large = ApiError::from(Refusal::too_large("too many rows"));
+        assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let legacy = usual_status(refused.into_response()).await;
+        assert_eq!(legacy.status(), StatusCode::BAD_REQUEST);
+        let unscannable = ApiError::from_generate(Error::new(ErrorKind::Unscannable, "m"));
+        let legacy = usual_status(unscannable.into_response()).await;
+        assert_eq!(legacy.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     #[test]

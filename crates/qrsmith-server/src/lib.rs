@@ -39,6 +39,7 @@ pub use crate::state::{AppState, Phase};
 pub use crate::workers::{Admission, WorkError, Workers};
 
 pub mod batch;
+mod body;
 mod cache;
 mod config;
 mod connections;

@@ -64,7 +64,7 @@ async fn v1_decode_effort_levels_and_a_bad_one() {
         .body(Body::from(qr_png("x")))
         .unwrap();
     let r = send(&app, bad).await;
-    r.assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter");
     assert!(r.json()["error"]["message"]
         .as_str()
         .unwrap()
@@ -90,7 +90,7 @@ async fn v1_decode_effort_levels_and_a_bad_one() {
         .unwrap();
     send(&app, zero)
         .await
-        .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter");
 }
 
 #[tokio::test]

@@ -195,13 +195,13 @@ async fn bad_submissions_get_their_documented_errors() {
         form(&[("type", "generate")], &[("rows.csv", b"colour\nred\n")]),
     )
     .await
-    .assert_error(StatusCode::BAD_REQUEST, "invalid_csv");
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_csv");
     send(
         &app,
         form(&[("type", "decode")], &[("x.zip", b"PK\x03\x04broken")]),
     )
     .await
-    .assert_error(StatusCode::BAD_REQUEST, "invalid_zip");
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_zip");
     send(
         &app,
         form(&[("type", "decode"), ("ec", "H")], &[("a.png", b"x")]),
@@ -622,19 +622,32 @@ async fn a_csv_form_labels_job_takes_its_layout_from_a_field() {
     assert_eq!(read, ["alpha", "beta"]);
 
     // Every bad layout is refused at submission, with the field named.
-    for (labels, word) in [
-        (r#"{"rows": 0}"#, "rows"),
-        (r#"{"page": "a3"}"#, "page size"),
-        (r#"{"margin_mm": 200}"#, "margin"),
-        (r#"{"colour": "red"}"#, "colour"),
-        ("not json", "not JSON"),
+    // A field that is not JSON is 400; a layout read and refused is 422.
+    for (labels, word, status) in [
+        (r#"{"rows": 0}"#, "rows", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            r#"{"page": "a3"}"#,
+            "page size",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            r#"{"margin_mm": 200}"#,
+            "margin",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            r#"{"colour": "red"}"#,
+            "colour",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("not json", "not JSON", StatusCode::BAD_REQUEST),
     ] {
         let submit = form(
             &[("type", "generate"), ("labels", labels)],
             &[("rows.csv", csv)],
         );
         let answer = send(&app, submit).await;
-        answer.assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+        answer.assert_error(status, "invalid_parameter");
         let message = answer.json()["error"]["message"]
             .as_str()
             .unwrap()
@@ -650,7 +663,7 @@ async fn a_csv_form_labels_job_takes_its_layout_from_a_field() {
     );
     send(&app, submit)
         .await
-        .assert_error(StatusCode::BAD_REQUEST, "invalid_csv");
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_csv");
 
     // A sheet with no good row fails the job, saying why.
     let submitted = send(

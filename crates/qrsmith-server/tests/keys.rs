@@ -225,16 +225,24 @@ async fn usage_counts_match_the_requests_made() {
     assert_eq!(beta["total"], 2, "{beta}");
     assert_eq!(beta["usage"][0]["endpoint"], "GET /api/v1/qr");
 
-    // Days are validated.
-    for (query, needle) in [
-        ("from=2026-02-30", "from"),
-        ("to=yesterday", "to"),
-        ("from=2025-01-01&to=2024-01-01", "after"),
-        ("from=2020-01-01&to=2024-01-01", "at most"),
-        ("since=2024-01-01", "since"),
+    // Days are validated: an unknown parameter is 400, a day or range refused is 422.
+    for (query, needle, status) in [
+        ("from=2026-02-30", "from", StatusCode::UNPROCESSABLE_ENTITY),
+        ("to=yesterday", "to", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "from=2025-01-01&to=2024-01-01",
+            "after",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "from=2020-01-01&to=2024-01-01",
+            "at most",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("since=2024-01-01", "since", StatusCode::BAD_REQUEST),
     ] {
         let a = get_with(&app, &format!("/api/v1/usage?{query}"), ADMIN).await;
-        let message = a.assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+        let message = a.assert_error(status, "invalid_parameter");
         assert!(message.contains(needle), "{query}: {message}");
     }
     let range = get_with(&app, "/api/v1/usage?from=2024-01-01&to=2024-01-31", &a)

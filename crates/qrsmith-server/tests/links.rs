@@ -255,7 +255,7 @@ async fn bad_destinations_slugs_and_fields_are_refused_with_codes() {
         "ftp://example.com/file",
     ] {
         let a = create(&app, None, json!({"destination": bad})).await;
-        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert_eq!(a.json()["error"]["code"], "invalid_destination", "{bad}");
     }
     let a = create(
@@ -294,7 +294,7 @@ async fn bad_destinations_slugs_and_fields_are_refused_with_codes() {
         ),
     ] {
         let a = create(&app, None, body).await;
-        assert_eq!(a.status, StatusCode::BAD_REQUEST);
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
         let e = a.json();
         assert_eq!(e["error"]["code"], "invalid_parameter", "{e}");
         assert!(
@@ -382,7 +382,7 @@ async fn bad_destinations_slugs_and_fields_are_refused_with_codes() {
         ("/api/v1/links?limit=201", "invalid_parameter"),
     ] {
         let a = send(&app, get(uri)).await;
-        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
         assert_eq!(a.json()["error"]["code"], code, "{uri}");
     }
 }
@@ -402,7 +402,7 @@ async fn the_allowed_hosts_keep_the_service_from_redirecting_anywhere() {
     assert_eq!(ok.status, StatusCode::CREATED);
     for other in ["https://evil.example.net/", "https://example.com.evil.net/"] {
         let a = create(&app, None, json!({"destination": other})).await;
-        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{other}");
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{other}");
         assert_eq!(a.json()["error"]["code"], "destination_not_allowed");
     }
     let moved = send(

@@ -207,7 +207,7 @@ async fn a_swiss_bill_is_drawn_as_its_guidelines_ask() {
         r#""boost_ec": true"#,
     ] {
         let a = send(&app, post_json("/api/v1/qr", &with(extra))).await;
-        let message = a.assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+        let message = a.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter");
         assert!(message.contains("Swiss cross"), "{extra}: {message}");
     }
 }
@@ -231,43 +231,43 @@ async fn payload_errors_have_stable_codes_and_name_the_field() {
     let cases: [(&str, StatusCode, &str, &str); 19] = [
         (
             r#"{"text": "x", "payload": {"type": "tel", "number": "123"}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
             "not both",
         ),
         (
             r#"{"data_base64": "eA==", "payload": {"type": "tel", "number": "123"}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
             "not both",
         ),
         (
             r#"{"format": "svg"}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
             "missing payload",
         ),
         (
             r#"{"payload": {"type": "epc", "name": "A", "iban": "BE72000000001617"}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.iban: ",
         ),
         (
             r#"{"payload": {"type": "epc", "name": "A", "iban": "BE72000000001616", "amount": "1,50"}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.amount: ",
         ),
         (
             r#"{"payload": {"type": "geo", "latitude": 91, "longitude": 0}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.latitude: ",
         ),
         (
             r#"{"payload": {"type": "wifi", "ssid": "x", "password": "short"}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.password: ",
         ),
@@ -286,19 +286,19 @@ async fn payload_errors_have_stable_codes_and_name_the_field() {
         // Issue 18's refusals, each naming its field.
         (
             &swiss(r#""iban": "CH44 3199 9123 0008 8901 3""#),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.iban: ",
         ),
         (
             &swiss(r#""reference": "210000000003139471430009018""#),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.reference: ",
         ),
         (
             &swiss(r#""reference": "RF18539007547034""#),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.reference: ",
         ),
@@ -306,37 +306,37 @@ async fn payload_errors_have_stable_codes_and_name_the_field() {
             &swiss(
                 r#""debtor": {"address_type": "K", "name": "A", "postal_code": "1", "town": "B", "country": "CH"}"#,
             ),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.debtor.address_type: ",
         ),
         (
             &swiss(r#""amount": "1949.755""#),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.amount: ",
         ),
         (
             r#"{"payload": {"type": "gs1_digital_link", "gtin": "09521234543214"}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.gtin: ",
         ),
         (
             r#"{"payload": {"type": "pix", "key": "12345678909", "name": "A name longer than twenty-five", "city": "RIO"}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.name: ",
         ),
         (
             r#"{"payload": {"type": "emvco", "merchant_accounts": [{"id": 26, "gui": "x"}], "merchant_category_code": "5812", "currency": "986", "country": "BR", "merchant_name": "A", "merchant_city": "A city over fifteen"}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.merchant_city: ",
         ),
         (
             r#"{"payload": {"type": "upi", "vpa": "not-a-vpa", "name": "A"}}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_payload",
             "payload.vpa: ",
         ),

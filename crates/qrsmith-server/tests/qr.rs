@@ -53,7 +53,7 @@ async fn get_qr_with_etag_and_304() {
     assert_eq!(c.header("etag"), etag);
     send(&app, any("/api/v1/qr?data=x&scale=0"))
         .await
-        .assert_error(StatusCode::BAD_REQUEST, "invalid_option");
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
 
     // Same request again: the same tag, answered from the cache.
     let hits = state.metrics.cache_hits.get();
@@ -130,15 +130,10 @@ async fn replicas_on_one_redis_share_generated_images() {
 }
 
 #[tokio::test]
-async fn get_qr_bad_parameters_are_400() {
+async fn get_qr_bad_parameters_are_400_and_refused_values_422() {
     let (app, _) = service(config());
+    // A query that cannot be read as the document's types: 400.
     for uri in [
-        "/api/v1/qr",
-        "/api/v1/qr?data=x&ec=Z",
-        "/api/v1/qr?data=x&format=gif",
-        "/api/v1/qr?data=x&format=txt",
-        "/api/v1/qr?data=x&size=abc",
-        "/api/v1/qr?data=x&fg=nope",
         "/api/v1/qr?data=x&scale=notanumber",
         "/api/v1/qr?data=x&unknown=1",
         "/api/v1/qr?data=x&parts=2",
@@ -148,13 +143,27 @@ async fn get_qr_bad_parameters_are_400() {
             .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
         assert!(!m.is_empty(), "{uri}");
     }
+    // Read, then refused: 422 with the same code.
+    for uri in [
+        "/api/v1/qr",
+        "/api/v1/qr?data=x&ec=Z",
+        "/api/v1/qr?data=x&format=gif",
+        "/api/v1/qr?data=x&format=txt",
+        "/api/v1/qr?data=x&size=abc",
+        "/api/v1/qr?data=x&fg=nope",
+    ] {
+        let m = send(&app, get(uri))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter");
+        assert!(!m.is_empty(), "{uri}");
+    }
     // Library-level checks keep the library's code.
     send(&app, get("/api/v1/qr?data=x&border=1000"))
         .await
-        .assert_error(StatusCode::BAD_REQUEST, "invalid_option");
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
     send(&app, get("/api/v1/qr?data=x&scale=1000"))
         .await
-        .assert_error(StatusCode::BAD_REQUEST, "limit_exceeded");
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "limit_exceeded");
 }
 
 #[tokio::test]
@@ -279,7 +288,7 @@ async fn post_qr_data_uris_sequences_and_zip() {
     ] {
         send(&app, post_json("/api/v1/qr", bad))
             .await
-            .assert_error(StatusCode::BAD_REQUEST, "invalid_option");
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
     }
     send(
         &app,
@@ -289,7 +298,7 @@ async fn post_qr_data_uris_sequences_and_zip() {
         ),
     )
     .await
-    .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter");
 }
 
 #[tokio::test]
@@ -306,7 +315,7 @@ async fn post_qr_errors() {
     .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
     send(&app, post_json("/api/v1/qr", r#"{"text": "x", "mask": 9}"#))
         .await
-        .assert_error(StatusCode::BAD_REQUEST, "invalid_option");
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_option");
     send(
         &app,
         post_json("/api/v1/qr", r#"{"text": "more than ten bytes"}"#),

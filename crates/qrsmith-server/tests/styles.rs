@@ -163,52 +163,52 @@ async fn style_errors_have_stable_codes() {
     let cases = [
         (
             json!({"text": "a", "module_shape": "star"}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
         ),
         (
             json!({"text": "a", "eye_shape": "oval"}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
         ),
         (
             json!({"text": "a", "eye_color": "blue"}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
         ),
         (
             json!({"text": "a", "logo": "!!!"}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_logo",
         ),
         (
             json!({"text": "a", "logo": B64.encode(b"GIF89a")}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_logo",
         ),
         (
             json!({"text": "a", "logo": logo, "logo_size": 0.9}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
         ),
         (
             json!({"text": "a", "logo_size": 0.2}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
         ),
         (
             json!({"text": "a", "logo": logo, "format": "pdf"}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
         ),
         (
             json!({"text": "a", "module_shape": "dot", "parts": 2}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
         ),
         (
             json!({"text": "1", "micro": true, "logo": logo}),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
         ),
         (

@@ -36,12 +36,15 @@ async fn decode(
     let effort = query
         .effort
         .map(|e| {
-            e.parse()
-                .map_err(|e: qrsmith_core::Error| ApiError::bad_parameter(e.to_string()))
+            e.parse().map_err(|e: qrsmith_core::Error| {
+                ApiError::bad_parameter(e.to_string()).unprocessable()
+            })
         })
         .transpose()?;
     let budget = match query.timeout_ms {
-        Some(0) => return Err(ApiError::bad_parameter("timeout_ms must be at least 1")),
+        Some(0) => {
+            return Err(ApiError::bad_parameter("timeout_ms must be at least 1").unprocessable())
+        }
         Some(ms) => Some(std::time::Duration::from_millis(ms)),
         None => None,
     };

@@ -39,12 +39,13 @@ async fn submit(State(state): State<AppState>, req: Request) -> ApiResult<Respon
             let body = Bytes::from_request(req, &()).await?;
             let state = state.clone();
             off_runtime(move || {
-                let body = serde_json::from_slice(&body).map_err(|e| {
+                let mut body = serde_json::from_slice(&body).map_err(|e| {
                     ApiError::new(
                         ErrorCode::InvalidJson,
                         format!("the body is not valid JSON: {e}"),
                     )
                 })?;
+                crate::body::integral_numbers_as_integers(&mut body);
                 from_json(&state, body)
             })
             .await?
@@ -64,7 +65,8 @@ async fn submit(State(state): State<AppState>, req: Request) -> ApiResult<Respon
         }
     };
     if items.is_empty() {
-        return Err(ApiError::bad_parameter("the job has no items"));
+        // A CSV of headers only, or a ZIP with no image in it: read, then refused.
+        return Err(ApiError::bad_parameter("the job has no items").unprocessable());
     }
     let job = state.jobs.submit(kind, items).await?;
     state
@@ -102,6 +104,9 @@ fn from_json(state: &AppState, body: Value) -> ApiResult<(JobKind, Vec<NewItem>)
     let Some(Value::Array(items)) = fields.remove("items") else {
         return Err(ApiError::bad_parameter("items must be a list of objects"));
     };
+    if items.is_empty() {
+        return Err(ApiError::bad_parameter("items: give at least one"));
+    }
     if let Some(labels) = fields.remove("labels") {
         let labels = batch::LabelOptions::from_json(labels)?;
         labels.sheet()?;
@@ -212,6 +217,11 @@ fn from_form(state: &AppState, form: JobForm) -> ApiResult<(JobKind, Vec<NewItem
             if !defaults.is_empty() || labels.is_some() {
                 return Err(ApiError::bad_parameter(
                     "a decode job takes only type and file fields",
+                ));
+            }
+            if files.is_empty() {
+                return Err(ApiError::bad_parameter(
+                    "a decode job takes one or more images or ZIPs in file fields",
                 ));
             }
             Ok((JobKind::Decode, decode_items(state, files)?))

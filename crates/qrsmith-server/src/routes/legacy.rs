@@ -23,13 +23,15 @@ use crate::store::{JobKind, JobStatus, NewItem};
 /// Formats `POST /generate` can answer (one image, no text art).
 const FORMATS: &[Format] = &[Format::Png, Format::Svg, Format::Pdf, Format::Eps];
 
-/// The reference's routes.
+/// The reference's routes, answering every error code with its usual status (400 where the
+/// v1 API says 422: [`crate::error::usual_status`]).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/generate", post(generate))
         .route("/decode", post(decode))
         .route("/result/{id}", get(result))
         .route("/result/{id}/image", get(result_image))
+        .layer(axum::middleware::map_response(crate::error::usual_status))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,7 +48,8 @@ async fn generate(
     headers: HeaderMap,
     body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<Response> {
-    let Json(body) = body?;
+    let Json(mut body) = body?;
+    crate::body::integral_numbers_as_integers(&mut body);
     let Value::Object(mut fields) = body else {
         return Err(ApiError::bad_parameter(
             r#"expected a JSON object such as {"text": "…"}"#,

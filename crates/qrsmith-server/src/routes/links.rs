@@ -6,7 +6,6 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -15,6 +14,7 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::keys::Caller;
 use crate::links::{
@@ -43,9 +43,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/links/{slug}/stats", get(stats))
 }
 
+/// A link the rules refuse was read first: 422 where the code says 400
+/// ([`ApiError::unprocessable`]).
 impl From<LinkError> for ApiError {
     fn from(e: LinkError) -> Self {
-        ApiError::new(e.code(), e.message().to_owned())
+        ApiError::new(e.code(), e.message().to_owned()).unprocessable()
     }
 }
 
@@ -247,9 +249,8 @@ async fn visible_link(state: &AppState, viewer: &Option<String>, slug: &str) -> 
 async fn create(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
-    body: Result<Json<NewLink>, JsonRejection>,
+    JsonBody(new): JsonBody<NewLink>,
 ) -> ApiResult<Response> {
-    let Json(new) = body?;
     let links = &state.links;
     let link = links.build(new, owner_of(caller), now())?;
     let created = with_store(links, move |l| Ok(l.create(link))).await??;
@@ -277,9 +278,9 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::bad_parameter(format!(
-            "limit: 1 to {MAX_PAGE}, not {limit}"
-        )));
+        return Err(
+            ApiError::bad_parameter(format!("limit: 1 to {MAX_PAGE}, not {limit}")).unprocessable(),
+        );
     }
     let offset = query.offset.unwrap_or(0);
     let owner = owner_of(caller);
@@ -328,9 +329,8 @@ async fn update(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
     Path(slug): Path<String>,
-    body: Result<Json<LinkChange>, JsonRejection>,
+    JsonBody(change): JsonBody<LinkChange>,
 ) -> ApiResult<Json<LinkView>> {
-    let Json(change) = body?;
     let mut link = visible_link(&state, &owner_of(caller), &slug).await?;
     let links = &state.links;
     links.apply(&mut link, change, now())?;

@@ -4,7 +4,6 @@
 
 use std::io::Write as _;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +13,7 @@ use base64::Engine as _;
 use qrsmith_core::Format;
 use serde_json::{json, Value};
 
+use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::generation::CacheKey;
 use crate::generation::{self, Generated, GenerationLimits, QrOptions};
@@ -145,9 +145,8 @@ fn scan_headers(headers: &mut HeaderMap, scan: &generation::ScanReport) {
 async fn post_qr(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<QrOptions>, JsonRejection>,
+    JsonBody(options): JsonBody<QrOptions>,
 ) -> ApiResult<Response> {
-    let Json(options) = body?;
     let built = options.payload.is_some();
     let generation = options.normalise(GenerationLimits::of(&state.config), POST_FORMATS)?;
     // A built payload's text is echoed, so callers see what their code says.
