@@ -297,7 +297,7 @@ impl ApiError {
     /// when it was read and then refused (a value the document does not allow, options that
     /// exclude each other, data that does not fit the symbol, a checksum that does not add up,
     /// a logo that is no image). Other statuses (413, 403, 409…) are kept. The legacy endpoints
-    /// answer the usual status ([`usual_status`]).
+    /// answer the usual status (`error::usual_status`).
     pub fn unprocessable(self) -> Self {
         if self.status == StatusCode::BAD_REQUEST {
             self.with_status(StatusCode::UNPROCESSABLE_ENTITY)

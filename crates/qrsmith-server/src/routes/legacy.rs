@@ -24,7 +24,7 @@ use crate::store::{JobKind, JobStatus, NewItem};
 const FORMATS: &[Format] = &[Format::Png, Format::Svg, Format::Pdf, Format::Eps];
 
 /// The reference's routes, answering every error code with its usual status (400 where the
-/// v1 API says 422: [`crate::error::usual_status`]).
+/// v1 API says 422: `error::usual_status`).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/generate", post(generate))
