@@ -33,6 +33,18 @@ async fn legacy_generate_answers_a_png_that_reads_back() {
     .await;
     assert_eq!(svg.header("content-type"), "image/svg+xml");
     assert!(svg.body.starts_with(b"<svg"));
+
+    // So is a payload to build: every v1 option is one the legacy route reads, not ignores.
+    let built = send(
+        &app,
+        post_json(
+            "/generate",
+            r#"{"payload": {"type": "url", "url": "https://example.com/p"}}"#,
+        ),
+    )
+    .await;
+    assert_eq!(built.status, StatusCode::OK);
+    assert_eq!(decoded_text(&built.body), ["https://example.com/p"]);
 }
 
 #[tokio::test]
@@ -44,6 +56,13 @@ async fn legacy_generate_errors() {
     send(&app, post_json("/generate", r#"{"text": 5}"#))
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+    // A known field of the wrong type is refused, not ignored as an unknown one would be.
+    send(
+        &app,
+        post_json("/generate", r#"{"payload": 0, "data_base64": ""}"#),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
     send(&app, post_json("/generate", "{not json"))
         .await
         .assert_error(StatusCode::BAD_REQUEST, "invalid_json");

@@ -8,10 +8,22 @@ use crate::error::Refusal;
 use crate::generation::{Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES};
 
 /// Columns whose cells are whole numbers.
-pub(super) const NUMBER_COLUMNS: &[&str] =
-    &["mask", "eci", "scale", "border", "margin", "dpi", "parts"];
+pub(super) const NUMBER_COLUMNS: &[&str] = &[
+    "mask",
+    "eci",
+    "scale",
+    "border",
+    "margin",
+    "dpi",
+    "parts",
+    "logo_margin",
+];
+/// Columns whose cells are decimal numbers.
+const DECIMAL_COLUMNS: &[&str] = &["logo_size"];
 /// Columns whose cells are yes/no.
-pub(super) const BOOL_COLUMNS: &[&str] = &["micro", "rmqr", "boost_ec"];
+pub(super) const BOOL_COLUMNS: &[&str] = &["micro", "rmqr", "boost_ec", "auto_ec", "verify"];
+/// Columns whose cells are JSON objects (a payload to build, `{"type": "wifi", …}`).
+const OBJECT_COLUMNS: &[&str] = &["payload"];
 /// Options (as JSON) to a normalised generation of one image: a batch writes one file per row,
 /// so structured append (`parts`) is refused here.
 pub fn normalise(
@@ -74,6 +86,23 @@ pub fn option_value(name: &str, cell: &str) -> Result<Value, Refusal> {
             .parse()
             .map_err(|_| Refusal::parameter(format!("{name}: {cell:?} is not a whole number")))?;
         json!(n)
+    } else if DECIMAL_COLUMNS.contains(&name) {
+        let x: f64 = cell
+            .trim()
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite())
+            .ok_or_else(|| Refusal::parameter(format!("{name}: {cell:?} is not a number")))?;
+        json!(x)
+    } else if OBJECT_COLUMNS.contains(&name) {
+        match serde_json::from_str::<Value>(cell) {
+            Ok(object @ Value::Object(_)) => object,
+            _ => {
+                return Err(Refusal::parameter(format!(
+                    "{name}: {cell:?} is not a JSON object such as {{\"type\": \"url\", …}}"
+                )))
+            }
+        }
     } else if BOOL_COLUMNS.contains(&name) {
         match cell.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => json!(true),
@@ -90,4 +119,84 @@ pub fn option_value(name: &str, cell: &str) -> Result<Value, Refusal> {
     } else {
         json!(cell.trim())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cell for every option, as a spreadsheet would hold it: each must become a value the
+    /// option's type takes, so a new option cannot be added without saying how its cells read.
+    #[test]
+    fn every_option_reads_from_a_cell() {
+        let cells = [
+            ("text", "hello"),
+            ("data", "hello"),
+            ("data_base64", "aGVsbG8="),
+            (
+                "payload",
+                r#"{"type": "url", "url": "https://example.com"}"#,
+            ),
+            ("format", "svg"),
+            ("ec", "M"),
+            ("ecc", "M"),
+            ("ec_level", "M"),
+            ("ecLevel", "M"),
+            ("version", "5"),
+            ("micro", "no"),
+            ("rmqr", "no"),
+            ("mask", "3"),
+            ("mode", "byte"),
+            ("eci", "26"),
+            ("boost_ec", "yes"),
+            ("scale", "4"),
+            ("size", "300"),
+            ("border", "2"),
+            ("margin", "2"),
+            ("fg", "#000000"),
+            ("color", "#000000"),
+            ("dark", "#000000"),
+            ("bg", "#ffffff"),
+            ("bgcolor", "#ffffff"),
+            ("light", "#ffffff"),
+            ("dpi", "300"),
+            ("parts", "1"),
+            ("module_shape", "dot"),
+            ("eye_shape", "rounded"),
+            ("eye_inner_shape", "dot"),
+            ("eye_color", "#000000"),
+            ("eye_inner_color", "#000000"),
+            ("logo", "aGVsbG8="),
+            ("logo_size", "0.2"),
+            ("logo_margin", "1"),
+            ("auto_ec", "yes"),
+            ("verify", "no"),
+        ];
+        let named: Vec<&str> = cells.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            named, QR_OPTION_NAMES,
+            "one cell per option, in the list's order"
+        );
+        for (name, cell) in cells {
+            let value = option_value(name, cell).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let options = Map::from_iter([(name.to_owned(), value)]);
+            let read = serde_json::from_value::<QrOptions>(Value::Object(options));
+            assert!(read.is_ok(), "{name} = {cell:?}: {read:?}");
+        }
+    }
+
+    #[test]
+    fn a_cell_that_is_not_its_options_type_is_refused_by_name() {
+        for (name, cell) in [
+            ("logo_size", "big"),
+            ("logo_size", "NaN"),
+            ("verify", "maybe"),
+            ("logo_margin", "-1"),
+            ("payload", "wifi"),
+            ("payload", "[1]"),
+        ] {
+            let refused = option_value(name, cell).expect_err(name);
+            assert!(format!("{refused:?}").contains(name), "{refused:?}");
+        }
+    }
 }
