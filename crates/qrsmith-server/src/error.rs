@@ -319,6 +319,12 @@ impl ApiError {
         ApiError::new(ErrorCode::InvalidParameter, message)
     }
 
+    /// 422 `invalid_parameter`: a parameter that was read as its type and then refused (a
+    /// range in the wrong order, a bound the document does not give).
+    pub fn refused_parameter(message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError::bad_parameter(message).unprocessable()
+    }
+
     /// 404 `not_found`.
     pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
         ApiError::new(ErrorCode::NotFound, message)

@@ -36,15 +36,12 @@ async fn decode(
     let effort = query
         .effort
         .map(|e| {
-            e.parse().map_err(|e: qrsmith_core::Error| {
-                ApiError::bad_parameter(e.to_string()).unprocessable()
-            })
+            e.parse()
+                .map_err(|e: qrsmith_core::Error| ApiError::refused_parameter(e.to_string()))
         })
         .transpose()?;
     let budget = match query.timeout_ms {
-        Some(0) => {
-            return Err(ApiError::bad_parameter("timeout_ms must be at least 1").unprocessable())
-        }
+        Some(0) => return Err(ApiError::refused_parameter("timeout_ms must be at least 1")),
         Some(ms) => Some(std::time::Duration::from_millis(ms)),
         None => None,
     };

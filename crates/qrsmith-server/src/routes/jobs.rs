@@ -66,7 +66,7 @@ async fn submit(State(state): State<AppState>, req: Request) -> ApiResult<Respon
     };
     if items.is_empty() {
         // A CSV of headers only, or a ZIP with no image in it: read, then refused.
-        return Err(ApiError::bad_parameter("the job has no items").unprocessable());
+        return Err(ApiError::refused_parameter("the job has no items"));
     }
     let job = state.jobs.submit(kind, items).await?;
     state

@@ -278,9 +278,9 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(
-            ApiError::bad_parameter(format!("limit: 1 to {MAX_PAGE}, not {limit}")).unprocessable(),
-        );
+        return Err(ApiError::refused_parameter(format!(
+            "limit: 1 to {MAX_PAGE}, not {limit}"
+        )));
     }
     let offset = query.offset.unwrap_or(0);
     let owner = owner_of(caller);

@@ -36,7 +36,7 @@ fn day(name: &str, value: Option<&str>) -> ApiResult<Option<Day>> {
     value
         .map(|v| {
             v.parse::<Day>()
-                .map_err(|e| ApiError::bad_parameter(format!("{name}: {e}")).unprocessable())
+                .map_err(|e| ApiError::refused_parameter(format!("{name}: {e}")))
         })
         .transpose()
 }
@@ -59,22 +59,21 @@ async fn usage(
     let to = day("to", query.to.as_deref())?.unwrap_or_else(Day::today);
     let from = day("from", query.from.as_deref())?.unwrap_or(Day(to.0 - (DEFAULT_DAYS - 1)));
     if from > to {
-        return Err(
-            ApiError::bad_parameter(format!("from ({from}) is after to ({to})")).unprocessable(),
-        );
+        return Err(ApiError::refused_parameter(format!(
+            "from ({from}) is after to ({to})"
+        )));
     }
     if to.0 - from.0 + 1 > MAX_DAYS {
-        return Err(ApiError::bad_parameter(format!(
+        return Err(ApiError::refused_parameter(format!(
             "at most {MAX_DAYS} days at once; {from} to {to} is {} days",
             to.0 - from.0 + 1
-        ))
-        .unprocessable());
+        )));
     }
     let key = match (who, query.key) {
         (None, asked) => {
             if let Some(k) = &asked {
                 crate::store::keys::validate_name(k)
-                    .map_err(|e| ApiError::bad_parameter(format!("key: {e}")).unprocessable())?;
+                    .map_err(|e| ApiError::refused_parameter(format!("key: {e}")))?;
             }
             asked
         }
