@@ -295,6 +295,44 @@ async fn post_qr_data_uris_sequences_and_zip() {
     .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter");
 }
 
+/// In generation options a null field is the same as a left-out one (the document marks every
+/// optional field nullable); where a field has no "absent" (a list, wifi's `hidden`), null is
+/// refused as the wrong type.
+#[tokio::test]
+async fn post_qr_reads_null_as_absent() {
+    let (app, _) = service(config());
+    let nulls = send(
+        &app,
+        post_json(
+            "/api/v1/qr",
+            r#"{"text": "x", "data_base64": null, "payload": null, "format": null, "ec": null,
+                "mask": null, "fg": null, "logo": null, "verify": null}"#,
+        ),
+    )
+    .await;
+    assert_eq!(nulls.status, StatusCode::OK);
+    assert_eq!(nulls.json()["format"], "png");
+    let wifi = send(
+        &app,
+        post_json(
+            "/api/v1/qr",
+            r#"{"payload": {"type": "wifi", "ssid": "home", "password": null, "auth": null}}"#,
+        ),
+    )
+    .await;
+    assert_eq!(wifi.status, StatusCode::OK);
+    assert_eq!(wifi.json()["payload_text"], "WIFI:T:nopass;S:home;;");
+    send(
+        &app,
+        post_json(
+            "/api/v1/qr",
+            r#"{"payload": {"type": "wifi", "ssid": "home", "hidden": null}}"#,
+        ),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+}
+
 #[tokio::test]
 async fn post_qr_errors() {
     let (app, _) = service(Config {

@@ -362,6 +362,12 @@ mod tests {
             (PageSize::Letter, 10, 3)
         );
         assert!(LabelOptions::from_json(json!({"paper": "a4"})).is_err());
+        // A null field is a left-out one, as the document's nullable fields say.
+        let defaults = LabelOptions::from_json(json!({"rows": null, "page": null}))
+            .unwrap()
+            .sheet()
+            .unwrap();
+        assert_eq!((defaults.page, defaults.rows), (PageSize::A4, 8));
         for bad in [
             json!({"rows": 0}),
             json!({"page": "b5"}),
