@@ -380,7 +380,7 @@ fn openapi_documents_every_payload_type() {
     let doc: Value = serde_json::from_str(qrsmith_server::routes::openapi::OPENAPI_JSON).unwrap();
     let schemas = &doc["components"]["schemas"];
     assert_eq!(
-        schemas["QrOptions"]["properties"]["payload"]["$ref"],
+        schemas["QrOptions"]["properties"]["payload"]["oneOf"][0]["$ref"],
         "#/components/schemas/Payload"
     );
     let variants = schemas["Payload"]["oneOf"].as_array().unwrap();
@@ -398,18 +398,36 @@ fn openapi_documents_every_payload_type() {
     for (variant, (sample, _)) in variants.iter().zip(cases()) {
         assert_eq!(variant["additionalProperties"], false);
         for (name, schema) in variant["properties"].as_object().unwrap() {
+            // The documented types: `"string"`, or `["string", "null"]` for a nullable field.
+            let types: Vec<&str> = match &schema["type"] {
+                Value::String(one) => vec![one.as_str()],
+                Value::Array(some) => some.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
             // A value of the documented type.
-            let value = match (&schema["enum"], schema["type"].as_str()) {
+            let value = match (&schema["enum"], types.first()) {
                 (Value::Array(values), _) => values[0].clone(),
-                (_, Some("array")) => json!([]),
-                (_, Some("boolean")) => json!(true),
-                (_, Some("number" | "integer")) => json!(1),
+                (_, Some(&"array")) => json!([]),
+                (_, Some(&"boolean")) => json!(true),
+                (_, Some(&"number" | &"integer")) => json!(1),
                 _ => json!("x"),
             };
             let mut payload = sample.as_object().unwrap().clone();
             payload.entry(name.clone()).or_insert(value);
             let parsed = serde_json::from_value::<qrsmith_core::payload::Payload>(payload.into());
             assert!(parsed.is_ok(), "{name} of {}: {parsed:?}", sample["type"]);
+            // Null where the document allows it, and only there.
+            let nullable = types.contains(&"null")
+                || schema["enum"].as_array().is_some_and(|v| v.contains(&Value::Null));
+            let mut payload = sample.as_object().unwrap().clone();
+            payload.insert(name.clone(), Value::Null);
+            let parsed = serde_json::from_value::<qrsmith_core::payload::Payload>(payload.into());
+            assert_eq!(
+                parsed.is_ok(),
+                nullable,
+                "{name}: null of {}: {parsed:?}",
+                sample["type"]
+            );
         }
         let mut extra = sample.as_object().unwrap().clone();
         extra.insert("undocumented".into(), json!("x"));
