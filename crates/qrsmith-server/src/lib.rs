@@ -38,6 +38,7 @@ pub use crate::middleware::{RequestId, CONTENT_SECURITY_POLICY};
 pub use crate::state::{AppState, Phase};
 pub use crate::workers::{Admission, WorkError, Workers};
 
+pub mod api_doc;
 pub mod batch;
 mod body;
 mod cache;

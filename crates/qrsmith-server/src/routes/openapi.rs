@@ -1,5 +1,5 @@
-//! `GET /api/v1/openapi.json` (OpenAPI 3.1, hand-maintained in `src/openapi.json`; a test checks
-//! that its operations and the router's routes are the same set) and `GET /api/v1/docs`, the same
+//! `GET /api/v1/openapi.json` (OpenAPI 3.1, built by [`crate::api_doc`]; a test checks that its
+//! operations and the router's routes are the same set) and `GET /api/v1/docs`, the same
 //! document as a plain web page rendered by the binary (no CDN, no script).
 
 use std::fmt::Write as _;
@@ -13,9 +13,6 @@ use serde_json::Value;
 
 use crate::state::AppState;
 
-/// The OpenAPI document.
-pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
-
 /// `/api/v1/openapi.json` and `/api/v1/docs`.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,15 +21,15 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON)
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::api_doc::document_json(),
+    )
 }
 
 async fn docs() -> impl IntoResponse {
     static PAGE: OnceLock<String> = OnceLock::new();
-    let page = PAGE.get_or_init(|| {
-        let doc: Value = serde_json::from_str(OPENAPI_JSON).unwrap_or(Value::Null);
-        render_docs(&doc)
-    });
+    let page = PAGE.get_or_init(|| render_docs(crate::api_doc::document()));
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         page.as_str(),
