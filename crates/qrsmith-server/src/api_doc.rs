@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use utoipa::OpenApi as _;
 
+use crate::batch::LabelOptions;
 use crate::error::ErrorCode;
 
 /// The part of the document not generated yet.
@@ -17,7 +18,7 @@ const HAND_WRITTEN: &str = include_str!("openapi.json");
 
 /// The schemas generated from the Rust types.
 #[derive(utoipa::OpenApi)]
-#[openapi(components(schemas(ErrorCode)))]
+#[openapi(components(schemas(ErrorCode, LabelOptions)))]
 struct Generated;
 
 /// The whole document, built once.

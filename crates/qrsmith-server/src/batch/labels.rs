@@ -44,34 +44,49 @@ pub(super) const LABEL_FORMATS: &[Format] = &Format::ALL;
 /// How a label sheet is laid out: the `labels` object of a batch job, and the flags of
 /// `qrsmith batch generate --pdf`. Every field is optional; the defaults are
 /// [`LabelSheet::default`]'s (A4, 8 rows × 3 columns, 10 mm margins, 3 mm gaps, a quiet zone
-/// of 4 modules, 8 pt captions).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// of 4 modules, 8 pt captions). Its schema in the OpenAPI document is `LabelSheet`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    as = LabelSheet,
+    description = "The layout of a label sheet; every field is optional. Each code, with its \
+                   quiet zone, is fitted into its cell above its caption. Captions are set in \
+                   Helvetica with the Windows-1252 character set (other characters print as ?), \
+                   shrunk to fit their cell down to 60 % of caption_pt, then cut with an ellipsis."
+)]
 pub struct LabelOptions {
-    /// `a4`, `letter`, or `WIDTHxHEIGHT` in millimetres.
+    /// `a4`, `letter`, or `WIDTHxHEIGHT` in millimetres (20 to 2000 each).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(default = "a4", examples("a4", "letter", "100x150"))]
     pub page: Option<String>,
-    /// Rows of labels per page, 1–20.
+    /// Rows of labels per page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 20, default = 8)]
     pub rows: Option<u32>,
-    /// Columns of labels per page, 1–20.
+    /// Columns of labels per page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 20, default = 3)]
     pub columns: Option<u32>,
     /// Page margin on every side, in millimetres.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, default = 10)]
     pub margin_mm: Option<f64>,
     /// Space between labels, in millimetres.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, default = 3)]
     pub gap_mm: Option<f64>,
     /// Quiet zone around each code, in modules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 100, default = 4)]
     pub quiet_zone: Option<u32>,
     /// Caption font size in points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 4, maximum = 36, default = 8)]
     pub caption_pt: Option<f64>,
-    /// The CSV column (or JSON item field) holding each label's caption (default `caption`,
-    /// when there is one).
+    /// The item field or CSV column holding each label's caption (default `caption`, when
+    /// there is one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(default = "caption")]
     pub caption_column: Option<String>,
 }
 
