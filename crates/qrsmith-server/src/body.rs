@@ -100,6 +100,15 @@ mod tests {
         assert!(err.message.contains("count"), "{}", err.message);
     }
 
+    /// An integral number written with a fraction is read exactly, so it is still an integer
+    /// (serde_json's default float parser may land one ulp off, on 2119472042045523.25).
+    #[test]
+    fn a_large_integral_float_is_read_as_its_integer() {
+        let mut value: Value = serde_json::from_str(r#"{"n": 2119472042045523.0}"#).unwrap();
+        integral_numbers_as_integers(&mut value);
+        assert_eq!(value["n"].as_u64(), Some(2_119_472_042_045_523));
+    }
+
     #[test]
     fn a_body_that_is_not_an_object_is_refused() {
         let err = object_of::<Fields>(json!([1, 2.0, 3])).unwrap_err();
