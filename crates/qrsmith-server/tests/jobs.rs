@@ -185,6 +185,15 @@ async fn bad_submissions_get_their_documented_errors() {
         &app,
         post_json(
             "/api/v1/jobs",
+            r#"{"type": "generate", "items": [{"text": "a"}, 660]}"#,
+        ),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_parameter");
+    send(
+        &app,
+        post_json(
+            "/api/v1/jobs",
             r#"{"type": "generate", "items": [{}, {}, {}, {}]}"#,
         ),
     )

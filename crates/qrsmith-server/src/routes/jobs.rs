@@ -107,6 +107,13 @@ fn from_json(state: &AppState, body: Value) -> ApiResult<(JobKind, Vec<NewItem>)
     if items.is_empty() {
         return Err(ApiError::bad_parameter("items: give at least one"));
     }
+    // An item that is no object cannot be read as one (400, as the document's type says); an
+    // object's options are checked item by item, and a bad one fails only its row.
+    if let Some(at) = items.iter().position(|item| !item.is_object()) {
+        return Err(ApiError::bad_parameter(format!(
+            r#"items[{at}]: expected an object such as {{"text": "…"}}"#
+        )));
+    }
     if let Some(labels) = fields.remove("labels") {
         let labels = batch::LabelOptions::from_json(labels)?;
         labels.sheet()?;
