@@ -160,7 +160,17 @@ pub enum Adjustment {
 }
 
 impl Adjustment {
-    /// A stable snake_case code.
+    /// Every [`Adjustment::code`], in the order of the variants.
+    pub const CODES: [&'static str; 6] = [
+        "raised_ec",
+        "larger_version",
+        "shrank_logo",
+        "widened_logo_margin",
+        "square_modules",
+        "square_eyes",
+    ];
+
+    /// A stable snake_case code, one of [`Adjustment::CODES`].
     pub fn code(&self) -> &'static str {
         match self {
             Adjustment::RaisedEc { .. } => "raised_ec",
@@ -535,4 +545,27 @@ where
         adjustments,
         elapsed: start.elapsed(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_lists_the_code_of_every_adjustment() {
+        let every = [
+            Adjustment::RaisedEc {
+                from: EcLevel::L,
+                to: EcLevel::H,
+            },
+            Adjustment::LargerVersion { from: 1, to: 2 },
+            Adjustment::ShrankLogo { from: 0.3, to: 0.2 },
+            Adjustment::WidenedLogoMargin { from: 0, to: 1 },
+            Adjustment::SquareModules {
+                from: ModuleShape::Dot,
+            },
+            Adjustment::SquareEyes,
+        ];
+        assert_eq!(every.map(|a| a.code()), Adjustment::CODES);
+    }
 }

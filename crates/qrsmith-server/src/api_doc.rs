@@ -12,13 +12,23 @@ use utoipa::OpenApi as _;
 
 use crate::batch::LabelOptions;
 use crate::error::ErrorCode;
+use crate::generation::ScanReport;
+use crate::links::{LinkChange, LinkStats, LinkView, NewLink};
 
 /// The part of the document not generated yet.
 const HAND_WRITTEN: &str = include_str!("openapi.json");
 
 /// The schemas generated from the Rust types.
 #[derive(utoipa::OpenApi)]
-#[openapi(components(schemas(ErrorCode, LabelOptions)))]
+#[openapi(components(schemas(
+    ErrorCode,
+    LabelOptions,
+    LinkView,
+    LinkStats,
+    NewLink,
+    LinkChange,
+    ScanReport
+)))]
 struct Generated;
 
 /// The whole document, built once.
@@ -68,5 +78,24 @@ mod tests {
             );
         }
         assert_eq!(document()["openapi"], "3.1.0");
+    }
+
+    /// utoipa takes only literals for bounds: each is held to the constant the code checks.
+    #[test]
+    fn link_bounds_are_the_checked_limits() {
+        use crate::links::{MAX_DESTINATION_LEN, MAX_NOTE_CHARS};
+        let schemas = &document()["components"]["schemas"];
+        for schema in ["NewLink", "LinkChange"] {
+            for field in ["destination", "android", "ios", "desktop"] {
+                let bound = &schemas[schema]["properties"][field]["maxLength"];
+                assert_eq!(bound, MAX_DESTINATION_LEN, "{schema}.{field}");
+            }
+            let bound = &schemas[schema]["properties"]["note"]["maxLength"];
+            assert_eq!(bound, MAX_NOTE_CHARS, "{schema}.note");
+        }
+        for field in ["android", "ios", "desktop"] {
+            let bound = &schemas["Link"]["properties"][field]["maxLength"];
+            assert_eq!(bound, MAX_DESTINATION_LEN, "Link.{field}");
+        }
     }
 }

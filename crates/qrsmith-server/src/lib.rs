@@ -58,6 +58,7 @@ mod periodic;
 mod query;
 mod reading;
 pub mod routes;
+mod schema;
 mod state;
 pub mod store;
 mod workers;

@@ -416,64 +416,84 @@ fn not_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Opti
     T::deserialize(d).map(Some)
 }
 
-/// A new link as asked for (the body of `POST /api/v1/links`; the CLI's flags); `null` is the
+/// A new link as asked for (the body of `POST /api/v1/links`; the CLI's flags); null is the
 /// same as absent.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLink {
-    /// Where scans go.
+    /// Where scans go: an absolute http or https URL without user name or password (with
+    /// `--link-allowed-hosts`, on an allowed host).
+    #[schema(format = "uri", max_length = 2048)]
     pub destination: String,
-    /// A chosen slug; random when absent.
+    /// A chosen slug; 8 random URL-safe characters when absent.
+    #[schema(pattern = "^[A-Za-z0-9_-]{3,64}$")]
     pub slug: Option<String>,
-    /// Where Android devices go instead.
+    /// Where Android devices go instead (a URL as `destination`).
+    #[schema(format = "uri", max_length = 2048)]
     pub android: Option<String>,
-    /// Where iOS devices go instead.
+    /// Where iOS devices go instead (a URL as `destination`).
+    #[schema(format = "uri", max_length = 2048)]
     pub ios: Option<String>,
-    /// Where desktop browsers go instead.
+    /// Where desktop browsers go instead (a URL as `destination`).
+    #[schema(format = "uri", max_length = 2048)]
     pub desktop: Option<String>,
-    /// RFC 3339 UTC.
+    /// RFC 3339 in UTC, e.g. 2026-12-24T00:00:00Z.
+    #[schema(format = DateTime)]
     pub valid_from: Option<String>,
-    /// RFC 3339 UTC.
+    /// RFC 3339 in UTC, after `valid_from`.
+    #[schema(format = DateTime)]
     pub valid_until: Option<String>,
-    /// Visit cap (at least 1).
+    /// Scans after which the link answers 410.
+    #[schema(minimum = 1)]
     pub max_scans: Option<u64>,
-    /// Default true.
+    /// Whether it redirects; default true.
+    #[schema(default = true)]
     pub enabled: Option<bool>,
-    /// At most [`MAX_NOTE_CHARS`] characters.
+    /// A note for the owner.
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
 /// A change to a link (the body of `PATCH /api/v1/links/{slug}`): absent fields are kept,
-/// `null` clears the optional ones and is refused for the others.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// null clears the optional ones and is refused for the others.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkChange {
-    /// New destination.
+    /// New destination, a URL as a new link's.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, format = "uri", max_length = 2048)]
     pub destination: Option<String>,
-    /// New Android destination, or `Some(None)` to clear it.
+    /// New Android destination, or null to clear it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(format = "uri", max_length = 2048)]
     pub android: Option<Option<String>>,
-    /// New iOS destination, or `Some(None)` to clear it.
+    /// New iOS destination, or null to clear it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(format = "uri", max_length = 2048)]
     pub ios: Option<Option<String>>,
-    /// New desktop destination, or `Some(None)` to clear it.
+    /// New desktop destination, or null to clear it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(format = "uri", max_length = 2048)]
     pub desktop: Option<Option<String>>,
-    /// New start of validity, or `Some(None)` to clear it.
+    /// New start of validity (RFC 3339 in UTC), or null to clear it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(format = DateTime)]
     pub valid_from: Option<Option<String>>,
-    /// New end of validity, or `Some(None)` to clear it.
+    /// New end of validity (RFC 3339 in UTC), or null to clear it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(format = DateTime)]
     pub valid_until: Option<Option<String>>,
-    /// New visit cap, or `Some(None)` to clear it.
+    /// New visit cap, or null to clear it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(minimum = 1)]
     pub max_scans: Option<Option<u64>>,
     /// Enable or disable.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub enabled: Option<bool>,
-    /// New note.
+    /// New note, at most [`MAX_NOTE_CHARS`] characters.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -515,67 +535,111 @@ fn check_together(link: &Link) -> Result<(), LinkError> {
 /// Formats of a link's code offered in its `images` (`GET /api/v1/qr` serves them).
 pub const IMAGE_FORMATS: [&str; 4] = ["png", "svg", "pdf", "eps"];
 
-/// A link as answered by the API (and printed by the CLI): its fields with times in RFC 3339,
-/// its scans, its short URL and the API URLs of its code.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// A dynamic link: its code holds `short_url`, which redirects to `destination` (or a device's
+/// own). Answered by the API and printed by the CLI.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = Link)]
 pub struct LinkView {
     /// The short URL's path segment.
     pub slug: String,
     /// Where scans go.
+    #[schema(format = "uri")]
     pub destination: String,
     /// Where Android devices go instead.
+    #[schema(required, format = "uri", max_length = 2048)]
     pub android: Option<String>,
     /// Where iOS devices go instead.
+    #[schema(required, format = "uri", max_length = 2048)]
     pub ios: Option<String>,
     /// Where desktop browsers go instead.
+    #[schema(required, format = "uri", max_length = 2048)]
     pub desktop: Option<String>,
-    /// The key that made it (`null`: the admin).
+    /// The API key that made it; null for the admin.
+    #[schema(required)]
     pub owner: Option<String>,
-    /// RFC 3339 UTC.
+    /// RFC 3339 in UTC, e.g. 2026-12-24T00:00:00Z.
+    #[schema(format = DateTime)]
     pub created_at: String,
-    /// RFC 3339 UTC.
+    /// RFC 3339 in UTC, e.g. 2026-12-24T00:00:00Z.
+    #[schema(format = DateTime)]
     pub updated_at: String,
-    /// RFC 3339 UTC.
+    /// RFC 3339 in UTC; null: from its creation.
+    #[schema(required, format = DateTime)]
     pub valid_from: Option<String>,
-    /// RFC 3339 UTC.
+    /// RFC 3339 in UTC; null: for ever.
+    #[schema(required, format = DateTime)]
     pub valid_until: Option<String>,
-    /// The visit cap.
+    /// Scans after which it stops redirecting; null: no cap.
+    #[schema(required, minimum = 1)]
     pub max_scans: Option<u64>,
     /// Whether it redirects.
     pub enabled: bool,
     /// The owner's note.
     pub note: String,
-    /// Scans so far (as of the last flush of every replica), bots not included.
+    /// Scans so far (as written by every server, every `--link-flush-secs`), bots not included.
     pub scans: u64,
-    /// `{public_url}/r/{slug}`: what its code holds.
+    /// `{--public-url}/r/{slug}`: what the printed code holds.
+    #[schema(format = "uri")]
     pub short_url: String,
-    /// Format → `GET /api/v1/qr` URL of its code, relative to the service.
+    /// Format → URL of `GET /api/v1/qr` for the link's code, relative to the service.
+    #[schema(schema_with = link_images_schema)]
     pub images: std::collections::BTreeMap<&'static str, String>,
 }
 
+/// `images`: an object with a URL for each of [`IMAGE_FORMATS`].
+fn link_images_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    IMAGE_FORMATS
+        .iter()
+        .fold(ObjectBuilder::new(), |object, format| {
+            object
+                .property(*format, ObjectBuilder::new().schema_type(Type::String))
+                .required(*format)
+        })
+        .description(Some(
+            "Format → URL of GET /api/v1/qr for the link's code, relative to the service.",
+        ))
+        .build()
+}
+
 /// Statistics of one link over a range, as answered.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct LinkStats {
     /// The link.
     pub slug: String,
     /// First day (UTC).
+    #[schema(format = Date)]
     pub from: String,
     /// Last day (UTC), included.
+    #[schema(format = Date)]
     pub to: String,
-    /// `hour` or `day`.
+    /// One bucket per UTC hour or per UTC day.
+    #[schema(schema_with = granularity_schema)]
     pub granularity: &'static str,
     /// Totals over the range.
+    #[schema(inline)]
     pub total: Totals,
-    /// Every bucket of the range, in order, zeros included.
+    /// Every hour or day of the range, in order, zeros included.
+    #[schema(inline)]
     pub buckets: Vec<Bucket>,
-    /// Distinct visitors of each day of the range.
+    /// Distinct visitors per day, counted from a keyed hash of (IP, user agent) whose key
+    /// changes daily and is never stored with the counts.
+    #[schema(inline)]
     pub unique_visitors: Vec<DayVisitors>,
     /// Scans by device family.
+    #[schema(inline)]
     pub devices: Devices,
 }
 
+/// `granularity`: the name of a [`Granularity`].
+fn granularity_schema() -> utoipa::openapi::schema::Object {
+    let mut schema = crate::schema::one_of_names(Granularity::ALL.map(Granularity::name));
+    schema.description = Some("One bucket per UTC hour or per UTC day.".into());
+    schema
+}
+
 /// Scans and bot hits.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Totals {
     /// Scans by people (bots not included).
     pub scans: u64,
@@ -584,9 +648,10 @@ pub struct Totals {
 }
 
 /// One hour or day.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Bucket {
-    /// Its start, RFC 3339 UTC.
+    /// Its start, RFC 3339 in UTC, e.g. 2026-12-24T00:00:00Z.
+    #[schema(format = DateTime)]
     pub start: String,
     /// Scans by people.
     pub scans: u64,
@@ -595,16 +660,17 @@ pub struct Bucket {
 }
 
 /// Distinct visitors of one day.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DayVisitors {
-    /// `YYYY-MM-DD`.
+    /// The day, UTC.
+    #[schema(format = Date)]
     pub day: String,
     /// Distinct visitors (by IP address and user agent) that day.
     pub visitors: u64,
 }
 
 /// Scans by device family.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Devices {
     /// iPhone, iPad.
     pub ios: u64,
@@ -626,6 +692,9 @@ pub enum Granularity {
 }
 
 impl Granularity {
+    /// Every granularity.
+    pub const ALL: [Granularity; 2] = [Granularity::Hour, Granularity::Day];
+
     /// `hour` or `day`.
     pub fn name(self) -> &'static str {
         match self {
@@ -636,13 +705,12 @@ impl Granularity {
 
     /// Parses [`Granularity::name`].
     pub fn from_name(name: &str) -> Result<Granularity, LinkError> {
-        match name {
-            "hour" => Ok(Granularity::Hour),
-            "day" => Ok(Granularity::Day),
-            other => Err(LinkError::InvalidParameter(format!(
-                "granularity: hour or day, not {other:?}"
-            ))),
-        }
+        Granularity::ALL
+            .into_iter()
+            .find(|g| g.name() == name)
+            .ok_or_else(|| {
+                LinkError::InvalidParameter(format!("granularity: hour or day, not {name:?}"))
+            })
     }
 
     /// The longest range asked at once, in days: 31 by hour (744 buckets), a year and a day

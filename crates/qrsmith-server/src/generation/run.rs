@@ -10,28 +10,45 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 
-/// How a verified image reads back: the scan margin and what was changed to get it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// How a verified image reads back with qrsmith's reader: the degradations under which the
+/// exact payload was read, and the changes made so that it reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ScanMargin)]
 pub struct ScanReport {
-    /// Degradations passed out of those tried, e.g. `"5/5"`.
+    /// Degradations passed out of those tried, e.g. `5/5`.
     pub score: String,
     /// The degradations under which the exact payload was read.
+    #[schema(schema_with = degradations_schema)]
     pub passed: Vec<String>,
     /// The others.
+    #[schema(schema_with = degradations_schema)]
     pub failed: Vec<String>,
-    /// The changes made so that the code reads: `{"code": …, "message": …}`.
+    /// The changes made so that the code reads.
+    #[schema(inline)]
     pub adjustments: Vec<AdjustmentReport>,
     /// Milliseconds the verification took.
     pub ms: u64,
 }
 
+/// `passed` and `failed`: lists of [`qrsmith_core::Degradation`] names.
+fn degradations_schema() -> utoipa::openapi::schema::Array {
+    let names = qrsmith_core::Degradation::ALL.map(qrsmith_core::Degradation::name);
+    utoipa::openapi::schema::Array::new(crate::schema::one_of_names(names))
+}
+
 /// One change made by verification.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdjustmentReport {
-    /// Stable snake_case code (`raised_ec`, `shrank_logo`, …).
+    /// Stable snake_case code.
+    #[schema(schema_with = adjustment_code_schema)]
     pub code: String,
     /// What was changed, in words.
     pub message: String,
+}
+
+/// `code`: one of [`qrsmith_core::Adjustment::CODES`].
+fn adjustment_code_schema() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of_names(qrsmith_core::Adjustment::CODES)
 }
 
 impl ScanReport {
