@@ -7,12 +7,12 @@
 
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use utoipa::OpenApi as _;
 
 use crate::batch::LabelOptions;
 use crate::error::ErrorCode;
-use crate::generation::ScanReport;
+use crate::generation::{QrOptions, ScanReport};
 use crate::links::{LinkChange, LinkStats, LinkView, NewLink};
 
 /// The part of the document not generated yet.
@@ -27,6 +27,7 @@ const HAND_WRITTEN: &str = include_str!("openapi.json");
     LinkStats,
     NewLink,
     LinkChange,
+    QrOptions,
     ScanReport
 )))]
 struct Generated;
@@ -46,9 +47,53 @@ pub fn document() -> &'static Value {
             for (name, schema) in generated {
                 schemas.insert(name.clone(), schema.clone());
             }
+            let options = schemas
+                .get_mut("QrOptions")
+                .expect("QrOptions is generated");
+            options["oneOf"] = exactly_one_present(&QrOptions::CONTENT_FIELDS);
+            let legacy = legacy_options(options);
+            schemas.insert("LegacyQrOptions".into(), legacy);
         }
         doc
     })
+}
+
+/// One branch per field of `fields`: that field present and not null, the others absent or
+/// null (null is read as absent). utoipa has no attribute for it.
+fn exactly_one_present(fields: &[&str]) -> Value {
+    let branches = fields.iter().map(|given| {
+        let properties: serde_json::Map<String, Value> = fields
+            .iter()
+            .map(|field| {
+                let schema = if field == given {
+                    json!({"not": {"type": "null"}})
+                } else {
+                    json!({"type": "null"})
+                };
+                ((*field).to_owned(), schema)
+            })
+            .collect();
+        json!({"required": [given], "properties": properties})
+    });
+    Value::Array(branches.collect())
+}
+
+/// The body of the reference-compatible `POST /generate`: the options of `QrOptions`, but
+/// unknown fields are ignored (as the reference did) rather than refused, and `parts` is not
+/// taken.
+fn legacy_options(options: &Value) -> Value {
+    let mut legacy = options.clone();
+    if let Some(object) = legacy.as_object_mut() {
+        object.remove("additionalProperties");
+        object.insert(
+            "description".into(),
+            "The options of QrOptions but parts; unknown fields are ignored.".into(),
+        );
+    }
+    if let Some(properties) = legacy["properties"].as_object_mut() {
+        properties.remove("parts");
+    }
+    legacy
 }
 
 /// The document as the JSON text the service answers.
@@ -72,12 +117,33 @@ mod tests {
                 hand_written["components"]["schemas"].get(name).is_none(),
                 "{name} is generated: delete it from openapi.json"
             );
-            assert_eq!(
-                document()["components"]["schemas"][name],
-                generated["components"]["schemas"][name]
-            );
+            let mut served = document()["components"]["schemas"][name].clone();
+            if name == "QrOptions" {
+                served.as_object_mut().unwrap().remove("oneOf");
+            }
+            assert_eq!(served, generated["components"]["schemas"][name]);
         }
         assert_eq!(document()["openapi"], "3.1.0");
+    }
+
+    #[test]
+    fn qr_options_take_exactly_one_content_field_and_the_legacy_route_any_field() {
+        let schemas = &document()["components"]["schemas"];
+        let branches = schemas["QrOptions"]["oneOf"].as_array().unwrap();
+        assert_eq!(branches.len(), QrOptions::CONTENT_FIELDS.len());
+        for (branch, field) in branches.iter().zip(QrOptions::CONTENT_FIELDS) {
+            assert_eq!(branch["required"], json!([field]));
+            assert_eq!(
+                branch["properties"][field],
+                json!({"not": {"type": "null"}})
+            );
+            assert!(schemas["QrOptions"]["properties"].get(field).is_some());
+        }
+        assert_eq!(schemas["QrOptions"]["additionalProperties"], false);
+        let legacy = &schemas["LegacyQrOptions"];
+        assert!(legacy.get("additionalProperties").is_none());
+        assert!(legacy["properties"].get("parts").is_none());
+        assert_eq!(legacy["oneOf"], schemas["QrOptions"]["oneOf"]);
     }
 
     /// utoipa takes only literals for bounds: each is held to the constant the code checks.

@@ -444,7 +444,7 @@ pub struct NewLink {
     #[schema(format = DateTime)]
     pub valid_until: Option<String>,
     /// Scans after which the link answers 410.
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 18446744073709551615u64)]
     pub max_scans: Option<u64>,
     /// Whether it redirects; default true.
     #[schema(default = true)]
@@ -485,7 +485,7 @@ pub struct LinkChange {
     pub valid_until: Option<Option<String>>,
     /// New visit cap, or null to clear it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 18446744073709551615u64)]
     pub max_scans: Option<Option<u64>>,
     /// Enable or disable.
     #[serde(default, deserialize_with = "not_null")]

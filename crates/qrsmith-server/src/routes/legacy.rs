@@ -14,14 +14,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::generation::{Generated, Generation, GenerationLimits, QrOptions, QR_OPTION_NAMES};
+use crate::generation::{
+    Generated, Generation, GenerationLimits, QrOptions, IMAGE_FORMATS, QR_OPTION_NAMES,
+};
 use crate::query::StrictQuery;
 use crate::reading::{self, Field};
 use crate::state::AppState;
 use crate::store::{JobKind, JobStatus, NewItem};
-
-/// Formats `POST /generate` can answer (one image, no text art).
-const FORMATS: &[Format] = &[Format::Png, Format::Svg, Format::Pdf, Format::Eps];
 
 /// The reference's routes, answering every error code with its usual status (400 where the
 /// v1 API says 422: `error::usual_status`).
@@ -64,7 +63,7 @@ async fn generate(
             "parts (structured append) gives several images: use POST /api/v1/qr",
         ));
     }
-    let generation = options.normalise(GenerationLimits::of(&state.config), FORMATS)?;
+    let generation = options.normalise(GenerationLimits::of(&state.config), IMAGE_FORMATS)?;
     if query.asynchronous.unwrap_or(false)
         || crate::headers::lists(&headers, "prefer", "respond-async")
     {

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine as _;
-use qrsmith_core::Format;
 use serde_json::{json, Value};
 
 use crate::body::JsonBody;
@@ -19,17 +18,6 @@ use crate::generation::CacheKey;
 use crate::generation::{self, Generated, GenerationLimits, QrOptions};
 use crate::query::StrictQuery;
 use crate::state::AppState;
-
-/// Formats of `GET /api/v1/qr`.
-const GET_FORMATS: &[Format] = &[Format::Png, Format::Svg, Format::Pdf, Format::Eps];
-/// Formats of `POST /api/v1/qr` (text matrices too: they are data, not pictures).
-const POST_FORMATS: &[Format] = &[
-    Format::Png,
-    Format::Svg,
-    Format::Pdf,
-    Format::Eps,
-    Format::Txt,
-];
 
 /// `/api/v1/qr`.
 pub fn router() -> Router<AppState> {
@@ -87,7 +75,10 @@ async fn get_qr(
             "parts gives several images: use POST /api/v1/qr",
         ));
     }
-    let generation = options.normalise(GenerationLimits::of(&state.config), GET_FORMATS)?;
+    let generation = options.normalise(
+        GenerationLimits::of(&state.config),
+        generation::IMAGE_FORMATS,
+    )?;
     let key = generation.key();
     let tag = etag(&key);
     let cache_control = format!(
@@ -148,7 +139,10 @@ async fn post_qr(
     JsonBody(options): JsonBody<QrOptions>,
 ) -> ApiResult<Response> {
     let built = options.payload.is_some();
-    let generation = options.normalise(GenerationLimits::of(&state.config), POST_FORMATS)?;
+    let generation = options.normalise(
+        GenerationLimits::of(&state.config),
+        generation::BODY_FORMATS,
+    )?;
     // A built payload's text is echoed, so callers see what their code says.
     let payload_text = built.then(|| generation.payload_text()).flatten();
     let generated = state.cache.generate(&state.workers, generation).await?;
