@@ -1,9 +1,11 @@
 //! The OpenAPI document (3.1), served at `/api/v1/openapi.json`.
 //!
 //! It is being moved from hand-written JSON to generation from the Rust types with utoipa, one
-//! schema at a time: `openapi.json` holds what is still written by hand (the paths and most
-//! schemas), and `Generated` lists the types whose schemas come from the code. A generated
-//! schema replaces a hand-written one of the same name, so each move deletes its JSON.
+//! schema at a time: `openapi.json` holds what is still written by hand (the paths and the
+//! schemas not generated yet), and `Generated` lists the types whose schemas come from the
+//! code. A generated schema replaces a hand-written one of the same name, so each move deletes
+//! its JSON. `QrOptions` gets what utoipa has no attribute for here: its one-of, and the
+//! lenient `LegacyQrOptions` made from it.
 
 use std::sync::OnceLock;
 
@@ -11,7 +13,7 @@ use serde_json::{json, Value};
 use utoipa::OpenApi as _;
 
 use crate::batch::LabelOptions;
-use crate::error::ErrorCode;
+use crate::error::{ErrorBody, ErrorCode};
 use crate::generation::{QrOptions, ScanReport};
 use crate::links::{LinkChange, LinkStats, LinkView, NewLink};
 
@@ -21,6 +23,7 @@ const HAND_WRITTEN: &str = include_str!("openapi.json");
 /// The schemas generated from the Rust types.
 #[derive(utoipa::OpenApi)]
 #[openapi(components(schemas(
+    ErrorBody,
     ErrorCode,
     LabelOptions,
     LinkView,

@@ -11,7 +11,6 @@ use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use qrsmith_core::ErrorKind;
-use serde_json::json;
 
 use crate::store::StoreFailure;
 use crate::workers::WorkError;
@@ -436,9 +435,33 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// The body of every error answer: `{"error": {"code": …, "message": …}}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// What went wrong.
+    #[schema(inline)]
+    pub error: ErrorDetail,
+}
+
+/// A refusal's code and message.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// What was wrong, in words.
+    #[schema(value_type = String)]
+    pub message: Cow<'static, str>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code.as_str(), "message": self.message}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+            },
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         // For the access log.
         response.extensions_mut().insert(self.code);
