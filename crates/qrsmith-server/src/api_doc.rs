@@ -14,7 +14,7 @@ use utoipa::OpenApi as _;
 
 use crate::batch::LabelOptions;
 use crate::error::{ErrorBody, ErrorCode};
-use crate::generation::{QrOptions, ScanReport};
+use crate::generation::{ImagesAnswer, QrOptions, ScanReport};
 use crate::links::{LinkChange, LinkStats, LinkView, NewLink};
 
 /// The part of the document not generated yet.
@@ -25,6 +25,7 @@ const HAND_WRITTEN: &str = include_str!("openapi.json");
 #[openapi(components(schemas(
     ErrorBody,
     ErrorCode,
+    ImagesAnswer,
     LabelOptions,
     LinkView,
     LinkStats,

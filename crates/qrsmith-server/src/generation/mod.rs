@@ -1,16 +1,18 @@
 //! Generation requests: the options every generating route accepts, normalised into one
 //! [`Generation`] whose SHA-256 is the cache key (and the `ETag`), and run on the worker pool.
 //!
-//! By step: [`options`] (the wire form), [`normalise`] (checks and defaults) and [`run`]
-//! (encoding, rendering and the reports).
+//! By step: [`options`] (the wire form), [`normalise`] (checks and defaults), [`run`]
+//! (encoding, rendering and the reports) and [`answer`] (the JSON answer).
 
 use qrsmith_core::{EncodeOptions, Format, RenderOptions, Style, VerifyOptions};
 use sha2::{Digest as _, Sha256};
 
+pub mod answer;
 pub mod normalise;
 pub mod options;
 pub mod run;
 
+pub use self::answer::*;
 pub use self::options::*;
 pub use self::run::*;
 

@@ -9,8 +9,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use base64::Engine as _;
-use serde_json::{json, Value};
 
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
@@ -156,37 +154,8 @@ async fn post_qr(
         }
         return Ok(response);
     }
-    let mut answer = images_json(&generated);
-    if let Some(text) = payload_text {
-        answer["payload_text"] = Value::String(text);
-    }
+    let answer = generation::ImagesAnswer::of(&generated, payload_text);
     Ok(Json(answer).into_response())
-}
-
-/// `{"format": …, "images": [{"data_uri": …, "version": …, …}]}`.
-fn images_json(g: &Generated) -> Value {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let images: Vec<Value> = g
-        .images
-        .iter()
-        .map(|img| {
-            let mut image = json!({
-                "data_uri": format!("data:{};base64,{}", g.format.mime_type().replace(' ', ""), b64.encode(&img.bytes)),
-                "version": img.version,
-                "ec_level": img.ec_level,
-                "mask": img.mask,
-                "modules": img.modules,
-                "structured_append": img.sequence.map(|(index, count, parity)| json!({
-                    "index": index, "count": count, "parity": parity,
-                })),
-            });
-            if let Some(scan) = &img.scan {
-                image["scan_margin"] = json!(scan);
-            }
-            image
-        })
-        .collect();
-    json!({"format": g.format.name(), "images": images})
 }
 
 /// The images as a ZIP (stored, not deflated: PNG and PDF are compressed already), named
