@@ -15,6 +15,7 @@ use utoipa::OpenApi as _;
 use crate::batch::LabelOptions;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::generation::{ImagesAnswer, QrOptions, ScanReport};
+use crate::jobs::JobView;
 use crate::links::{LinkChange, LinkStats, LinkView, NewLink};
 
 /// The part of the document not generated yet.
@@ -26,6 +27,7 @@ const HAND_WRITTEN: &str = include_str!("openapi.json");
     ErrorBody,
     ErrorCode,
     ImagesAnswer,
+    JobView,
     LabelOptions,
     LinkView,
     LinkStats,
@@ -42,8 +44,9 @@ pub fn document() -> &'static Value {
     DOCUMENT.get_or_init(|| {
         let mut doc: Value = serde_json::from_str(HAND_WRITTEN)
             .expect("openapi.json is valid JSON (a test reads it)");
-        let generated =
+        let mut generated =
             serde_json::to_value(Generated::openapi()).expect("a generated document serialises");
+        spell_unsigned_formats(&mut generated);
         if let (Some(schemas), Some(generated)) = (
             doc["components"]["schemas"].as_object_mut(),
             generated["components"]["schemas"].as_object(),
@@ -60,6 +63,26 @@ pub fn document() -> &'static Value {
         }
         doc
     })
+}
+
+/// utoipa (with `non_strict_integers`, so that a `u32` is not documented as an `int32`, whose
+/// range is another) writes the unsigned formats as `u-int32`, its serde spelling; the OpenAPI
+/// format registry spells them `uint32`.
+fn spell_unsigned_formats(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            for (key, value) in object.iter_mut() {
+                match value {
+                    Value::String(format) if key == "format" && format.starts_with("u-int") => {
+                        *format = format.replacen("u-int", "uint", 1);
+                    }
+                    _ => spell_unsigned_formats(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(spell_unsigned_formats),
+        _ => {}
+    }
 }
 
 /// One branch per field of `fields`: that field present and not null, the others absent or
@@ -113,7 +136,8 @@ mod tests {
     #[test]
     fn generated_schemas_are_in_the_document_and_not_also_written_by_hand() {
         let hand_written: Value = serde_json::from_str(HAND_WRITTEN).unwrap();
-        let generated = serde_json::to_value(Generated::openapi()).unwrap();
+        let mut generated = serde_json::to_value(Generated::openapi()).unwrap();
+        spell_unsigned_formats(&mut generated);
         let names = generated["components"]["schemas"].as_object().unwrap();
         assert!(!names.is_empty());
         for name in names.keys() {
@@ -128,6 +152,9 @@ mod tests {
             assert_eq!(served, generated["components"]["schemas"][name]);
         }
         assert_eq!(document()["openapi"], "3.1.0");
+        let options = &document()["components"]["schemas"]["QrOptions"]["properties"];
+        assert_eq!(options["dpi"]["format"], "uint32");
+        assert!(!document_json().contains("u-int"));
     }
 
     #[test]
@@ -150,9 +177,12 @@ mod tests {
         assert_eq!(legacy["oneOf"], schemas["QrOptions"]["oneOf"]);
     }
 
-    /// utoipa takes only literals for bounds: each is held to the constant the code checks.
+    /// utoipa takes only literals for bounds: each is held to the constant the code uses.
     #[test]
-    fn link_bounds_are_the_checked_limits() {
+    fn bounds_are_the_limits_the_code_uses() {
+        let errors = &document()["components"]["schemas"]["Job"]["properties"]["errors"];
+        assert_eq!(errors["maxItems"], crate::jobs::ERRORS_SHOWN);
+
         use crate::links::{MAX_DESTINATION_LEN, MAX_NOTE_CHARS};
         let schemas = &document()["components"]["schemas"];
         for schema in ["NewLink", "LinkChange"] {

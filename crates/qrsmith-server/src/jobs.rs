@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use qrsmith_core::{decode, DecodeOptions, Format, LabelSheetWriter};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
 use tokio_util::sync::CancellationToken;
@@ -41,7 +42,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How often the age of the job backlog is read from the store for its metric.
 const BACKLOG_SAMPLE_EVERY: Duration = Duration::from_secs(5);
 /// Errors listed in a job's status.
-const ERRORS_SHOWN: usize = 20;
+pub(crate) const ERRORS_SHOWN: usize = 20;
 
 /// Batch jobs: their store, and what the runner uses to run them.
 #[derive(Debug)]
@@ -136,7 +137,7 @@ impl Jobs {
 
     /// A job as the API shows it: progress, timestamps (Unix seconds), the first item errors
     /// and, once succeeded, where to download the result.
-    pub async fn describe(&self, job: Job) -> Result<Value, ApiError> {
+    pub async fn describe(&self, job: Job) -> Result<JobView, ApiError> {
         let id = job.id.clone();
         let errors = self
             .with_store(move |s| s.item_errors(&id, ERRORS_SHOWN))
@@ -145,28 +146,93 @@ impl Jobs {
     }
 }
 
-fn view(job: Job, errors: &[(u64, String, ItemError)]) -> Value {
-    json!({
-        "id": job.id,
-        "type": job.kind.name(),
-        "status": job.status.name(),
-        "total": job.total,
-        "done": job.done,
-        "failed": job.failed,
-        "created_at": job.created_at,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "expires_at": job.expires_at,
-        "error": job.error,
-        "errors": errors.iter().map(|(index, name, e)| json!({
-            "row": index + 1,
-            "name": name,
-            "code": e.code,
-            "message": e.message,
-        })).collect::<Vec<_>>(),
-        "result": (job.status == JobStatus::Succeeded)
+/// A batch job as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Job)]
+pub struct JobView {
+    /// Its id, in its URL.
+    pub id: String,
+    /// What it does.
+    #[serde(rename = "type")]
+    #[schema(schema_with = kind_schema)]
+    pub kind: &'static str,
+    /// Where it stands.
+    #[schema(schema_with = status_schema)]
+    pub status: &'static str,
+    /// Items in all.
+    pub total: u64,
+    /// Items finished, failed ones included.
+    pub done: u64,
+    /// Items that failed.
+    pub failed: u64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds, once started.
+    #[schema(required)]
+    pub started_at: Option<i64>,
+    /// Unix seconds, once final.
+    #[schema(required)]
+    pub finished_at: Option<i64>,
+    /// Unix seconds; a finished job and its result are deleted then.
+    pub expires_at: i64,
+    /// Why the job failed, if it did.
+    #[schema(required)]
+    pub error: Option<String>,
+    /// The first failed items.
+    #[schema(inline, max_items = 20)]
+    pub errors: Vec<ItemFailure>,
+    /// Where to download the result, once succeeded.
+    #[schema(required)]
+    pub result: Option<String>,
+}
+
+/// A failed item of a job.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ItemFailure {
+    /// 1-based position (a CSV's data row).
+    pub row: u64,
+    /// Its name (the file name in the result).
+    pub name: String,
+    /// Why it failed.
+    #[schema(value_type = crate::error::ErrorCode)]
+    pub code: String,
+    /// What went wrong, in words.
+    pub message: String,
+}
+
+fn kind_schema() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of_names(JobKind::ALL.map(JobKind::name))
+}
+
+fn status_schema() -> utoipa::openapi::schema::Object {
+    crate::schema::one_of_names(JobStatus::ALL.map(JobStatus::name))
+}
+
+fn view(job: Job, errors: &[(u64, String, ItemError)]) -> JobView {
+    JobView {
+        kind: job.kind.name(),
+        status: job.status.name(),
+        total: job.total,
+        done: job.done,
+        failed: job.failed,
+        created_at: job.created_at,
+        started_at: job.started_at,
+        finished_at: job.finished_at,
+        expires_at: job.expires_at,
+        errors: errors
+            .iter()
+            .map(|(index, name, e)| ItemFailure {
+                row: index + 1,
+                name: name.clone(),
+                code: e.code.clone(),
+                message: e.message.clone(),
+            })
+            .collect(),
+        result: (job.status == JobStatus::Succeeded)
             .then(|| format!("/api/v1/jobs/{}/result", job.id)),
-    })
+        error: job.error,
+        id: job.id,
+    }
 }
 
 /// Starts the runner, the sweep and the backlog sampler; they stop with the jobs' stop token.

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use crate::batch::{self, GenerateRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::generation::GenerationLimits;
-use crate::jobs::FORMATS;
+use crate::jobs::{JobView, FORMATS};
 use crate::state::AppState;
 use crate::store::{ItemError, Job, JobKind, JobStatus, NewItem, ResultBlob};
 use tokio_util::io::ReaderStream;
@@ -340,12 +340,12 @@ async fn find(state: &AppState, id: String) -> ApiResult<Job> {
         })
 }
 
-async fn status(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn status(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<JobView>> {
     let job = find(&state, id).await?;
     Ok(Json(state.jobs.describe(job).await?))
 }
 
-async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<JobView>> {
     let before = find(&state, id.clone()).await?;
     let job = state
         .jobs

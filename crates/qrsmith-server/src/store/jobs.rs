@@ -26,6 +26,9 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// Every kind.
+    pub const ALL: [JobKind; 3] = [JobKind::Generate, JobKind::Decode, JobKind::Labels];
+
     /// The name used in the API and the database.
     pub fn name(self) -> &'static str {
         match self {
@@ -36,12 +39,7 @@ impl JobKind {
     }
 
     pub(crate) fn from_name(name: &str) -> Option<JobKind> {
-        match name {
-            "generate" => Some(JobKind::Generate),
-            "decode" => Some(JobKind::Decode),
-            "labels" => Some(JobKind::Labels),
-            _ => None,
-        }
+        JobKind::ALL.into_iter().find(|kind| kind.name() == name)
     }
 }
 
@@ -61,6 +59,15 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    /// Every status, in the order a job goes through them.
+    pub const ALL: [JobStatus; 5] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Succeeded,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+
     /// The name used in the API and the database.
     pub fn name(self) -> &'static str {
         match self {
@@ -73,14 +80,9 @@ impl JobStatus {
     }
 
     pub(crate) fn from_name(name: &str) -> Option<JobStatus> {
-        Some(match name {
-            "queued" => JobStatus::Queued,
-            "running" => JobStatus::Running,
-            "succeeded" => JobStatus::Succeeded,
-            "failed" => JobStatus::Failed,
-            "cancelled" => JobStatus::Cancelled,
-            _ => return None,
-        })
+        JobStatus::ALL
+            .into_iter()
+            .find(|status| status.name() == name)
     }
 
     /// Whether the job will change no more.
