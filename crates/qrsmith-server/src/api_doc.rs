@@ -16,6 +16,7 @@ use crate::batch::LabelOptions;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::generation::{ImagesAnswer, QrOptions, ScanReport};
 use crate::jobs::JobView;
+use crate::json::DecodeAnswer;
 use crate::links::{LinkChange, LinkStats, LinkView, NewLink};
 
 /// The part of the document not generated yet.
@@ -24,6 +25,7 @@ const HAND_WRITTEN: &str = include_str!("openapi.json");
 /// The schemas generated from the Rust types.
 #[derive(utoipa::OpenApi)]
 #[openapi(components(schemas(
+    DecodeAnswer,
     ErrorBody,
     ErrorCode,
     ImagesAnswer,

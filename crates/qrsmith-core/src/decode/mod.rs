@@ -134,6 +134,13 @@ pub enum Symbology {
 }
 
 impl Symbology {
+    /// Every symbology.
+    pub const ALL: [Symbology; 3] = [
+        Symbology::QrCode,
+        Symbology::MicroQrCode,
+        Symbology::RmqrCode,
+    ];
+
     /// The name used in machine-readable output: `QRCode`, `MicroQRCode`, `rMQRCode`.
     pub fn name(self) -> &'static str {
         match self {

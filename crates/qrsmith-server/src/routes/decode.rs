@@ -1,11 +1,11 @@
 //! `POST /api/v1/decode`: an image as multipart (field `image`, `file` or any file field) or as
 //! the raw body → every symbol with all its metadata (the shapes of [`crate::json`]).
 
+use crate::json::DecodeAnswer;
 use axum::extract::{Request, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 use crate::query::StrictQuery;
@@ -32,7 +32,7 @@ async fn decode(
     State(state): State<AppState>,
     StrictQuery(query): StrictQuery<DecodeQuery>,
     req: Request,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DecodeAnswer>> {
     let effort = query
         .effort
         .map(|e| {
@@ -47,7 +47,5 @@ async fn decode(
     };
     let image = reading::upload(req, Field::AnyFile, true).await?;
     let decoded = reading::read(state.reading(), image, effort, budget).await?;
-    let mut body = crate::json::decoded(&decoded);
-    body["texts"] = crate::json::texts(&decoded).into();
-    Ok(Json(body))
+    Ok(Json(DecodeAnswer::of(&decoded)))
 }
