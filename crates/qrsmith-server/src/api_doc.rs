@@ -15,7 +15,7 @@ use utoipa::OpenApi as _;
 use crate::batch::LabelOptions;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::generation::{ImagesAnswer, QrOptions, ScanReport};
-use crate::jobs::JobView;
+use crate::jobs::{JobView, TaskStatus};
 use crate::json::DecodeAnswer;
 use crate::links::{LinkChange, LinkStats, LinkView, NewLink};
 
@@ -36,7 +36,8 @@ const HAND_WRITTEN: &str = include_str!("openapi.json");
     NewLink,
     LinkChange,
     QrOptions,
-    ScanReport
+    ScanReport,
+    TaskStatus
 )))]
 struct Generated;
 

@@ -200,6 +200,30 @@ pub struct ItemFailure {
     pub message: String,
 }
 
+/// A reference-compatible task (a one-item generate job made by `POST /generate` with
+/// `async`), as `GET /result/{id}` answers it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum TaskStatus {
+    /// Not finished yet.
+    Pending,
+    /// The image is ready.
+    Success {
+        /// Where to download it: `/result/{id}/image`.
+        url: String,
+        /// Its media type.
+        content_type: &'static str,
+    },
+    /// It could not be made.
+    Error {
+        /// Why.
+        #[schema(value_type = crate::error::ErrorCode)]
+        code: String,
+        /// What went wrong, in words.
+        message: String,
+    },
+}
+
 fn kind_schema() -> utoipa::openapi::schema::Object {
     crate::schema::one_of_names(JobKind::ALL.map(JobKind::name))
 }

@@ -17,6 +17,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::generation::{
     Generated, Generation, GenerationLimits, QrOptions, IMAGE_FORMATS, QR_OPTION_NAMES,
 };
+use crate::jobs::TaskStatus;
 use crate::query::StrictQuery;
 use crate::reading::{self, Field};
 use crate::state::AppState;
@@ -162,17 +163,17 @@ fn mime_type(name: &str) -> &'static str {
 }
 
 /// `GET /result/{id}`: pending, success (with the image's URL) or error; 404 when unknown.
-async fn result(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn result(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TaskStatus>> {
     let body = match outcome(&state, id.clone()).await? {
-        Outcome::Pending => json!({"status": "pending"}),
-        Outcome::Image { name, .. } => json!({
-            "status": "success",
-            "url": format!("/result/{id}/image"),
-            "content_type": mime_type(&name),
-        }),
-        Outcome::Failed { code, message } => {
-            json!({"status": "error", "code": code, "message": message})
-        }
+        Outcome::Pending => TaskStatus::Pending,
+        Outcome::Image { name, .. } => TaskStatus::Success {
+            url: format!("/result/{id}/image"),
+            content_type: mime_type(&name),
+        },
+        Outcome::Failed { code, message } => TaskStatus::Error { code, message },
     };
     Ok(Json(body))
 }
