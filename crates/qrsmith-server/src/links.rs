@@ -491,7 +491,7 @@ pub struct LinkChange {
     #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false)]
     pub enabled: Option<bool>,
-    /// New note, at most [`MAX_NOTE_CHARS`] characters.
+    /// New note.
     #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false, max_length = 500)]
     pub note: Option<String>,
