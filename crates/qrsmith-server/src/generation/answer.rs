@@ -4,6 +4,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use super::{Generated, ScanReport, BODY_FORMATS};
+use crate::json::SequencePlace;
 
 /// The images made, each as a data URI.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -37,22 +38,11 @@ pub struct ImageAnswer {
     pub modules: usize,
     /// Its place in a structured-append sequence; null for a single symbol.
     #[schema(required, inline)]
-    pub structured_append: Option<SequencePart>,
+    pub structured_append: Option<SequencePlace>,
     /// How it reads back, when verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub scan_margin: Option<ScanReport>,
-}
-
-/// A symbol's place in a structured-append sequence.
-#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
-pub struct SequencePart {
-    /// 0-based position.
-    pub index: u8,
-    /// Symbols in the sequence.
-    pub count: u8,
-    /// The parity byte shared by the sequence (XOR of the whole payload).
-    pub parity: u8,
 }
 
 fn ec_level_schema() -> utoipa::openapi::schema::Object {
@@ -77,7 +67,7 @@ impl ImagesAnswer {
                 ec_level: image.ec_level,
                 mask: image.mask,
                 modules: image.modules,
-                structured_append: image.sequence.map(|(index, count, parity)| SequencePart {
+                structured_append: image.sequence.map(|(index, count, parity)| SequencePlace {
                     index,
                     count,
                     parity,

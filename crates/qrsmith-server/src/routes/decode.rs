@@ -1,13 +1,13 @@
 //! `POST /api/v1/decode`: an image as multipart (field `image`, `file` or any file field) or as
 //! the raw body → every symbol with all its metadata (the shapes of [`crate::json`]).
 
-use crate::json::DecodeAnswer;
 use axum::extract::{Request, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult};
+use crate::json::DecodeAnswer;
 use crate::query::StrictQuery;
 use crate::reading::{self, Field};
 use crate::state::AppState;
